@@ -1,0 +1,32 @@
+package org.anytls4j.api.outbound;
+
+import java.util.concurrent.CompletionStage;
+import org.anytls4j.api.Stable;
+
+/**
+ * A session capability: send a keep-alive probe and learn when the peer answered it. For AnyTLS, a
+ * HeartRequest frame (7 bytes) answered by HeartResponse (PROTOCOL.md section 6.10).
+ *
+ * <p>On a session that has not carried a stream yet (pre-created and still holding its Settings frame), the
+ * first probe also flushes what the session was holding, so the probe really reaches the wire.
+ *
+ * <h2>Threading</h2>
+ * Thread-safe; the stage completes on the session's event loop.
+ */
+@Stable
+public interface Heartbeat {
+    /**
+     * Sends one probe.
+     *
+     * @return completes with the round-trip time in nanoseconds when the answer arrives; fails when the probe
+     *     could not be written or the session closed first. It never times out by itself: a peer that does not
+     *     answer leaves it pending until the session closes, so callers apply their own deadline.
+     */
+    CompletionStage<Long> ping();
+
+    /**
+     * Whether the peer is known to answer probes (an AnyTLS peer that announced version 2 or later). A monitor
+     * must not close a session for missing answers unless this is true.
+     */
+    boolean peerAnswers();
+}

@@ -1,0 +1,70 @@
+package org.anytls4j.api.outbound;
+
+import io.netty.channel.Channel;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledExecutorService;
+import org.anytls4j.api.CloseReason;
+import org.anytls4j.api.Destination;
+import org.anytls4j.api.Stable;
+
+/**
+ * One authenticated connection to a server that carries multiplexed streams (for AnyTLS: one TLS connection).
+ * Made by a {@link SessionConnector}; owned by the host's session pool, which decides when to open streams on
+ * it and when to close it.
+ *
+ * <h2>Threading</h2>
+ * Every method is thread-safe. All of the session's state changes happen on its {@link #executor()} (its Netty
+ * event loop); monitors that schedule timers on it never race with the session's own I/O.
+ *
+ * <h2>Lifecycle</h2>
+ * A session is active from the moment {@code connect} completes until it closes, for any reason: the peer
+ * went away, a protocol error, a monitor or the pool closed it. It never reopens. {@link #closeFuture()}
+ * completes exactly once, with the first reason given.
+ */
+@Stable
+public interface Session {
+    /** The pool-wide sequence number, 1 for an outbound's first session; never reused. */
+    long seq();
+
+    /** When the connection was made, on the host's {@link org.anytls4j.api.Ticker}. */
+    long createdNanos();
+
+    /** Streams currently open on this session. */
+    int openStreams();
+
+    /**
+     * The protocol version the peer announced, or 0 while unknown (no announcement yet, or a peer that never
+     * announces one, such as an AnyTLS v1 server).
+     */
+    int peerVersion();
+
+    /** True until the session closes. */
+    boolean isActive();
+
+    /** The session's event loop: its state changes and its timers run there. */
+    ScheduledExecutorService executor();
+
+    /**
+     * Opens a stream to {@code destination}; see {@link Outbound} for the channel's contract.
+     *
+     * @return completes with the stream channel, or fails with {@link StreamRefusedException} when the peer
+     *     refused it, or with another exception when the session could not open it (in which case the session
+     *     is closed)
+     */
+    CompletionStage<Channel> openStream(Destination destination);
+
+    /** Closes the session and all its streams (no FIN), if it is not already closed. Idempotent. */
+    void close(CloseReason reason);
+
+    /** Completes with the reason once the session is closed. */
+    CompletionStage<CloseReason> closeFuture();
+
+    /**
+     * An optional capability of this session's transport, e.g. {@link Heartbeat}. Empty when the transport
+     * does not offer it.
+     */
+    default <T> Optional<T> capability(Class<T> type) {
+        return Optional.empty();
+    }
+}
