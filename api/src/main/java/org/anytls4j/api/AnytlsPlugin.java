@@ -42,4 +42,10 @@ public interface AnytlsPlugin extends ExtensionPoint {
     default List<SessionMonitorFactory> sessionMonitors() {
         return List.of();
     }
+
+    /** Command-line tools added to the launcher ({@code anytls4j <name> ...}). */
+    @Experimental
+    default List<Tool> tools() {
+        return List.of();
+    }
 }
