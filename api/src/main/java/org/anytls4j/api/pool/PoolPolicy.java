@@ -22,6 +22,19 @@ public interface PoolPolicy {
     Decision evaluate(PoolSnapshot pool, long nowNanos);
 
     /**
+     * Whether the pool may hand this idle session out for a new stream now. The pool asks every policy before it
+     * hands a session out, under the same lock as {@link #evaluate}, so a session a policy refuses is never used
+     * (e.g. the lifetime policy refuses a session past its lifetime; the next evaluation closes it). Must be quick,
+     * must not block and must not read a clock. Default: true.
+     *
+     * @param session  the candidate, as it is now
+     * @param nowNanos the pool's ticker reading
+     */
+    default boolean mayHandOut(PooledSession session, long nowNanos) {
+        return true;
+    }
+
+    /**
      * Called once when the pool shuts down; release anything the policy holds. Default: nothing.
      */
     default void close() {
