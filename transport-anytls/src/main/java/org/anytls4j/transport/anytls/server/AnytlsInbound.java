@@ -1,0 +1,139 @@
+package org.anytls4j.transport.anytls.server;
+
+import static java.util.Objects.requireNonNull;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetSocketAddress;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import org.anytls4j.api.inbound.Inbound;
+import org.anytls4j.api.inbound.InboundContext;
+
+/**
+ * The {@code anytls} inbound: a TLS listener whose connections authenticate (PROTOCOL.md section 3) and then
+ * carry one {@link ServerSession} each.
+ *
+ * <p>Pipeline of an accepted connection: {@code tls} ({@link SslHandler}, unless {@code tls.enabled = false}),
+ * {@link AuthHandler}; after authentication {@code FrameDecoder} and {@link ServerSession}; after a failed one
+ * (with a fallback) a byte pipe to the fallback service.
+ *
+ * <h2>Threading and lifecycle</h2>
+ * Created at start-up (this builds the TLS context, generating a self-signed certificate when none is
+ * configured); {@link #start()} binds on the host's boss group, connections run on its worker group, one event
+ * loop per connection. {@link #stop()} closes the listener and every accepted connection (sessions log
+ * {@code reason=shutdown}) and the DNS resolver. Thread-safe.
+ */
+public final class AnytlsInbound implements Inbound {
+    static final String TLS = "tls";
+
+    /**
+     * Session write buffer marks: above the high mark every stream's target stops reading until the buffer
+     * drains below the low mark. Sized for bulk transfer over TLS on fast links.
+     */
+    private static final WriteBufferWaterMark SESSION_WATER_MARK = new WriteBufferWaterMark(256 << 10, 1 << 20);
+
+    private final ServerRuntime runtime;
+    private final SslContext sslContext;
+    private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    private Channel listener;
+    private boolean started;
+
+    public AnytlsInbound(AnytlsInboundSettings settings, InboundContext context) {
+        requireNonNull(settings, "settings");
+        requireNonNull(context, "context");
+        this.runtime = new ServerRuntime(settings, context,
+                new ServerMetrics(context.meterRegistry(), context.inboundTag()), new HostResolver(context.netty()));
+        this.sslContext = settings.tls().enabled()
+                ? settings.tls().newContext(ServerRuntime.LOG, "inbound=" + context.inboundTag(), "tls.")
+                : null;
+    }
+
+    @Override
+    public String tag() {
+        return runtime.tag;
+    }
+
+    @Override
+    public synchronized CompletionStage<InetSocketAddress> start() {
+        if (started) {
+            return CompletableFuture.failedFuture(new IllegalStateException("inbound " + tag() + " already started"));
+        }
+        started = true;
+        AnytlsInboundSettings settings = runtime.settings;
+        CompletableFuture<InetSocketAddress> bound = new CompletableFuture<>();
+        new ServerBootstrap()
+                .group(runtime.context.netty().bossGroup(), runtime.context.netty().workerGroup())
+                .channel(runtime.context.netty().serverSocketChannelClass())
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, SESSION_WATER_MARK)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        channels.add(ch);
+                        if (sslContext != null) {
+                            SslHandler tls = sslContext.newHandler(ch.alloc());
+                            tls.setHandshakeTimeout(settings.authTimeoutNanos(), TimeUnit.NANOSECONDS);
+                            ch.pipeline().addLast(TLS, tls);
+                        }
+                        ch.pipeline().addLast(AuthHandler.NAME, new AuthHandler(runtime, runtime.nextSessionNumber()));
+                    }
+                })
+                .bind(settings.listen(), settings.listenPort())
+                .addListener((ChannelFutureListener) f -> {
+                    if (!f.isSuccess()) {
+                        bound.completeExceptionally(f.cause());
+                        return;
+                    }
+                    synchronized (this) {
+                        listener = f.channel();
+                    }
+                    InetSocketAddress address = (InetSocketAddress) f.channel().localAddress();
+                    ServerRuntime.LOG.info("inbound={} listening on {} tls={} users={} padding-md5={}", tag(),
+                            address, sslContext != null, settings.users().size(), settings.paddingScheme().md5Hex());
+                    bound.complete(address);
+                });
+        return bound;
+    }
+
+    @Override
+    public CompletionStage<Void> stop() {
+        Channel l;
+        synchronized (this) {
+            l = listener;
+            listener = null;
+        }
+        runtime.markStopping();
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Runnable closeAccepted = () -> channels.close().addListener(all -> {
+            runtime.resolver.close();
+            done.complete(null);
+        });
+        if (l != null) {
+            l.close().addListener(f -> closeAccepted.run());
+        } else {
+            closeAccepted.run();
+        }
+        return done;
+    }
+
+    /** Open sessions, for tests and diagnostics. */
+    long sessionsOpen() {
+        return runtime.metrics.sessionsOpen();
+    }
+
+    /** Open streams, for tests and diagnostics. */
+    long streamsOpen() {
+        return runtime.metrics.streamsOpen();
+    }
+}

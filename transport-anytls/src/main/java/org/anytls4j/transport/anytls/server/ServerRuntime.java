@@ -1,0 +1,50 @@
+package org.anytls4j.transport.anytls.server;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.concurrent.atomic.AtomicLong;
+import org.anytls4j.api.inbound.InboundContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What every connection of one {@code anytls} inbound shares: its settings, the host's context (route, event
+ * loops, metrics registry), the meters, the DNS resolver and the session sequence.
+ *
+ * <h2>Threading and lifecycle</h2>
+ * Thread-safe; lives as long as its {@link AnytlsInbound}.
+ */
+final class ServerRuntime {
+    static final Logger LOG = LoggerFactory.getLogger("org.anytls4j.transport.anytls.server");
+
+    final AnytlsInboundSettings settings;
+    final InboundContext context;
+    final ServerMetrics metrics;
+    final HostResolver resolver;
+    final String tag;
+    private final AtomicLong sequence = new AtomicLong();
+    private volatile boolean stopping;
+
+    ServerRuntime(AnytlsInboundSettings settings, InboundContext context, ServerMetrics metrics,
+            HostResolver resolver) {
+        this.settings = requireNonNull(settings, "settings");
+        this.context = requireNonNull(context, "context");
+        this.metrics = requireNonNull(metrics, "metrics");
+        this.resolver = requireNonNull(resolver, "resolver");
+        this.tag = context.inboundTag();
+    }
+
+    /** The number of the next accepted connection, shown as {@code session=#n}. */
+    long nextSessionNumber() {
+        return sequence.incrementAndGet();
+    }
+
+    /** The inbound is stopping: sessions that close now close for {@code shutdown}. */
+    void markStopping() {
+        stopping = true;
+    }
+
+    boolean stopping() {
+        return stopping;
+    }
+}

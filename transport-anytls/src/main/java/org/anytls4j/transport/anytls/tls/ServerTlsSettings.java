@@ -1,0 +1,175 @@
+package org.anytls4j.transport.anytls.tls;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import javax.net.ssl.SSLException;
+import org.anytls4j.api.InvalidSettingException;
+import org.slf4j.Logger;
+
+/**
+ * The {@code tls { ... }} block of an {@code anytls} inbound, read once at start-up, and the Netty
+ * {@link SslContext} it describes (keys and defaults: {@code anytls-server.conf}).
+ *
+ * <p>The certificate comes from {@code certificate_path}/{@code key_path} (PEM files) or inline
+ * {@code certificate}/{@code key} PEM text (a string or a list of lines, as sing-box writes it); without one a
+ * {@link SelfSignedCertificate} is generated and its public-key pin logged. The TLS engine is OpenSSL
+ * (BoringSSL through netty-tcnative) when it loads, the JDK's otherwise.
+ *
+ * <h2>Threading</h2>
+ * Immutable. {@link #newContext} reads files and may generate a key: call it at start-up, never on an event
+ * loop.
+ *
+ * @param enabled         false when TLS is terminated in front of this inbound (plaintext AnyTLS)
+ * @param certificatePem  PEM certificate chain, or null for a self-signed certificate
+ * @param keyPem          PEM private key (PKCS#8, or PKCS#1/SEC1 through BouncyCastle), or null
+ * @param alpn            protocols to accept in ALPN, empty for no ALPN
+ * @param protocols       TLS protocol names ({@code TLSv1.2}, {@code TLSv1.3}) allowed, empty for the engine's
+ */
+public record ServerTlsSettings(boolean enabled, String certificatePem, String keyPem, List<String> alpn,
+        List<String> protocols) {
+    private static final List<String> VERSIONS = List.of("1.0", "1.1", "1.2", "1.3");
+
+    public ServerTlsSettings {
+        alpn = List.copyOf(alpn);
+        protocols = List.copyOf(protocols);
+    }
+
+    /**
+     * Reads the {@code tls} block.
+     *
+     * @param tls the block, defaults applied
+     * @param prefix the key prefix for errors, e.g. {@code tls.}
+     * @throws InvalidSettingException naming the key for a bad value
+     */
+    public static ServerTlsSettings parse(Config tls, String prefix) {
+        boolean enabled = tls.getBoolean("enabled");
+        String certificate = pem(tls, "certificate", "certificate_path", prefix);
+        String key = pem(tls, "key", "key_path", prefix);
+        if ((certificate == null) != (key == null)) {
+            String missing = certificate == null ? "certificate_path" : "key_path";
+            throw new InvalidSettingException(null, prefix + missing,
+                    "a certificate and its key must be given together (certificate_path with key_path, or"
+                            + " certificate with key)");
+        }
+        List<String> alpn = tls.getIsNull("alpn") ? List.of() : tls.getStringList("alpn");
+        String min = version(tls, "min_version", prefix);
+        String max = version(tls, "max_version", prefix);
+        List<String> protocols = new ArrayList<>();
+        if (min != null || max != null) {
+            int from = min == null ? VERSIONS.indexOf("1.2") : VERSIONS.indexOf(min);
+            int to = max == null ? VERSIONS.size() - 1 : VERSIONS.indexOf(max);
+            if (from > to) {
+                throw new InvalidSettingException(tls.getValue("max_version").origin(), prefix + "max_version",
+                        "must not be below min_version " + min + ", was " + max);
+            }
+            for (int i = from; i <= to; i++) {
+                protocols.add("TLSv" + VERSIONS.get(i));
+            }
+        }
+        return new ServerTlsSettings(enabled, certificate, key, alpn, protocols);
+    }
+
+    private static String version(Config tls, String key, String prefix) {
+        if (tls.getIsNull(key)) {
+            return null;
+        }
+        String value = tls.getString(key);
+        if (!VERSIONS.contains(value)) {
+            throw new InvalidSettingException(tls.getValue(key).origin(), prefix + key,
+                    "must be one of " + VERSIONS + ", was '" + value + "'");
+        }
+        return value;
+    }
+
+    /** The inline PEM under {@code inlineKey} or the content of the file under {@code pathKey}; null if neither. */
+    private static String pem(Config tls, String inlineKey, String pathKey, String prefix) {
+        boolean inline = !tls.getIsNull(inlineKey);
+        boolean file = !tls.getIsNull(pathKey);
+        if (inline && file) {
+            throw new InvalidSettingException(tls.getValue(pathKey).origin(), prefix + pathKey,
+                    "give either " + inlineKey + " or " + pathKey + ", not both");
+        }
+        if (inline) {
+            ConfigValue value = tls.getValue(inlineKey);
+            return value.valueType() == ConfigValueType.LIST
+                    ? String.join("\n", tls.getStringList(inlineKey))
+                    : tls.getString(inlineKey);
+        }
+        if (file) {
+            Path path = Path.of(tls.getString(pathKey));
+            try {
+                return Files.readString(path, StandardCharsets.US_ASCII);
+            } catch (IOException e) {
+                throw new InvalidSettingException(tls.getValue(pathKey).origin(), prefix + pathKey,
+                        "cannot read " + path + ": " + e);
+            }
+        }
+        return null;
+    }
+
+    /** The provider this process uses: OpenSSL when netty-tcnative loads, else the JDK. */
+    public static SslProvider provider() {
+        return OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
+    }
+
+    /**
+     * Builds the server context, generating a self-signed certificate (and logging its pin on {@code log})
+     * when none is configured.
+     *
+     * @param logPrefix start of the log lines, e.g. {@code inbound=in}
+     * @throws InvalidSettingException when the certificate or key cannot be used
+     */
+    public SslContext newContext(Logger log, String logPrefix, String prefix) {
+        SslProvider provider = provider();
+        SslContextBuilder builder;
+        if (certificatePem == null) {
+            SelfSignedCertificate self = SelfSignedCertificate.generate("anytls4j");
+            log.info("{} tls: no certificate configured; generated a self-signed one,"
+                    + " certificate_public_key_sha256 = {}", logPrefix, self.publicKeyPin());
+            builder = SslContextBuilder.forServer(self.keyPair().getPrivate(), self.certificate());
+        } else {
+            try {
+                builder = SslContextBuilder.forServer(
+                        new ByteArrayInputStream(certificatePem.getBytes(StandardCharsets.US_ASCII)),
+                        new ByteArrayInputStream(keyPem.getBytes(StandardCharsets.US_ASCII)));
+            } catch (IllegalArgumentException e) {
+                throw new InvalidSettingException(null, prefix + "certificate_path",
+                        "cannot use the certificate and key: " + e.getMessage());
+            }
+        }
+        builder.sslProvider(provider);
+        if (!protocols.isEmpty()) {
+            builder.protocols(protocols);
+        }
+        if (!alpn.isEmpty()) {
+            builder.applicationProtocolConfig(new ApplicationProtocolConfig(
+                    ApplicationProtocolConfig.Protocol.ALPN,
+                    ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                    ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                    alpn));
+        }
+        try {
+            SslContext context = builder.build();
+            log.info("{} tls: engine={} protocols={} alpn={}", logPrefix,
+                    provider == SslProvider.OPENSSL ? "openssl(" + OpenSsl.versionString() + ")" : "jdk",
+                    protocols.isEmpty() ? "default" : protocols, alpn);
+            return context;
+        } catch (SSLException | IllegalArgumentException e) {
+            throw new InvalidSettingException(null, prefix + "certificate_path",
+                    "cannot use the certificate and key: " + e.getMessage());
+        }
+    }
+}
