@@ -1,0 +1,92 @@
+package org.anytls4j.core.inbound;
+
+import com.typesafe.config.Config;
+import io.netty.util.NetUtil;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.anytls4j.api.InvalidSettingException;
+
+/**
+ * The keys of a {@code mixed}, {@code socks} or {@code http} inbound block, read once at start-up. Defaults and
+ * documentation: {@code anytls4j.inbound.<type>} in {@code anytls4j-inbounds.conf}. ({@code tag}, {@code type}
+ * and {@code outbound} are read by the host: the latter through {@code InboundContext.route()}.)
+ *
+ * @param listen       IP literal to bind
+ * @param listenPort   TCP port, 0 for any free one
+ * @param users        username to password; empty means no authentication
+ * @param udpTimeout   idle time after which a UDP association ends; null for {@code http}
+ */
+record ProxyInboundSettings(String listen, int listenPort, Map<String, String> users, Duration udpTimeout) {
+    ProxyInboundSettings {
+        users = Map.copyOf(users);
+    }
+
+    static ProxyInboundSettings parse(Config c, ProxyKind kind) {
+        String listen = c.getString("listen");
+        if (!NetUtil.isValidIpV4Address(listen) && !NetUtil.isValidIpV6Address(listen)) {
+            throw new InvalidSettingException(c.getValue("listen").origin(), "listen",
+                    "must be an IPv4 or IPv6 address, was '" + listen + "'");
+        }
+        int port = c.getInt("listen_port");
+        if (port < 0 || port > 65535) {
+            throw new InvalidSettingException(c.getValue("listen_port").origin(), "listen_port",
+                    "must be in 0..65535, was " + port);
+        }
+        Map<String, String> users = new LinkedHashMap<>();
+        List<? extends Config> list = c.getConfigList("users");
+        for (int i = 0; i < list.size(); i++) {
+            Config u = list.get(i);
+            String key = "users[" + i + "]";
+            String name = credential(c, u, key, "username");
+            String password = credential(c, u, key, "password");
+            if (users.put(name, password) != null) {
+                throw new InvalidSettingException(c.getValue("users").origin(), key + ".username",
+                        "duplicate username '" + name + "'");
+            }
+        }
+        Duration udpTimeout = null;
+        if (kind.acceptsUdp()) {
+            udpTimeout = c.getDuration("udp_timeout");
+            if (udpTimeout.compareTo(Duration.ofSeconds(1)) < 0) {
+                throw new InvalidSettingException(c.getValue("udp_timeout").origin(), "udp_timeout",
+                        "must be at least 1s, was " + udpTimeout);
+            }
+        }
+        return new ProxyInboundSettings(listen, port, users, udpTimeout);
+    }
+
+    /** RFC 1929: username and password are 1 to 255 bytes. */
+    private static String credential(Config block, Config user, String key, String field) {
+        if (!user.hasPath(field)) {
+            throw new InvalidSettingException(block.getValue("users").origin(), key + "." + field, "is missing");
+        }
+        String value = user.getString(field);
+        int bytes = value.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes < 1 || bytes > 255) {
+            throw new InvalidSettingException(user.getValue(field).origin(), key + "." + field,
+                    "must be 1 to 255 bytes (RFC 1929), was " + bytes);
+        }
+        return value;
+    }
+
+    /** True when {@code username} is configured with exactly this password. */
+    boolean authenticate(String username, String password) {
+        String expected = users.get(username);
+        return expected != null && java.security.MessageDigest.isEqual(
+                expected.getBytes(StandardCharsets.UTF_8), password.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Never shows passwords. */
+    @Override
+    public String toString() {
+        return "ProxyInboundSettings[listen=" + listen + ", listen_port=" + listenPort + ", users=" + users.keySet()
+                + ", udp_timeout=" + udpTimeout + "]";
+    }
+
+    boolean authRequired() {
+        return !users.isEmpty();
+    }
+}

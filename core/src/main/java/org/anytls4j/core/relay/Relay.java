@@ -1,0 +1,156 @@
+package org.anytls4j.core.relay;
+
+import static java.util.Objects.requireNonNull;
+
+import io.micrometer.core.instrument.Counter;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Copies bytes both ways between two channels, typically an inbound connection and an outbound stream, until
+ * either side ends.
+ *
+ * <h2>Back-pressure</h2>
+ * Each side writes into the other without flushing per buffer and flushes on {@code channelReadComplete}. When
+ * the sink becomes unwritable the source's {@code autoRead} is turned off; the sink's
+ * {@code channelWritabilityChanged} turns it back on (Netty's {@code HexDumpProxy} idea, driven by writability so
+ * that a fast pair is not limited to one buffer in flight).
+ *
+ * <h2>Half-close</h2>
+ * AnyTLS streams have no half-close, so neither does the relay: when one side ends (EOF or error), what was
+ * already written to the other side is flushed and then the other side is closed too.
+ *
+ * <h2>Ownership and threading</h2>
+ * A buffer read from one side is handed to the other side's {@code write}, which owns it from then on (and
+ * releases it if the write fails). Anything read after the peer closed is released here. Both channels should be
+ * on one event loop (outbounds register fresh connections on the caller's loop); if not, Netty's write path hops
+ * threads safely, the {@code autoRead} toggles are thread-safe.
+ */
+public final class Relay {
+    private static final Logger log = LoggerFactory.getLogger(Relay.class);
+
+    /** Pipeline name of the relay handler on each side. */
+    public static final String HANDLER_NAME = "relay";
+
+    private Relay() {
+    }
+
+    /**
+     * Adds the relay handlers at the end of both pipelines and turns {@code autoRead} on for both. Call on
+     * {@code a}'s event loop, after every handler that must see the bytes first has been added. If either side is
+     * already closed, the other is closed.
+     *
+     * @param a      one side, e.g. the local client connection
+     * @param b      the other side, e.g. the outbound stream
+     * @param aToB   counts bytes read from {@code a} and written to {@code b}
+     * @param bToA   counts bytes read from {@code b} and written to {@code a}
+     * @param logTag prefix for debug lines, e.g. {@code inbound=mixed dest=example.com:443}
+     */
+    public static void start(Channel a, Channel b, Counter aToB, Counter bToA, String logTag) {
+        requireNonNull(a, "a");
+        requireNonNull(b, "b");
+        a.pipeline().addLast(HANDLER_NAME, new Side(b, aToB, logTag));
+        b.pipeline().addLast(HANDLER_NAME, new Side(a, bToA, logTag));
+        if (!a.isActive() || !b.isActive()) {
+            closeOnFlush(a);
+            closeOnFlush(b);
+            return;
+        }
+        a.config().setAutoRead(true);
+        b.config().setAutoRead(true);
+        a.read();
+        b.read();
+    }
+
+    /**
+     * Relays one way only: bytes read from {@code from} are written to {@code to}; when {@code from} ends,
+     * {@code to} is flushed and closed. For protocols where the other direction needs a codec of its own (the
+     * plain HTTP proxy writes requests through an encoder, responses come back as raw bytes). Call on
+     * {@code from}'s event loop.
+     */
+    public static void forward(Channel from, Channel to, Counter bytes, String logTag) {
+        requireNonNull(from, "from");
+        requireNonNull(to, "to");
+        from.pipeline().addLast(HANDLER_NAME, new Side(to, bytes, logTag));
+        if (!from.isActive()) {
+            closeOnFlush(to);
+            return;
+        }
+        from.config().setAutoRead(true);
+        from.read();
+    }
+
+    /** Flushes what is pending on {@code ch}, then closes it. */
+    public static void closeOnFlush(Channel ch) {
+        if (ch.isActive()) {
+            ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            ch.close();
+        }
+    }
+
+    /** One direction: reads from its own channel and writes to {@code peer}. */
+    private static final class Side extends ChannelInboundHandlerAdapter {
+        private final Channel peer;
+        private final Counter bytes;
+        private final String logTag;
+
+        Side(Channel peer, Counter bytes, String logTag) {
+            this.peer = peer;
+            this.bytes = bytes;
+            this.logTag = logTag;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (!peer.isActive()) {
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            if (msg instanceof ByteBuf buf) {
+                bytes.increment(buf.readableBytes());
+            }
+            peer.write(msg, peer.voidPromise());
+            if (!peer.isWritable()) {
+                peer.flush();
+                if (!peer.isWritable()) {
+                    ctx.channel().config().setAutoRead(false);
+                }
+            }
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            peer.flush();
+            ctx.fireChannelReadComplete();
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            if (ctx.channel().isWritable()) {
+                peer.config().setAutoRead(true);
+            }
+            ctx.fireChannelWritabilityChanged();
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            closeOnFlush(peer);
+            ctx.fireChannelInactive();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            log.debug("{} relay closed: {}", logTag, cause.toString());
+            ctx.close();
+            closeOnFlush(peer);
+        }
+    }
+}

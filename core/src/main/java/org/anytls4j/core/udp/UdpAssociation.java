@@ -1,0 +1,311 @@
+package org.anytls4j.core.udp;
+
+import static java.util.Objects.requireNonNull;
+
+import io.micrometer.core.instrument.Counter;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.handler.codec.socksx.v5.Socks5AddressType;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import org.anytls4j.api.Destination;
+import org.anytls4j.api.NettyResources;
+import org.anytls4j.api.outbound.Outbound;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The client side of UDP over TCP v2 (PROTOCOL.md section 15) behind a SOCKS5 UDP ASSOCIATE (RFC 1928 section 7).
+ *
+ * <p>{@link #open} opens a stream on the outbound to {@code sp.v2.udp-over-tcp.arpa:0} and binds a UDP relay
+ * socket on the control connection's local address. Datagrams the SOCKS client sends there ({@code RSV | FRAG |
+ * ATYP | DST.ADDR | DST.PORT | DATA}) become non-connected-mode UoT packets on the stream; the request header
+ * ({@code isConnect = 0} and the first packet's destination, informational in this mode) goes lazily in the same
+ * write as the first packet. Packets from the server are turned back into SOCKS5 UDP datagrams naming their source
+ * and sent to the client's UDP address.
+ *
+ * <h2>Who may send</h2>
+ * Only datagrams from the control connection's client IP are accepted; the first one fixes the client's UDP port,
+ * later ones from another port are dropped. Fragmented datagrams ({@code FRAG != 0}) are dropped (RFC 1928 lets a
+ * server without reassembly do so). A datagram that arrives while the stream is unwritable is dropped, as UDP may.
+ *
+ * <h2>Lifecycle</h2>
+ * The control connection, the stream and the UDP socket live and die together: when any of them closes, the other
+ * two are closed. {@code udp_timeout} without a datagram in either direction closes all three.
+ *
+ * <h2>Threading and ownership</h2>
+ * The UDP socket is registered on the control connection's event loop; the stream may be on another loop (a
+ * pooled session's), so the client's UDP address is published through a volatile field. Each received datagram
+ * is released here after its payload was copied into the stream write; each decoded packet is released after its
+ * datagram was built.
+ */
+public final class UdpAssociation {
+    private static final Logger log = LoggerFactory.getLogger(UdpAssociation.class);
+
+    /** The magic destination of a UoT v2 stream. */
+    public static final Destination UOT_V2_DESTINATION = new Destination("sp.v2.udp-over-tcp.arpa", 0);
+    /** Pipeline name of {@link #controlHandler()} on the SOCKS5 control connection. */
+    public static final String CONTROL_HANDLER = "udp-control";
+
+    /** Large enough for any UDP datagram, so none is truncated on receipt. */
+    private static final int MAX_DATAGRAM = 65536;
+
+    private final Channel control;
+    private final Channel stream;
+    private final Counter upload;
+    private final Counter download;
+    private final String logTag;
+    private volatile InetSocketAddress client;
+    private volatile Channel udp;
+    private boolean headerSent;
+
+    private UdpAssociation(Channel control, Channel stream, Counter upload, Counter download, String logTag) {
+        this.control = control;
+        this.stream = stream;
+        this.upload = upload;
+        this.download = download;
+        this.logTag = logTag;
+    }
+
+    /**
+     * Opens the stream, binds the relay socket and ties their lifetimes to {@code control}. Call on
+     * {@code control}'s event loop.
+     *
+     * @param upload   counts payload bytes sent from the client to the stream
+     * @param download counts payload bytes sent from the stream to the client
+     * @param logTag   prefix of log lines, e.g. {@code inbound=mixed outbound=direct}
+     * @return completes with the relay socket's address (the SOCKS5 reply's BND.ADDR and BND.PORT), or fails with
+     *     the stream open's or the bind's failure, having closed whatever had been opened
+     */
+    public static CompletionStage<InetSocketAddress> open(Channel control, Outbound outbound, NettyResources netty,
+            Duration idleTimeout, Counter upload, Counter download, String logTag) {
+        requireNonNull(control, "control");
+        requireNonNull(outbound, "outbound");
+        requireNonNull(idleTimeout, "idleTimeout");
+        CompletableFuture<InetSocketAddress> result = new CompletableFuture<>();
+        CompletionStage<Channel> open;
+        try {
+            open = outbound.open(UOT_V2_DESTINATION, control.eventLoop());
+        } catch (RuntimeException e) {
+            open = CompletableFuture.failedFuture(e);
+        }
+        open.whenComplete((stream, failure) -> {
+            if (failure != null) {
+                result.completeExceptionally(failure);
+                return;
+            }
+            UdpAssociation association = new UdpAssociation(control, stream, upload, download, logTag);
+            control.eventLoop().execute(() -> association.bind(netty, idleTimeout, result));
+        });
+        return result;
+    }
+
+    /** Discards anything the client sends on the control connection after UDP ASSOCIATE. */
+    public static ChannelHandler controlHandler() {
+        return ControlHandler.INSTANCE;
+    }
+
+    private void bind(NettyResources netty, Duration idleTimeout, CompletableFuture<InetSocketAddress> result) {
+        if (!control.isActive()) {
+            stream.close();
+            result.completeExceptionally(new IllegalStateException("control connection closed"));
+            return;
+        }
+        InetSocketAddress local = (InetSocketAddress) control.localAddress();
+        long idleNanos = idleTimeout.toNanos();
+        ChannelFuture bind = new Bootstrap()
+                .group(control.eventLoop())
+                .channel(netty.datagramChannelClass())
+                .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM))
+                .handler(new ChannelInitializer<DatagramChannel>() {
+                    @Override
+                    protected void initChannel(DatagramChannel ch) {
+                        ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, idleNanos, TimeUnit.NANOSECONDS));
+                        ch.pipeline().addLast("from-client", new FromClient());
+                    }
+                })
+                .bind(local.getAddress(), 0);
+        bind.addListener((ChannelFuture f) -> {
+            if (!f.isSuccess()) {
+                stream.close();
+                result.completeExceptionally(f.cause());
+                return;
+            }
+            udp = f.channel();
+            control.closeFuture().addListener(c -> closeAll("control connection closed"));
+            stream.closeFuture().addListener(c -> closeAll("stream closed"));
+            udp.closeFuture().addListener(c -> closeAll("udp socket closed"));
+            stream.pipeline().addLast("uot-decoder", new UotPacketDecoder());
+            stream.pipeline().addLast("to-client", new ToClient());
+            stream.config().setAutoRead(true);
+            stream.read();
+            InetSocketAddress relay = (InetSocketAddress) udp.localAddress();
+            log.debug("{} client={} UDP association relay={}", logTag, control.remoteAddress(), relay);
+            result.complete(relay);
+        });
+    }
+
+    private void closeAll(String why) {
+        if (control.isOpen() || stream.isOpen() || udp.isOpen()) {
+            log.debug("{} client={} UDP association ends: {}", logTag, control.remoteAddress(), why);
+        }
+        control.close();
+        stream.close();
+        udp.close();
+    }
+
+    /** SOCKS5 UDP datagrams from the client to UoT packets on the stream. On the UDP socket's loop. */
+    private final class FromClient extends SimpleChannelInboundHandler<DatagramPacket> {
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
+            InetSocketAddress sender = packet.sender();
+            InetSocketAddress controlPeer = (InetSocketAddress) control.remoteAddress();
+            if (controlPeer == null || !sender.getAddress().equals(controlPeer.getAddress())) {
+                log.debug("{} dropping datagram from {}: not the client {}", logTag, sender, controlPeer);
+                return;
+            }
+            if (client == null) {
+                client = sender;
+            } else if (!client.equals(sender)) {
+                log.debug("{} dropping datagram from {}: the association's client is {}", logTag, sender, client);
+                return;
+            }
+            ByteBuf in = packet.content();
+            String problem = checkHeader(in);
+            if (problem != null) {
+                log.debug("{} dropping datagram from {}: {}", logTag, sender, problem);
+                return;
+            }
+            if (!stream.isWritable()) {
+                log.debug("{} dropping datagram from {}: stream is not writable", logTag, sender);
+                return;
+            }
+            in.skipBytes(3);
+            Socks5AddressType type = Socks5AddressType.valueOf(in.readByte());
+            String host = UotAddress.readBody(type, in);
+            int port = in.readUnsignedShort();
+            int length = in.readableBytes();
+            ByteBuf out = ctx.alloc().buffer(1 + 1 + 256 + 2 + 1 + 256 + 2 + 2 + length);
+            try {
+                if (!headerSent) {
+                    out.writeByte(0); // isConnect = false: non-connected mode
+                    out.writeByte(type.byteValue());
+                    UotAddress.writeBody(type, host, out);
+                    out.writeShort(port);
+                }
+                out.writeByte(UotAddress.familyOf(type));
+                UotAddress.writeBody(type, host, out);
+                out.writeShort(port);
+                out.writeShort(length);
+                out.writeBytes(in, length);
+            } catch (RuntimeException e) {
+                out.release();
+                log.debug("{} dropping datagram from {}: {}", logTag, sender, e.getMessage());
+                return;
+            }
+            headerSent = true;
+            upload.increment(length);
+            stream.writeAndFlush(out, stream.voidPromise());
+        }
+
+        /** Null when {@code in} holds a whole unfragmented SOCKS5 UDP request header, else the problem. */
+        private String checkHeader(ByteBuf in) {
+            int start = in.readerIndex();
+            if (in.readableBytes() < 4) {
+                return "shorter than a SOCKS5 UDP header (" + in.readableBytes() + " bytes)";
+            }
+            int frag = in.getUnsignedByte(start + 2);
+            if (frag != 0) {
+                return String.format("fragment 0x%02X: fragmentation is not supported", frag);
+            }
+            int atyp = in.getUnsignedByte(start + 3);
+            Socks5AddressType type = Socks5AddressType.valueOf((byte) atyp);
+            if (type != Socks5AddressType.IPv4 && type != Socks5AddressType.IPv6
+                    && type != Socks5AddressType.DOMAIN) {
+                return String.format("unknown address type 0x%02X", atyp);
+            }
+            int body = UotAddress.bodyLength(in, start + 4, type);
+            if (body < 0 || in.readableBytes() < 4 + body + 2) {
+                return "truncated SOCKS5 UDP header";
+            }
+            return null;
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof IdleStateEvent) {
+                log.debug("{} client={} UDP association idle; closing", logTag, control.remoteAddress());
+                ctx.close();
+            }
+            ReferenceCountUtil.release(evt);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            log.debug("{} UDP relay socket error: {}", logTag, cause.toString());
+        }
+    }
+
+    /** UoT packets from the stream to SOCKS5 UDP datagrams for the client. On the stream's loop. */
+    private final class ToClient extends SimpleChannelInboundHandler<UotPacket> {
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, UotPacket packet) {
+            InetSocketAddress to = client;
+            if (to == null) {
+                log.debug("{} dropping packet from {}:{}: the client has sent no datagram yet", logTag,
+                        packet.host(), packet.port());
+                return;
+            }
+            Socks5AddressType type = UotAddress.typeOf(packet.host());
+            ByteBuf payload = packet.content();
+            ByteBuf out = ctx.alloc().buffer(4 + 256 + 2 + payload.readableBytes());
+            out.writeZero(3); // RSV, FRAG
+            out.writeByte(type.byteValue());
+            UotAddress.writeBody(type, packet.host(), out);
+            out.writeShort(packet.port());
+            download.increment(payload.readableBytes());
+            out.writeBytes(payload, payload.readerIndex(), payload.readableBytes());
+            udp.writeAndFlush(new DatagramPacket(out, to), udp.voidPromise());
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            log.warn("{} client={} UDP over TCP stream error: {}; closing the association", logTag,
+                    control.remoteAddress(), cause.getMessage());
+            ctx.close();
+        }
+    }
+
+    /** Releases bytes sent on the control connection; the association watches its close. */
+    @ChannelHandler.Sharable
+    private static final class ControlHandler extends ChannelInboundHandlerAdapter {
+        static final ControlHandler INSTANCE = new ControlHandler();
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ReferenceCountUtil.release(msg);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+}

@@ -1,0 +1,166 @@
+package org.anytls4j.transport.anytls.client;
+
+import static java.util.Objects.requireNonNull;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.resolver.AddressResolverGroup;
+import io.netty.resolver.dns.DnsAddressResolverGroup;
+import io.netty.resolver.dns.DnsNameResolverBuilder;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
+import java.util.random.RandomGenerator;
+import org.anytls4j.api.NettyResources;
+import org.anytls4j.api.Ticker;
+import org.anytls4j.api.outbound.Session;
+import org.anytls4j.api.outbound.SessionConnector;
+import org.anytls4j.transport.anytls.padding.PaddingScheme;
+import org.anytls4j.transport.anytls.tls.ClientTlsContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Makes {@link ClientSession}s to the server of one {@code anytls} outbound (PROTOCOL.md section 9.1): TCP
+ * connect (bounded by {@code connect_timeout}, the name resolved asynchronously by Netty's DNS resolver), TLS
+ * handshake (bounded by the same timeout), then the authentication preamble as one write (packet 0, padding0
+ * from the outbound's current scheme). Once the preamble is written the sequencer is asked for the session's
+ * number and the session is handed out, still holding its Settings frame.
+ *
+ * <h2>Padding scheme</h2>
+ * This object owns the outbound's padding scheme: it starts at {@link PaddingScheme#DEFAULT}, every session
+ * reads it at each write, and a valid UpdatePaddingScheme received on any session replaces it for all of them
+ * (PROTOCOL.md section 6.3). Nothing is persisted.
+ *
+ * <h2>Threading and lifecycle</h2>
+ * Thread-safe. Each attempt runs on one worker event loop, which becomes the session's. After {@link #close()}
+ * every {@link #connect} fails; sessions made earlier stay open for the pool to close.
+ */
+public final class AnytlsSessionConnector implements SessionConnector {
+    private static final Logger log = LoggerFactory.getLogger(AnytlsSessionConnector.class);
+
+    private final String outbound;
+    private final ClientSettings settings;
+    private final ClientTlsContext tls;
+    private final NettyResources netty;
+    private final Ticker ticker;
+    private final RandomGenerator random;
+    private final AddressResolverGroup<InetSocketAddress> resolver;
+    private final AtomicReference<PaddingScheme> scheme = new AtomicReference<>(PaddingScheme.DEFAULT);
+    private volatile boolean closed;
+
+    /**
+     * @param random the source of padding sizes; must be thread-safe ({@link java.security.SecureRandom} in
+     *               production, a seeded {@link java.util.Random} to reproduce sizes)
+     */
+    public AnytlsSessionConnector(String outbound, ClientSettings settings, ClientTlsContext tls,
+                                  NettyResources netty, Ticker ticker, RandomGenerator random) {
+        this.outbound = requireNonNull(outbound, "outbound");
+        this.settings = requireNonNull(settings, "settings");
+        this.tls = requireNonNull(tls, "tls");
+        this.netty = requireNonNull(netty, "netty");
+        this.ticker = requireNonNull(ticker, "ticker");
+        this.random = requireNonNull(random, "random");
+        this.resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder()
+                .datagramChannelType(netty.datagramChannelClass())
+                .socketChannelType(netty.socketChannelClass()));
+    }
+
+    /** The outbound's current padding scheme. */
+    public PaddingScheme paddingScheme() {
+        return scheme.get();
+    }
+
+    @Override
+    public CompletionStage<Session> connect(LongSupplier sequencer) {
+        requireNonNull(sequencer, "sequencer");
+        CompletableFuture<Session> result = new CompletableFuture<>();
+        if (closed) {
+            result.completeExceptionally(new IllegalStateException("outbound " + outbound + " is closed"));
+            return result;
+        }
+        int timeoutMillis = (int) Math.min(Integer.MAX_VALUE, settings.connectTimeout().toMillis());
+        Bootstrap bootstrap = new Bootstrap()
+                .group(netty.workerGroup())
+                .channel(netty.socketChannelClass())
+                .resolver(resolver)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, timeoutMillis)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        SslHandler ssl = tls.newHandler(ch.alloc(), settings.port());
+                        ssl.setHandshakeTimeoutMillis(timeoutMillis);
+                        ch.pipeline().addLast("tls", ssl);
+                    }
+                });
+        ChannelFuture connected = bootstrap.connect(
+                InetSocketAddress.createUnresolved(settings.server(), settings.port()));
+        Channel channel = connected.channel();
+        connected.addListener(f -> {
+            if (!f.isSuccess()) {
+                fail(result, channel, "connect", f.cause());
+                return;
+            }
+            channel.pipeline().get(SslHandler.class).handshakeFuture().addListener(h -> {
+                if (!h.isSuccess()) {
+                    fail(result, channel, "TLS handshake", h.cause());
+                    return;
+                }
+                authenticate(channel, sequencer, result);
+            });
+        });
+        return result;
+    }
+
+    private void authenticate(Channel channel, LongSupplier sequencer, CompletableFuture<Session> result) {
+        int padding0 = scheme.get().drawPadding0(random);
+        channel.writeAndFlush(ClientFrames.preamble(channel.alloc(), settings.passwordHash(), padding0))
+                .addListener(w -> {
+                    if (!w.isSuccess()) {
+                        fail(result, channel, "authentication write", w.cause());
+                        return;
+                    }
+                    if (closed) {
+                        fail(result, channel, "authentication", new IOException("outbound closed"));
+                        return;
+                    }
+                    ClientSession session;
+                    try {
+                        session = new ClientSession(outbound, sequencer.getAsLong(), ticker, channel, scheme,
+                                random, settings.clientMetadata(), settings.streamReceiveBytes(),
+                                settings.sessionReceiveBytes()).attach();
+                    } catch (RuntimeException e) {
+                        fail(result, channel, "session setup", e);
+                        return;
+                    }
+                    log.info("outbound={} session=#{} connected server={} tls={}", outbound, session.seq(),
+                            channel.remoteAddress(),
+                            channel.pipeline().get(SslHandler.class).engine().getSession().getProtocol());
+                    if (!result.complete(session)) {
+                        session.close(org.anytls4j.api.CloseReason.SHUTDOWN);
+                    }
+                });
+    }
+
+    private void fail(CompletableFuture<Session> result, Channel channel, String step, Throwable cause) {
+        channel.close();
+        log.debug("outbound={} connect failed at {}: {}", outbound, step, cause.toString());
+        result.completeExceptionally(cause);
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            resolver.close();
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package org.anytls4j.transport.anytls.client;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import java.time.Duration;
+import org.anytls4j.api.ApiVersion;
+import org.anytls4j.api.InvalidSettingException;
+import org.anytls4j.transport.anytls.tls.ClientTlsSettings;
+
+/**
+ * The keys of an {@code anytls} outbound that the transport reads (documented in {@code anytls-client.conf}),
+ * read once at start-up. Pool keys ({@code idle_session_*}, {@code min_idle_session}, {@code heartbeat}, ...)
+ * belong to the host and its policies and are not read here.
+ *
+ * @param server              the server's host name or IP literal
+ * @param port                the server's TCP port
+ * @param passwordHash        SHA-256 of the password (the password itself is not kept)
+ * @param clientMetadata      the Settings {@code client} value; empty to leave the key out
+ * @param connectTimeout      bound on the TCP connect and, separately, on the TLS handshake
+ * @param streamReceiveBytes  inbound bytes one stream may queue before the session stops reading
+ * @param sessionReceiveBytes inbound bytes all streams of a session may queue before it stops reading
+ * @param tls                 the TLS block
+ */
+public record ClientSettings(String server, int port, byte[] passwordHash, String clientMetadata,
+        Duration connectTimeout, long streamReceiveBytes, long sessionReceiveBytes, ClientTlsSettings tls) {
+    /** The {@code client} value sent when {@code client_metadata} is not set. */
+    public static final String DEFAULT_CLIENT_METADATA = "anytls4j/" + ApiVersion.PRODUCT;
+
+    /**
+     * Reads an outbound block.
+     *
+     * @param settings the block with the transport's defaults applied
+     * @throws InvalidSettingException naming the key of a missing or bad value
+     */
+    public static ClientSettings parse(Config settings) {
+        String server = requiredString(settings, "server");
+        if (server.isEmpty()) {
+            throw new InvalidSettingException(settings.getValue("server").origin(), "server", "must not be empty");
+        }
+        if (server.startsWith("[") && server.endsWith("]")) {
+            server = server.substring(1, server.length() - 1);
+        }
+        int port = intIn(settings, "server_port", 1, 65535);
+        String password = requiredString(settings, "password");
+        String clientMetadata = settings.hasPath("client_metadata")
+                ? settings.getString("client_metadata") : DEFAULT_CLIENT_METADATA;
+        if (clientMetadata.indexOf('\n') >= 0) {
+            throw new InvalidSettingException(settings.getValue("client_metadata").origin(), "client_metadata",
+                    "must not contain a line feed (it is one line of the Settings text)");
+        }
+        Duration connectTimeout = duration(settings, "connect_timeout");
+        long streamBytes = bytesAtLeast(settings, "stream_receive_buffer", 1024);
+        long sessionBytes = bytesAtLeast(settings, "session_receive_buffer", 1024);
+        if (sessionBytes < streamBytes) {
+            throw new InvalidSettingException(settings.getValue("session_receive_buffer").origin(),
+                    "session_receive_buffer", "must be >= stream_receive_buffer (" + streamBytes + " bytes), was "
+                            + sessionBytes + " bytes");
+        }
+        ClientTlsSettings tls = ClientTlsSettings.parse(settings.getConfig("tls"), server, "tls.");
+        return new ClientSettings(server, port, ClientFrames.passwordHash(password), clientMetadata,
+                connectTimeout, streamBytes, sessionBytes, tls);
+    }
+
+    private static String requiredString(Config settings, String key) {
+        if (!settings.hasPath(key)) {
+            throw new InvalidSettingException(settings.hasPathOrNull(key) ? settings.getValue(key).origin() : null,
+                    key, "is required");
+        }
+        try {
+            return settings.getString(key);
+        } catch (ConfigException.WrongType e) {
+            throw new InvalidSettingException(settings.getValue(key).origin(), key, "must be a string");
+        }
+    }
+
+    private static int intIn(Config settings, String key, int min, int max) {
+        int value;
+        try {
+            value = settings.getInt(key);
+        } catch (ConfigException.WrongType e) {
+            throw new InvalidSettingException(settings.getValue(key).origin(), key, "must be an integer");
+        }
+        if (value < min || value > max) {
+            throw new InvalidSettingException(settings.getValue(key).origin(), key,
+                    "must be in " + min + ".." + max + ", was " + value);
+        }
+        return value;
+    }
+
+    private static Duration duration(Config settings, String key) {
+        Duration value;
+        try {
+            value = settings.getDuration(key);
+        } catch (ConfigException.BadValue | ConfigException.WrongType e) {
+            throw new InvalidSettingException(settings.getValue(key).origin(), key,
+                    "must be a duration with a unit, e.g. 5s");
+        }
+        if (value.isNegative() || value.isZero()) {
+            throw new InvalidSettingException(settings.getValue(key).origin(), key, "must be > 0, was " + value);
+        }
+        return value;
+    }
+
+    private static long bytesAtLeast(Config settings, String key, long min) {
+        long value;
+        try {
+            value = settings.getBytes(key);
+        } catch (ConfigException.BadValue | ConfigException.WrongType e) {
+            throw new InvalidSettingException(settings.getValue(key).origin(), key,
+                    "must be a size in bytes, e.g. 256KiB");
+        }
+        if (value < min) {
+            throw new InvalidSettingException(settings.getValue(key).origin(), key,
+                    "must be >= " + min + " bytes, was " + value);
+        }
+        return value;
+    }
+}
