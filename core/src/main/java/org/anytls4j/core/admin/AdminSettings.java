@@ -1,8 +1,8 @@
 package org.anytls4j.core.admin;
 
 import com.typesafe.config.Config;
-import io.netty.util.NetUtil;
 import org.anytls4j.api.InvalidSettingException;
+import org.anytls4j.core.inbound.ListenAddress;
 
 /**
  * The {@code admin} block, read once at start-up; defaults and documentation in {@code anytls4j-admin.conf}.
@@ -18,16 +18,7 @@ public record AdminSettings(boolean enabled, String listen, int listenPort) {
      */
     public static AdminSettings parse(Config admin) {
         boolean enabled = admin.getBoolean("enabled");
-        String listen = admin.getString("listen");
-        if (!NetUtil.isValidIpV4Address(listen) && !NetUtil.isValidIpV6Address(listen)) {
-            throw new InvalidSettingException(admin.getValue("listen").origin(), "listen",
-                    "must be an IPv4 or IPv6 address, was '" + listen + "'");
-        }
-        int port = admin.getInt("listen_port");
-        if (port < 0 || port > 65535) {
-            throw new InvalidSettingException(admin.getValue("listen_port").origin(), "listen_port",
-                    "must be in 0..65535, was " + port);
-        }
-        return new AdminSettings(enabled, listen, port);
+        ListenAddress address = ListenAddress.parse(admin);
+        return new AdminSettings(enabled, address.listen(), address.port());
     }
 }

@@ -21,6 +21,7 @@ import org.anytls4j.api.Destination;
 import org.anytls4j.api.inbound.Inbound;
 import org.anytls4j.api.inbound.InboundContext;
 import org.anytls4j.api.outbound.Outbound;
+import org.anytls4j.core.relay.StreamOpener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -133,13 +134,7 @@ public final class ProxyInbound implements Inbound {
             BiConsumer<OpenFailure, Throwable> onFailure) {
         Outbound outbound = context.route();
         client.config().setAutoRead(false);
-        CompletionStage<Channel> open;
-        try {
-            open = outbound.open(destination, client.eventLoop());
-        } catch (RuntimeException e) {
-            open = CompletableFuture.failedFuture(e);
-        }
-        open.whenComplete((stream, failure) -> {
+        StreamOpener.open(outbound, destination, client.eventLoop()).whenComplete((stream, failure) -> {
             if (client.eventLoop().inEventLoop()) {
                 opened(client, destination, protocol, outbound, stream, failure, onOpen, onFailure);
             } else {

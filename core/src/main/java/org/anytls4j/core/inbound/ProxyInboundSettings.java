@@ -1,7 +1,6 @@
 package org.anytls4j.core.inbound;
 
 import com.typesafe.config.Config;
-import io.netty.util.NetUtil;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -25,16 +24,7 @@ record ProxyInboundSettings(String listen, int listenPort, Map<String, String> u
     }
 
     static ProxyInboundSettings parse(Config c, ProxyKind kind) {
-        String listen = c.getString("listen");
-        if (!NetUtil.isValidIpV4Address(listen) && !NetUtil.isValidIpV6Address(listen)) {
-            throw new InvalidSettingException(c.getValue("listen").origin(), "listen",
-                    "must be an IPv4 or IPv6 address, was '" + listen + "'");
-        }
-        int port = c.getInt("listen_port");
-        if (port < 0 || port > 65535) {
-            throw new InvalidSettingException(c.getValue("listen_port").origin(), "listen_port",
-                    "must be in 0..65535, was " + port);
-        }
+        ListenAddress address = ListenAddress.parse(c);
         Map<String, String> users = new LinkedHashMap<>();
         List<? extends Config> list = c.getConfigList("users");
         for (int i = 0; i < list.size(); i++) {
@@ -55,7 +45,7 @@ record ProxyInboundSettings(String listen, int listenPort, Map<String, String> u
                         "must be at least 1s, was " + udpTimeout);
             }
         }
-        return new ProxyInboundSettings(listen, port, users, udpTimeout);
+        return new ProxyInboundSettings(address.listen(), address.port(), users, udpTimeout);
     }
 
     /** RFC 1929: username and password are 1 to 255 bytes. */

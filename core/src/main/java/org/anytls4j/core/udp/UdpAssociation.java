@@ -28,6 +28,7 @@ import java.util.concurrent.TimeUnit;
 import org.anytls4j.api.Destination;
 import org.anytls4j.api.NettyResources;
 import org.anytls4j.api.outbound.Outbound;
+import org.anytls4j.core.relay.StreamOpener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -100,13 +101,7 @@ public final class UdpAssociation {
         requireNonNull(outbound, "outbound");
         requireNonNull(idleTimeout, "idleTimeout");
         CompletableFuture<InetSocketAddress> result = new CompletableFuture<>();
-        CompletionStage<Channel> open;
-        try {
-            open = outbound.open(UOT_V2_DESTINATION, control.eventLoop());
-        } catch (RuntimeException e) {
-            open = CompletableFuture.failedFuture(e);
-        }
-        open.whenComplete((stream, failure) -> {
+        StreamOpener.open(outbound, UOT_V2_DESTINATION, control.eventLoop()).whenComplete((stream, failure) -> {
             if (failure != null) {
                 result.completeExceptionally(failure);
                 return;
