@@ -1,0 +1,53 @@
+package org.anytls4j.core.cli;
+
+import java.util.concurrent.Callable;
+import org.anytls4j.core.config.ConfigProblem;
+import org.anytls4j.core.config.InvalidConfigException;
+import org.anytls4j.core.config.ValidatedConfig;
+import org.anytls4j.core.runtime.Assembly;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code anytls4j check -c FILE}: validates a configuration as {@code run} would (keys, types, names, and each
+ * factory's own checks) without opening a socket, prints what would run, and exits 0; or prints every problem,
+ * one per line, and exits 2.
+ */
+@Command(name = "check", description = "Validate a configuration and print what would run.")
+final class CheckCommand implements Callable<Integer> {
+    private final Launcher launcher;
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ConfigFileOption config = new ConfigFileOption();
+
+    CheckCommand(Launcher launcher) {
+        this.launcher = launcher;
+    }
+
+    @Override
+    public Integer call() {
+        var out = spec.commandLine().getOut();
+        var err = spec.commandLine().getErr();
+        try {
+            ValidatedConfig validated = launcher.host().load(config.file());
+            try (Assembly assembly = launcher.host().assemble(validated)) {
+                out.println(validated.source() + ": valid");
+                assembly.describe().forEach(line -> out.println("  " + line));
+            }
+            out.flush();
+            return ExitCodes.OK;
+        } catch (InvalidConfigException e) {
+            err.println(e.getMessage().lines().findFirst().orElse("invalid configuration"));
+            for (ConfigProblem problem : e.problems()) {
+                err.println("  " + problem);
+            }
+            err.flush();
+            return ExitCodes.INVALID;
+        }
+    }
+}

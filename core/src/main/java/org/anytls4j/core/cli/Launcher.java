@@ -1,0 +1,232 @@
+package org.anytls4j.core.cli;
+
+import static java.util.Objects.requireNonNull;
+
+import com.google.inject.Guice;
+import com.google.inject.Stage;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import org.anytls4j.api.AnytlsPlugin;
+import org.anytls4j.api.Tool;
+import org.anytls4j.core.config.ValidatedConfig;
+import org.anytls4j.core.inject.HostModule;
+import org.anytls4j.core.inject.PluginContributionsModule;
+import org.anytls4j.core.plugin.PluginContributions;
+import org.anytls4j.core.plugin.PluginHost;
+import org.anytls4j.core.plugin.PluginLocation;
+import org.anytls4j.core.plugin.PluginSetupException;
+import org.anytls4j.core.runtime.BuiltinContributions;
+import org.anytls4j.core.runtime.Host;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
+
+/**
+ * The launcher: the only place that starts PF4J and creates the Guice injector (in {@link Stage#PRODUCTION}). One
+ * call of {@link #execute} is one process invocation: parse the global options, load the plugins, build the
+ * command line (built-in commands plus every plugin {@link Tool}), run the command, release everything.
+ *
+ * <h2>Commands</h2>
+ * Each command gets this launcher and asks it for what it needs: {@link #contributions()} (cheap), {@link #host()}
+ * (creates the injector and the event loops on first use), {@link #applyLogLevel} and {@link #awaitShutdown()}.
+ *
+ * <h2>Threading and lifecycle</h2>
+ * Used from the thread that calls {@link #execute}; {@link #requestShutdown()} may be called from any thread (the
+ * JVM's shutdown hook does). Closed at the end of {@code execute}.
+ */
+public final class Launcher implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Launcher.class);
+    /** Names of the built-in commands; a plugin tool may not take one. */
+    static final Set<String> BUILT_IN_COMMANDS = Set.of("plugins", "check", "run", "client", "server", "help");
+
+    private final GlobalOptions global;
+    private final PluginLocation location;
+    private final AnytlsPlugin builtin;
+    private final CompletableFuture<Void> shutdown = new CompletableFuture<>();
+    private PluginHost plugins;
+    private Host host;
+
+    Launcher(GlobalOptions global, PluginLocation location, AnytlsPlugin builtin) {
+        this.global = requireNonNull(global, "global");
+        this.location = requireNonNull(location, "location");
+        this.builtin = requireNonNull(builtin, "builtin");
+    }
+
+    /**
+     * Runs one invocation.
+     *
+     * @return the exit code ({@link ExitCodes})
+     */
+    public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+        return execute(args, out, err, new BuiltinContributions(), Map.of());
+    }
+
+    /**
+     * Runs one invocation with the given built-in contributions and extra system properties (tests use them to
+     * point at a plugins directory without touching the JVM's properties).
+     */
+    public static int execute(String[] args, PrintWriter out, PrintWriter err, AnytlsPlugin builtin,
+                              Map<String, String> propertyOverrides) {
+        GlobalOptions global = GlobalOptions.parse(args);
+        if (global.logLevel != null) {
+            try {
+                Logging.setLevel(global.logLevel);
+            } catch (IllegalArgumentException e) {
+                err.println("--log-level: " + e.getMessage());
+                err.flush();
+                return ExitCodes.INVALID;
+            }
+        }
+        Map<String, String> properties = new java.util.HashMap<>();
+        System.getProperties().forEach((k, v) -> properties.put(String.valueOf(k), String.valueOf(v)));
+        properties.putAll(propertyOverrides);
+        PluginLocation location = PluginLocation.resolve(Optional.ofNullable(global.pluginsDir), properties,
+                System.getenv(), Path.of("").toAbsolutePath());
+        try (Launcher launcher = new Launcher(global, location, builtin)) {
+            return launcher.run(args, out, err);
+        } finally {
+            out.flush();
+            err.flush();
+        }
+    }
+
+    private int run(String[] args, PrintWriter out, PrintWriter err) {
+        try {
+            plugins = PluginHost.start(location, builtin);
+        } catch (PluginSetupException e) {
+            log.error("{}", e.getMessage());
+            err.println(e.getMessage());
+            return ExitCodes.FAILURE;
+        }
+        CommandLine commandLine = commandLine(out, err);
+        return commandLine.execute(args);
+    }
+
+    /** The command line: built-in commands and one subcommand per plugin tool. */
+    CommandLine commandLine(PrintWriter out, PrintWriter err) {
+        CommandLine commandLine = new CommandLine(new AnytlsCommand());
+        commandLine.addSubcommand("plugins", new PluginsCommand(this));
+        commandLine.addSubcommand("check", new CheckCommand(this));
+        commandLine.addSubcommand("run", new RunCommand(this));
+        commandLine.addSubcommand("client", new ClientCommand(this));
+        commandLine.addSubcommand("server", new ServerCommand(this));
+        commandLine.addSubcommand("help", new CommandLine.HelpCommand());
+        for (Tool tool : contributions().tools().values()) {
+            if (BUILT_IN_COMMANDS.contains(tool.name())) {
+                log.warn("tool '{}' of plugin '{}' has the name of a built-in command; not added", tool.name(),
+                        contributions().pluginIdOf(tool).orElse("?"));
+                continue;
+            }
+            commandLine.addSubcommand(tool.name(), toolCommand(tool, out, err));
+        }
+        commandLine.setOut(out);
+        commandLine.setErr(err);
+        commandLine.setExecutionExceptionHandler((e, cl, parseResult) -> {
+            log.error("{} failed", cl.getCommandName(), e);
+            cl.getErr().println(cl.getCommandName() + ": " + e);
+            return ExitCodes.FAILURE;
+        });
+        return commandLine;
+    }
+
+    /** A subcommand that hands its arguments, unparsed, to {@link Tool#run}. */
+    private static CommandLine toolCommand(Tool tool, PrintWriter out, PrintWriter err) {
+        PositionalParamSpec arguments = PositionalParamSpec.builder()
+                .arity("0..*").paramLabel("ARGS").type(String[].class)
+                .description("arguments of the tool (see '" + tool.name() + " --help')").build();
+        java.util.concurrent.Callable<Integer> call = () -> {
+            String[] values = arguments.getValue();
+            return tool.run(values == null ? List.of() : List.of(values), out, err);
+        };
+        CommandSpec spec = CommandSpec.wrapWithoutInspection(call);
+        spec.name(tool.name());
+        spec.usageMessage().description(tool.description());
+        spec.addPositional(arguments);
+        spec.parser().unmatchedOptionsArePositionalParams(true);
+        spec.parser().unmatchedOptionsAllowedAsOptionParameters(true);
+        return new CommandLine(spec);
+    }
+
+    /** What the plugins (and {@code core}) contribute; available to every command. */
+    PluginContributions contributions() {
+        return plugins.contributions();
+    }
+
+    PluginLocation location() {
+        return location;
+    }
+
+    /** The run-time service, created (with the injector and the event loops) on first use. */
+    Host host() {
+        if (host == null) {
+            host = Guice.createInjector(Stage.PRODUCTION,
+                    new PluginContributionsModule(contributions()), new HostModule()).getInstance(Host.class);
+        }
+        return host;
+    }
+
+    /** Applies {@code log.level} unless {@code --log-level} was given. */
+    void applyLogLevel(ValidatedConfig config) {
+        if (global.logLevel == null) {
+            Logging.setLevel(config.logLevel());
+        }
+    }
+
+    /** Makes {@link #awaitShutdown()} return; called by the JVM's shutdown hook (SIGTERM, Ctrl-C). */
+    void requestShutdown() {
+        shutdown.complete(null);
+    }
+
+    /** Blocks until {@link #requestShutdown()}. */
+    void awaitShutdown() {
+        shutdown.join();
+    }
+
+    /** The signal a running command waits on, for tests that stop it. */
+    CompletableFuture<Void> shutdownSignal() {
+        return shutdown;
+    }
+
+    @Override
+    public void close() {
+        if (host != null) {
+            host.close();
+        }
+        if (plugins != null) {
+            plugins.close();
+        }
+    }
+
+    /** The options that matter before the command line can be built; parsed leniently from anywhere in args. */
+    static final class GlobalOptions {
+        @CommandLine.Option(names = "--plugins-dir")
+        Path pluginsDir;
+
+        @CommandLine.Option(names = "--log-level")
+        String logLevel;
+
+        @CommandLine.Unmatched
+        List<String> rest = new ArrayList<>();
+
+        static GlobalOptions parse(String[] args) {
+            GlobalOptions options = new GlobalOptions();
+            CommandLine lenient = new CommandLine(options);
+            lenient.setUnmatchedArgumentsAllowed(true);
+            lenient.setUnmatchedOptionsArePositionalParams(true);
+            try {
+                lenient.parseArgs(args);
+            } catch (CommandLine.ParameterException e) {
+                // the full command line reports it with usage help
+            }
+            return options;
+        }
+    }
+}

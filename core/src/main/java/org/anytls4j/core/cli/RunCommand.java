@@ -1,0 +1,88 @@
+package org.anytls4j.core.cli;
+
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.anytls4j.core.config.InvalidConfigException;
+import org.anytls4j.core.config.ValidatedConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code anytls4j run -c FILE}: runs a configuration until the process is told to stop (SIGTERM, Ctrl-C).
+ * {@code client} and {@code server} are the same with a check of what the configuration must contain; subclasses
+ * override {@link #requirement} and may add options that build the configuration.
+ */
+@Command(name = "run", description = "Run the inbounds and outbounds of a configuration until stopped.")
+class RunCommand implements Callable<Integer> {
+    private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
+
+    final Launcher launcher;
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ConfigFileOption config = new ConfigFileOption();
+
+    RunCommand(Launcher launcher) {
+        this.launcher = launcher;
+    }
+
+    /** Loads and validates the configuration this command runs. Subclasses may build it from their options. */
+    ValidatedConfig configuration() {
+        return launcher.host().load(config.file());
+    }
+
+    /** What is missing from {@code config} for this command, or null when it can run. */
+    String requirement(ValidatedConfig config) {
+        return null;
+    }
+
+    @Override
+    public final Integer call() {
+        ValidatedConfig validated;
+        try {
+            validated = configuration();
+        } catch (InvalidConfigException e) {
+            log.error("{}", e.getMessage());
+            return ExitCodes.INVALID;
+        }
+        String missing = requirement(validated);
+        if (missing != null) {
+            log.error("{}: {}", validated.source(), missing);
+            return ExitCodes.INVALID;
+        }
+        launcher.applyLogLevel(validated);
+        Thread hook = new Thread(launcher::requestShutdown, "anytls4j-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            Map<String, InetSocketAddress> bound = launcher.host().start(validated);
+            log.debug("bound {}", bound);
+        } catch (InvalidConfigException e) {
+            log.error("{}", e.getMessage());
+            removeHook(hook);
+            return ExitCodes.INVALID;
+        } catch (IllegalStateException e) {
+            log.error("{}", e.getMessage());
+            removeHook(hook);
+            return ExitCodes.FAILURE;
+        }
+        launcher.awaitShutdown();
+        launcher.host().stop();
+        removeHook(hook);
+        return ExitCodes.OK;
+    }
+
+    private static void removeHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // the JVM is shutting down: the hook is running or has run
+        }
+    }
+}

@@ -1,0 +1,201 @@
+package org.anytls4j.core.plugin;
+
+import static java.util.Objects.requireNonNull;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.jar.Manifest;
+import java.util.stream.Stream;
+import org.anytls4j.api.ApiVersion;
+import org.pf4j.BasePluginLoader;
+import org.pf4j.CompoundPluginDescriptorFinder;
+import org.pf4j.CompoundPluginLoader;
+import org.pf4j.CompoundPluginRepository;
+import org.pf4j.DefaultPluginClasspath;
+import org.pf4j.DefaultPluginManager;
+import org.pf4j.DefaultPluginRepository;
+import org.pf4j.DevelopmentPluginClasspath;
+import org.pf4j.JarPluginRepository;
+import org.pf4j.ManifestPluginDescriptorFinder;
+import org.pf4j.PluginClassLoader;
+import org.pf4j.PluginClasspath;
+import org.pf4j.PluginDescriptor;
+import org.pf4j.PluginDescriptorFinder;
+import org.pf4j.PluginLoader;
+import org.pf4j.PluginManager;
+import org.pf4j.PluginRepository;
+import org.pf4j.PluginRuntimeException;
+import org.pf4j.PluginWrapper;
+import org.pf4j.PropertiesPluginDescriptorFinder;
+import org.pf4j.RuntimeMode;
+import org.pf4j.util.FileUtils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * PF4J's plugin manager as the host needs it: the system version is the SPI version ({@link ApiVersion#API}) so
+ * that {@code Plugin-Requires} is enforced, plugin class loaders share the host's packages
+ * ({@link HostFirstPluginClassLoader}), and the two modes find plugins where anytls4j keeps them:
+ * <ul>
+ *   <li>{@link RuntimeMode#DEPLOYMENT}: every {@code *.jar} (descriptor in its manifest), {@code *.zip} and
+ *       unpacked plugin directory ({@code classes/}, {@code lib/}) in the plugins directories;</li>
+ *   <li>{@link RuntimeMode#DEVELOPMENT}: every module, up to two levels below a root (the source tree), whose
+ *       build wrote {@code target/classes/META-INF/MANIFEST.MF} with a {@code Plugin-Id}; classes come from
+ *       {@code target/classes} and {@code target/lib}.</li>
+ * </ul>
+ *
+ * <h2>Threading and lifecycle</h2>
+ * Not thread-safe: the launcher loads, starts and stops plugins from one thread ({@link PluginHost}).
+ */
+final class AnytlsPluginManager extends DefaultPluginManager {
+    private static final Logger log = LoggerFactory.getLogger(AnytlsPluginManager.class);
+    /** Where a reactor module's build writes the plugin descriptor, relative to the module. */
+    static final String DEVELOPMENT_MANIFEST = "target/classes/META-INF/MANIFEST.MF";
+
+    private final Map<String, String> refusals = new LinkedHashMap<>();
+
+    AnytlsPluginManager(List<Path> roots, RuntimeMode mode) {
+        super(List.copyOf(roots));
+        this.runtimeMode = requireNonNull(mode, "mode");
+        setSystemVersion(ApiVersion.API);
+    }
+
+    /** Plugin id to the reason it was refused (not started), for plugins whose requirements the host does not meet. */
+    Map<String, String> refusals() {
+        return Collections.unmodifiableMap(refusals);
+    }
+
+    @Override
+    protected boolean isPluginValid(PluginWrapper plugin) {
+        PluginDescriptor descriptor = plugin.getDescriptor();
+        String requires = descriptor.getRequires() == null ? "*" : descriptor.getRequires().trim();
+        if (requires.isEmpty() || "*".equals(requires)
+                || getVersionManager().checkVersionConstraint(getSystemVersion(), requires)) {
+            return true;
+        }
+        String reason = "requires api " + requires + ", host api is " + getSystemVersion();
+        refusals.put(descriptor.getPluginId(), reason);
+        log.warn("plugin '{}@{}' {}; not started", descriptor.getPluginId(), descriptor.getVersion(), reason);
+        return false;
+    }
+
+    @Override
+    protected PluginDescriptorFinder createPluginDescriptorFinder() {
+        return new CompoundPluginDescriptorFinder()
+                .add(new PropertiesPluginDescriptorFinder())
+                .add(new ModuleManifestDescriptorFinder());
+    }
+
+    @Override
+    protected PluginRepository createPluginRepository() {
+        return new CompoundPluginRepository()
+                .add(new DevelopmentModulesRepository(getPluginsRoots()), this::isDevelopment)
+                .add(new JarPluginRepository(getPluginsRoots()), this::isNotDevelopment)
+                .add(new DefaultPluginRepository(getPluginsRoots()), this::isNotDevelopment);
+    }
+
+    @Override
+    protected PluginLoader createPluginLoader() {
+        return new CompoundPluginLoader()
+                .add(new DirectoryLoader(this, new DevelopmentPluginClasspath()), this::isDevelopment)
+                .add(new JarLoader(this), this::isNotDevelopment)
+                .add(new DirectoryLoader(this, new DefaultPluginClasspath()), this::isNotDevelopment);
+    }
+
+    /** Reads the manifest a reactor module's build wrote, else falls back to PF4J's search for one. */
+    private static final class ModuleManifestDescriptorFinder extends ManifestPluginDescriptorFinder {
+        @Override
+        protected Manifest readManifestFromDirectory(Path pluginPath) {
+            Path module = pluginPath.resolve(DEVELOPMENT_MANIFEST);
+            if (!Files.isRegularFile(module)) {
+                return super.readManifestFromDirectory(pluginPath);
+            }
+            try (var in = Files.newInputStream(module)) {
+                return new Manifest(in);
+            } catch (IOException e) {
+                throw new PluginRuntimeException(e, "Cannot read '{}'", module);
+            }
+        }
+    }
+
+    /** Lists the plugin modules of a source tree: directories up to two levels below each root. */
+    static final class DevelopmentModulesRepository implements PluginRepository {
+        private final List<Path> roots;
+
+        DevelopmentModulesRepository(List<Path> roots) {
+            this.roots = List.copyOf(roots);
+        }
+
+        @Override
+        public List<Path> getPluginPaths() {
+            List<Path> modules = new ArrayList<>();
+            for (Path root : roots) {
+                if (!Files.isDirectory(root)) {
+                    continue;
+                }
+                try (Stream<Path> paths = Files.walk(root, 2)) {
+                    paths.filter(dir -> !dir.equals(root) && isPluginModule(dir)).sorted().forEach(modules::add);
+                } catch (IOException e) {
+                    throw new PluginRuntimeException(e, "Cannot list plugin modules under '{}'", root);
+                }
+            }
+            return modules;
+        }
+
+        private static boolean isPluginModule(Path dir) {
+            Path manifest = dir.resolve(DEVELOPMENT_MANIFEST);
+            if (!Files.isRegularFile(manifest)) {
+                return false;
+            }
+            try (var in = Files.newInputStream(manifest)) {
+                return new Manifest(in).getMainAttributes().getValue(ManifestPluginDescriptorFinder.PLUGIN_ID) != null;
+            } catch (IOException e) {
+                return false;
+            }
+        }
+
+        @Override
+        public boolean deletePluginPath(Path pluginPath) {
+            return false; // never delete a module of the source tree
+        }
+    }
+
+    /** Loads an unpacked plugin directory (deployment) or a module (development) with the host-first loader. */
+    private static final class DirectoryLoader extends BasePluginLoader {
+        DirectoryLoader(PluginManager manager, PluginClasspath classpath) {
+            super(manager, classpath);
+        }
+
+        @Override
+        protected PluginClassLoader createPluginClassLoader(Path pluginPath, PluginDescriptor descriptor) {
+            return new HostFirstPluginClassLoader(pluginManager, descriptor, getClass().getClassLoader());
+        }
+    }
+
+    /** Loads a plugin jar with the host-first loader. */
+    private static final class JarLoader implements PluginLoader {
+        private final PluginManager manager;
+
+        JarLoader(PluginManager manager) {
+            this.manager = manager;
+        }
+
+        @Override
+        public boolean isApplicable(Path pluginPath) {
+            return Files.exists(pluginPath) && FileUtils.isJarFile(pluginPath);
+        }
+
+        @Override
+        public ClassLoader loadPlugin(Path pluginPath, PluginDescriptor descriptor) {
+            var loader = new HostFirstPluginClassLoader(manager, descriptor, getClass().getClassLoader());
+            loader.addFile(pluginPath.toFile());
+            return loader;
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package org.anytls4j.core.runtime;
+
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.ServerSocketChannel;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.util.concurrent.TimeUnit;
+import org.anytls4j.api.NettyResources;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The host's event loops: epoll where the native transport loads (Linux), NIO otherwise. One boss thread accepts;
+ * the worker group (Netty's default size, twice the cores) runs every connection.
+ *
+ * <h2>Threading and lifecycle</h2>
+ * Thread-safe. Owned by the launcher: created once, shut down once by {@link #close()}, which waits (up to a few
+ * seconds) for the threads to finish. Plugins must not shut the groups down.
+ */
+public final class DefaultNettyResources implements NettyResources, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(DefaultNettyResources.class);
+
+    private final boolean epoll;
+    private final EventLoopGroup boss;
+    private final EventLoopGroup workers;
+
+    public DefaultNettyResources() {
+        this.epoll = Epoll.isAvailable();
+        IoHandlerFactory factory = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        this.boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("anytls4j-boss", true), factory);
+        this.workers = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("anytls4j-io", true), factory);
+        log.debug("netty transport={}", epoll ? "epoll" : "nio");
+    }
+
+    /** {@code epoll} or {@code nio}. */
+    public String transportName() {
+        return epoll ? "epoll" : "nio";
+    }
+
+    @Override
+    public EventLoopGroup bossGroup() {
+        return boss;
+    }
+
+    @Override
+    public EventLoopGroup workerGroup() {
+        return workers;
+    }
+
+    @Override
+    public Class<? extends SocketChannel> socketChannelClass() {
+        return epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+    }
+
+    @Override
+    public Class<? extends ServerSocketChannel> serverSocketChannelClass() {
+        return epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    }
+
+    @Override
+    public Class<? extends DatagramChannel> datagramChannelClass() {
+        return epoll ? EpollDatagramChannel.class : NioDatagramChannel.class;
+    }
+
+    /** Shuts both groups down and waits for them. Idempotent. */
+    @Override
+    public void close() {
+        var bossDone = boss.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        var workersDone = workers.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        bossDone.awaitUninterruptibly(5, TimeUnit.SECONDS);
+        workersDone.awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+}

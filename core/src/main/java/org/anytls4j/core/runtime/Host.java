@@ -1,0 +1,266 @@
+package org.anytls4j.core.runtime;
+
+import static java.util.Objects.requireNonNull;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigValue;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.inject.Inject;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.anytls4j.api.InvalidSettingException;
+import org.anytls4j.api.PluginContext;
+import org.anytls4j.api.Ticker;
+import org.anytls4j.api.inbound.Inbound;
+import org.anytls4j.api.inbound.InboundFactory;
+import org.anytls4j.api.monitor.SessionMonitorFactory;
+import org.anytls4j.api.outbound.Outbound;
+import org.anytls4j.api.outbound.SessionConnector;
+import org.anytls4j.api.outbound.TransportFactory;
+import org.anytls4j.api.pool.PoolPolicyFactory;
+import org.anytls4j.core.config.BlockSpec;
+import org.anytls4j.core.config.ConfigLoader;
+import org.anytls4j.core.config.ConfigProblem;
+import org.anytls4j.core.config.ConfigValidator;
+import org.anytls4j.core.config.InvalidConfigException;
+import org.anytls4j.core.config.ValidatedConfig;
+import org.anytls4j.core.outbound.DirectOutbound;
+import org.anytls4j.core.plugin.PluginContributions;
+import org.anytls4j.core.pool.PoolEnvironment;
+import org.anytls4j.core.pool.SessionPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The host's run-time service: turns a configuration into running outbounds and inbounds, and stops them.
+ * {@code anytls4j run}, {@code client} and {@code server} use it; {@code check} uses {@link #validate} and
+ * {@link #assemble} without starting anything.
+ *
+ * <p>Building an outbound of a pooled type: the transport's {@code create(settings, TransportContext)} gives a
+ * {@link SessionConnector}, wrapped in a {@link SessionPool} with every installed policy and monitor factory (the
+ * pool decides which run). {@code direct}: a {@link DirectOutbound}. An inbound goes to the outbound its
+ * {@code outbound} key names, else the first outbound, else an implicit {@code direct}. A factory's
+ * {@link InvalidSettingException} or {@code ConfigException} becomes a {@link ConfigProblem} with the block's path;
+ * all problems are reported at once.
+ *
+ * <h2>Threading and lifecycle</h2>
+ * {@link #start} and {@link #stop} are synchronized; one configuration runs at a time. {@link #close()} stops and
+ * then shuts the event loops and the scheduler down; the host cannot start again after it. Owned by the launcher.
+ */
+public final class Host implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Host.class);
+    /** How long {@link #start} waits for an inbound to bind. */
+    private static final Duration BIND_TIMEOUT = Duration.ofSeconds(30);
+
+    private final PluginContributions contributions;
+    private final Map<String, TransportFactory> transports;
+    private final Map<String, InboundFactory> inbounds;
+    private final Map<String, PoolPolicyFactory> policies;
+    private final Map<String, SessionMonitorFactory> monitors;
+    private final DefaultNettyResources netty;
+    private final MeterRegistry meterRegistry;
+    private final Ticker ticker;
+    private final ScheduledExecutorService scheduler;
+    private Assembly running;
+
+    @Inject
+    public Host(PluginContributions contributions, Map<String, TransportFactory> transports,
+                Map<String, InboundFactory> inbounds, Map<String, PoolPolicyFactory> policies,
+                Map<String, SessionMonitorFactory> monitors, DefaultNettyResources netty, MeterRegistry meterRegistry,
+                Ticker ticker) {
+        this.contributions = requireNonNull(contributions, "contributions");
+        this.transports = Map.copyOf(transports);
+        this.inbounds = Map.copyOf(inbounds);
+        this.policies = Map.copyOf(policies);
+        this.monitors = Map.copyOf(monitors);
+        this.netty = requireNonNull(netty, "netty");
+        this.meterRegistry = requireNonNull(meterRegistry, "meterRegistry");
+        this.ticker = requireNonNull(ticker, "ticker");
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, runnable -> {
+            Thread thread = Executors.defaultThreadFactory().newThread(runnable);
+            thread.setName("anytls4j-scheduler");
+            thread.setDaemon(true);
+            return thread;
+        });
+        executor.setRemoveOnCancelPolicy(true);
+        this.scheduler = executor;
+    }
+
+    /** Reads {@code file} (or {@code -Dconfig.file}, or nothing) over the defaults and validates it. */
+    public ValidatedConfig load(Optional<Path> file) {
+        return new ConfigValidator(contributions).validate(ConfigLoader.load(file, contributions.reference()));
+    }
+
+    /** Validates an already parsed configuration (e.g. one the launcher built from flags). */
+    public ValidatedConfig validate(Config user, String source) {
+        return new ConfigValidator(contributions).validate(
+                ConfigLoader.resolve(source, user, contributions.reference()));
+    }
+
+    /**
+     * Builds every outbound and inbound without starting them.
+     *
+     * @throws InvalidConfigException listing every factory's complaint
+     */
+    public Assembly assemble(ValidatedConfig config) {
+        Map<String, PluginContext> contexts = new HashMap<>();
+        PoolEnvironment environment = new PoolEnvironment(ticker, scheduler, meterRegistry,
+                () -> new SplittableRandom(new SecureRandom().nextLong()),
+                factory -> contextOf(factory, config, contexts));
+        List<ConfigProblem> problems = new ArrayList<>();
+        List<Assembly.BuiltOutbound> outs = new ArrayList<>();
+        List<AutoCloseable> implicit = new ArrayList<>();
+        Map<String, Outbound> byTag = new LinkedHashMap<>();
+        for (BlockSpec spec : config.outbounds()) {
+            try {
+                Assembly.BuiltOutbound built = buildOutbound(spec, config, contexts, environment);
+                outs.add(built);
+                byTag.put(spec.tag(), built.outbound());
+            } catch (RuntimeException e) {
+                problems.add(problemOf(spec, e));
+            }
+        }
+        List<Assembly.BuiltInbound> ins = new ArrayList<>();
+        for (BlockSpec spec : config.inbounds()) {
+            try {
+                String routeTag;
+                Outbound route;
+                if (spec.settings().hasPath("outbound")) {
+                    routeTag = spec.settings().getString("outbound");
+                    route = byTag.get(routeTag);
+                } else if (!byTag.isEmpty()) {
+                    routeTag = byTag.keySet().iterator().next();
+                    route = byTag.get(routeTag);
+                } else {
+                    routeTag = ConfigValidator.DIRECT;
+                    DirectOutbound direct = new DirectOutbound(routeTag,
+                            config.full().getConfig("anytls4j.outbound.direct"), netty);
+                    implicit.add(direct);
+                    byTag.put(routeTag, direct);
+                    route = direct;
+                }
+                if (route == null) {
+                    continue; // the outbound it names failed to build, which is reported already
+                }
+                InboundFactory factory = inbounds.get(spec.type());
+                Inbound inbound = factory.create(spec.settings(), new DefaultInboundContext(
+                        contextOf(factory, config, contexts), spec.tag(), netty, route, byTag));
+                ins.add(new Assembly.BuiltInbound(spec, inbound, routeTag));
+            } catch (RuntimeException e) {
+                problems.add(problemOf(spec, e));
+            }
+        }
+        Assembly assembly = new Assembly(outs, ins, implicit);
+        if (!problems.isEmpty()) {
+            assembly.close();
+            throw new InvalidConfigException(problems);
+        }
+        return assembly;
+    }
+
+    private Assembly.BuiltOutbound buildOutbound(BlockSpec spec, ValidatedConfig config,
+                                                 Map<String, PluginContext> contexts, PoolEnvironment environment) {
+        if (ConfigValidator.DIRECT.equals(spec.type())) {
+            return new Assembly.BuiltOutbound(spec, new DirectOutbound(spec.tag(), spec.settings(), netty), List.of());
+        }
+        TransportFactory transport = transports.get(spec.type());
+        SessionConnector connector = transport.create(spec.settings(),
+                new DefaultTransportContext(contextOf(transport, config, contexts), spec.tag(), netty));
+        SessionPool pool;
+        try {
+            pool = SessionPool.create(spec.tag(), spec.settings(), connector, policies.values(), monitors.values(),
+                    environment);
+        } catch (RuntimeException e) {
+            connector.close();
+            throw e;
+        }
+        List<String> running = new ArrayList<>(pool.policyNames());
+        running.addAll(pool.monitorNames());
+        return new Assembly.BuiltOutbound(spec, pool, running);
+    }
+
+    private PluginContext contextOf(Object factory, ValidatedConfig config, Map<String, PluginContext> contexts) {
+        String pluginId = contributions.pluginIdOf(factory).orElseThrow(() -> new IllegalArgumentException(
+                "not an installed contribution: " + factory));
+        synchronized (contexts) {
+            return contexts.computeIfAbsent(pluginId, id -> new DefaultPluginContext(id, config.pluginConfig(id),
+                    ticker, scheduler, meterRegistry));
+        }
+    }
+
+    private static ConfigProblem problemOf(BlockSpec spec, RuntimeException e) {
+        if (e instanceof InvalidSettingException invalid) {
+            return ConfigProblem.of(spec.path(), invalid);
+        }
+        if (e instanceof ConfigException config) {
+            return ConfigProblem.of(spec.path(), config);
+        }
+        if (e instanceof InvalidConfigException nested) {
+            return nested.problems().get(0);
+        }
+        ConfigValue type = spec.settings().getValue("type");
+        log.debug("{} ({}) cannot be created", spec.path(), spec.type(), e);
+        return ConfigProblem.at(type.origin(), spec.path(), "cannot create " + spec.type() + " '" + spec.tag() + "': "
+                + e);
+    }
+
+    /**
+     * Builds and starts a validated configuration: pools first, then every inbound binds.
+     *
+     * @return each inbound's tag and the address it is bound to
+     * @throws InvalidConfigException when a factory rejects its settings
+     * @throws IllegalStateException  when already running, or an inbound cannot bind (nothing is left running)
+     */
+    public synchronized Map<String, InetSocketAddress> start(ValidatedConfig config) {
+        if (running != null) {
+            throw new IllegalStateException("already running; stop() first");
+        }
+        Assembly assembly = assemble(config);
+        Map<String, InetSocketAddress> bound = assembly.start(BIND_TIMEOUT);
+        running = assembly;
+        log.info("started from {}: {} outbound(s), {} inbound(s), netty={}", config.source(),
+                assembly.outbounds().size(), assembly.inbounds().size(), netty.transportName());
+        return bound;
+    }
+
+    /** {@link #validate} then {@link #start(ValidatedConfig)}. */
+    public Map<String, InetSocketAddress> start(Config user, String source) {
+        return start(validate(user, source));
+    }
+
+    /** Stops the running configuration, if any: inbounds first, then outbounds. Idempotent. */
+    public synchronized void stop() {
+        if (running != null) {
+            running.close();
+            running = null;
+            log.info("stopped");
+        }
+    }
+
+    /** Stops, then shuts the scheduler and the event loops down. */
+    @Override
+    public void close() {
+        stop();
+        scheduler.shutdownNow();
+        try {
+            scheduler.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        netty.close();
+    }
+}
