@@ -140,6 +140,17 @@ class MixedInboundCurlTest {
     }
 
     @Test
+    void httpProxyWithBasicCredentialsIsServedAndWithoutIsAnswered407() throws Exception {
+        Curl.Result ok = Curl.run("-x", "http://127.0.0.1:" + authPort, "--proxy-user", "alice:s3cret",
+                url("127.0.0.1"));
+        assertThat(ok.exit()).as(ok.err()).isZero();
+        assertThat(ok.out()).startsWith(BODY);
+        Curl.Result denied = Curl.run("-x", "http://127.0.0.1:" + authPort, "-w", "%{http_code}",
+                url("127.0.0.1"));
+        assertThat(denied.out()).endsWith("407");
+    }
+
+    @Test
     void socks4AndSocks4aAreServed() throws Exception {
         Curl.Result v4 = Curl.run("--socks4", "127.0.0.1:" + openPort, url("127.0.0.1"));
         assertThat(v4.exit()).as(v4.err()).isZero();

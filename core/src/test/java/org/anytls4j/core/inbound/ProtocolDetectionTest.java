@@ -1,0 +1,264 @@
+package org.anytls4j.core.inbound;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.HttpRequestDecoder;
+import io.netty.handler.codec.socksx.v4.Socks4ServerDecoder;
+import io.netty.handler.codec.socksx.v5.Socks5InitialRequestDecoder;
+import java.net.ConnectException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.anytls4j.api.Destination;
+import org.anytls4j.api.outbound.Outbound;
+import org.anytls4j.api.outbound.StreamRefusedException;
+import org.anytls4j.core.relay.LeakCheck;
+import io.netty.channel.ConnectTimeoutException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** First-byte protocol detection and the replies to hostile or failing requests, in an {@link EmbeddedChannel}. */
+@ExtendWith(LeakCheck.class)
+class ProtocolDetectionTest {
+    private static final byte[] SOCKS5_GREETING = {0x05, 0x01, 0x00};
+
+    /** An outbound that fails every open with a given cause and records the destinations asked for. */
+    private static final class FailingOutbound implements Outbound {
+        final List<Destination> asked = new ArrayList<>();
+        Throwable cause = new ConnectException("Connection refused");
+
+        @Override
+        public String tag() {
+            return "failing";
+        }
+
+        @Override
+        public CompletionStage<Channel> open(Destination destination, EventLoop eventLoop) {
+            asked.add(destination);
+            return CompletableFuture.failedFuture(cause);
+        }
+    }
+
+    private final FailingOutbound outbound = new FailingOutbound();
+
+    private EmbeddedChannel channel(ProxyKind kind, String overrides) {
+        ProxyInbound inbound = new ProxyInbound(kind, ProxyInboundSettings.parse(
+                TestInboundContext.settings(kind.type(), overrides), kind),
+                new TestInboundContext("test", null, outbound, new SimpleMeterRegistry()));
+        EmbeddedChannel ch = new EmbeddedChannel();
+        ch.pipeline().addLast(ProtocolDetector.NAME, new ProtocolDetector(inbound));
+        return ch;
+    }
+
+    private static ByteBuf bytes(int... values) {
+        ByteBuf buf = Unpooled.buffer(values.length);
+        for (int v : values) {
+            buf.writeByte(v);
+        }
+        return buf;
+    }
+
+    /** Everything the channel wrote, as one hex string; releases what it reads. */
+    private static String written(EmbeddedChannel ch) {
+        StringBuilder hex = new StringBuilder();
+        ByteBuf out;
+        while ((out = ch.readOutbound()) != null) {
+            hex.append(ByteBufUtil.hexDump(out));
+            out.release();
+        }
+        return hex.toString();
+    }
+
+    private static String writtenText(EmbeddedChannel ch) {
+        StringBuilder text = new StringBuilder();
+        ByteBuf out;
+        while ((out = ch.readOutbound()) != null) {
+            text.append(out.toString(StandardCharsets.ISO_8859_1));
+            out.release();
+        }
+        return text.toString();
+    }
+
+    @Test
+    void firstByteFiveSelectsSocks5AndAnswersTheGreeting() {
+        EmbeddedChannel ch = channel(ProxyKind.MIXED, "");
+        ch.writeInbound(Unpooled.wrappedBuffer(SOCKS5_GREETING));
+        assertThat(ch.pipeline().get(ProtocolDetector.NAME)).isNull();
+        assertThat(written(ch)).isEqualTo("0500");
+        assertThat(ch.isOpen()).isTrue();
+        assertThat(ch.finish()).isFalse();
+    }
+
+    @Test
+    void firstByteFourSelectsSocks4() {
+        EmbeddedChannel ch = channel(ProxyKind.MIXED, "");
+        ch.writeInbound(bytes(0x04));
+        assertThat(ch.pipeline().get(Socks4ServerDecoder.class)).isNotNull();
+        assertThat(ch.finish()).isFalse();
+    }
+
+    @Test
+    void anAsciiLetterSelectsHttpEvenByteByByte() {
+        EmbeddedChannel ch = channel(ProxyKind.MIXED, "");
+        ch.writeInbound(bytes('G'));
+        assertThat(ch.pipeline().get(HttpRequestDecoder.class)).isNotNull();
+        assertThat(ch.pipeline().get(Socks5InitialRequestDecoder.class)).isNull();
+        assertThat(ch.finish()).isFalse();
+    }
+
+    @Test
+    void unknownFirstByteOnMixedGetsSocks5NoAcceptableMethodsAndCloses() {
+        EmbeddedChannel ch = channel(ProxyKind.MIXED, "");
+        ch.writeInbound(bytes(0x06, 0x01, 0x00));
+        assertThat(written(ch)).isEqualTo("05ff");
+        assertThat(ch.isOpen()).isFalse();
+        assertThat(ch.finish()).isFalse();
+    }
+
+    @Test
+    void socksOnAnHttpInboundGets400NamingTheByte() {
+        EmbeddedChannel ch = channel(ProxyKind.HTTP, "");
+        ch.writeInbound(Unpooled.wrappedBuffer(SOCKS5_GREETING));
+        String reply = writtenText(ch);
+        assertThat(reply).startsWith("HTTP/1.1 400 Bad Request")
+                .contains("unsupported protocol: first byte 0x05, expected an HTTP method");
+        assertThat(ch.isOpen()).isFalse();
+        assertThat(ch.finish()).isFalse();
+    }
+
+    @Test
+    void httpOnASocksInboundGetsSocks5Refusal() {
+        EmbeddedChannel ch = channel(ProxyKind.SOCKS, "");
+        ch.writeInbound(Unpooled.copiedBuffer("GET / HTTP/1.1\r\n\r\n", StandardCharsets.US_ASCII));
+        assertThat(written(ch)).isEqualTo("05ff");
+        assertThat(ch.isOpen()).isFalse();
+        assertThat(ch.finish()).isFalse();
+    }
+
+    @Test
+    void socks5CommandNineIsAnsweredCommandNotSupported() {
+        EmbeddedChannel ch = channel(ProxyKind.MIXED, "");
+        ch.writeInbound(Unpooled.wrappedBuffer(SOCKS5_GREETING));
+        written(ch);
+        ch.writeInbound(bytes(0x05, 0x09, 0x00, 0x01, 127, 0, 0, 1, 0x00, 0x50));
+        assertThat(written(ch)).startsWith("0507"); // VER 5, REP 0x07 command not supported
+        assertThat(ch.isOpen()).isFalse();
+        assertThat(outbound.asked).isEmpty();
+        assertThat(ch.finish()).isFalse();
+    }
+
+    @Test
+    void socks5RequestWithVersionSixIsAnsweredGeneralFailure() {
+        EmbeddedChannel ch = channel(ProxyKind.MIXED, "");
+        ch.writeInbound(Unpooled.wrappedBuffer(SOCKS5_GREETING));
+        written(ch);
+        ch.writeInbound(bytes(0x06, 0x01, 0x00, 0x01, 127, 0, 0, 1, 0x00, 0x50));
+        assertThat(written(ch)).startsWith("0501");
+        assertThat(ch.isOpen()).isFalse();
+        assertThat(ch.finish()).isFalse();
+    }
+
+    @Test
+    void socks5UnknownAddressTypeIsAnsweredAddressNotSupported() {
+        EmbeddedChannel ch = channel(ProxyKind.MIXED, "");
+        ch.writeInbound(Unpooled.wrappedBuffer(SOCKS5_GREETING));
+        written(ch);
+        ch.writeInbound(bytes(0x05, 0x01, 0x00, 0x07, 127, 0, 0, 1, 0x00, 0x50));
+        assertThat(written(ch)).startsWith("0508");
+        assertThat(ch.isOpen()).isFalse();
+        assertThat(ch.finish()).isFalse();
+    }
+
+    @Test
+    void socks5RefusedConnectIsAnsweredConnectionRefusedAndEarlyDataIsReleased() {
+        EmbeddedChannel ch = channel(ProxyKind.MIXED, "");
+        ch.writeInbound(Unpooled.wrappedBuffer(SOCKS5_GREETING));
+        written(ch);
+        // CONNECT example.com:443 followed at once by payload the client sent optimistically
+        ByteBuf request = bytes(0x05, 0x01, 0x00, 0x03, 11);
+        request.writeCharSequence("example.com", StandardCharsets.US_ASCII);
+        request.writeShort(443).writeBytes(new byte[] {0x16, 0x03, 0x01});
+        ch.writeInbound(request);
+        assertThat(written(ch)).startsWith("0505");
+        assertThat(outbound.asked).containsExactly(new Destination("example.com", 443));
+        assertThat(ch.isOpen()).isFalse();
+        assertThat(ch.finish()).isFalse();
+    }
+
+    @Test
+    void aStreamRefusedByTheServerIsSocks5ConnectionRefusedAndA502WithTheText() {
+        outbound.cause = new StreamRefusedException("dial tcp 10.0.0.1:80: connect: connection refused");
+        EmbeddedChannel socks = channel(ProxyKind.MIXED, "");
+        socks.writeInbound(Unpooled.wrappedBuffer(SOCKS5_GREETING));
+        written(socks);
+        socks.writeInbound(bytes(0x05, 0x01, 0x00, 0x01, 10, 0, 0, 1, 0x00, 0x50));
+        assertThat(written(socks)).startsWith("0505");
+        assertThat(socks.finish()).isFalse();
+
+        EmbeddedChannel http = channel(ProxyKind.MIXED, "");
+        http.writeInbound(Unpooled.copiedBuffer("GET http://10.0.0.1/ HTTP/1.1\r\nHost: 10.0.0.1\r\n\r\n",
+                StandardCharsets.US_ASCII));
+        assertThat(writtenText(http)).startsWith("HTTP/1.1 502 Bad Gateway")
+                .contains("refused-by-server: dial tcp 10.0.0.1:80: connect: connection refused");
+        assertThat(http.finish()).isFalse();
+    }
+
+    @Test
+    void aConnectTimeoutIsSocks5HostUnreachableAndHttp504() {
+        outbound.cause = new ConnectTimeoutException("connection timed out after 5000 ms: /10.0.0.1:80");
+        EmbeddedChannel socks = channel(ProxyKind.MIXED, "");
+        socks.writeInbound(Unpooled.wrappedBuffer(SOCKS5_GREETING));
+        written(socks);
+        socks.writeInbound(bytes(0x05, 0x01, 0x00, 0x01, 10, 0, 0, 1, 0x00, 0x50));
+        assertThat(written(socks)).startsWith("0504");
+        assertThat(socks.finish()).isFalse();
+
+        EmbeddedChannel http = channel(ProxyKind.HTTP, "");
+        http.writeInbound(Unpooled.copiedBuffer("CONNECT 10.0.0.1:443 HTTP/1.1\r\nHost: 10.0.0.1:443\r\n\r\n",
+                StandardCharsets.US_ASCII));
+        assertThat(writtenText(http)).startsWith("HTTP/1.1 504 Gateway Timeout").contains("timeout");
+        assertThat(http.finish()).isFalse();
+    }
+
+    @Test
+    void oversizedHttpHeaderIsAnswered431NamingTheLimit() {
+        EmbeddedChannel ch = channel(ProxyKind.MIXED, "");
+        String huge = "X-Filler: " + "a".repeat(HttpProxyHandler.MAX_HEADER_SIZE + 10) + "\r\n";
+        ch.writeInbound(Unpooled.copiedBuffer("GET http://example.com/ HTTP/1.1\r\n" + huge + "\r\n",
+                StandardCharsets.US_ASCII));
+        assertThat(writtenText(ch)).startsWith("HTTP/1.1 431 Request Header Fields Too Large")
+                .contains("request headers longer than the limit of 8192 bytes");
+        assertThat(ch.isOpen()).isFalse();
+        assertThat(outbound.asked).isEmpty();
+        assertThat(ch.finish()).isFalse();
+    }
+
+    @Test
+    void originFormRequestIsNotAProxyRequest() {
+        EmbeddedChannel ch = channel(ProxyKind.MIXED, "");
+        ch.writeInbound(Unpooled.copiedBuffer("GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n",
+                StandardCharsets.US_ASCII));
+        assertThat(writtenText(ch)).startsWith("HTTP/1.1 400 Bad Request").contains("URI must be absolute");
+        assertThat(ch.finish()).isFalse();
+    }
+
+    @Test
+    void httpWithoutCredentialsOnAnInboundWithUsersGets407() {
+        EmbeddedChannel ch = channel(ProxyKind.HTTP, "users = [ { username = u, password = p } ]");
+        ch.writeInbound(Unpooled.copiedBuffer("GET http://example.com/ HTTP/1.1\r\nHost: example.com\r\n\r\n",
+                StandardCharsets.US_ASCII));
+        assertThat(writtenText(ch)).startsWith("HTTP/1.1 407 Proxy Authentication Required")
+                .containsIgnoringCase("Proxy-Authenticate: Basic realm=\"anytls4j\"");
+        assertThat(outbound.asked).isEmpty();
+        assertThat(ch.finish()).isFalse();
+    }
+}
