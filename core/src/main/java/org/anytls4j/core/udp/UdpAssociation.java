@@ -76,6 +76,7 @@ public final class UdpAssociation {
     private volatile InetSocketAddress client;
     private volatile Channel udp;
     private boolean headerSent;
+    private final java.util.concurrent.atomic.AtomicBoolean ended = new java.util.concurrent.atomic.AtomicBoolean();
 
     private UdpAssociation(Channel control, Channel stream, Counter upload, Counter download, String logTag) {
         this.control = control;
@@ -158,7 +159,7 @@ public final class UdpAssociation {
     }
 
     private void closeAll(String why) {
-        if (control.isOpen() || stream.isOpen() || udp.isOpen()) {
+        if (ended.compareAndSet(false, true)) {
             log.debug("{} client={} UDP association ends: {}", logTag, control.remoteAddress(), why);
         }
         control.close();

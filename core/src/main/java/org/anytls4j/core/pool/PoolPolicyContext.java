@@ -1,0 +1,96 @@
+package org.anytls4j.core.pool;
+
+import com.typesafe.config.Config;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.random.RandomGenerator;
+import org.anytls4j.api.PluginContext;
+import org.anytls4j.api.Ticker;
+import org.anytls4j.api.pool.PolicyContext;
+
+/**
+ * The {@link PolicyContext} one policy or monitor of one outbound gets: its plugin's context plus the pool's tag,
+ * clamped intervals and a random generator of its own.
+ *
+ * <h2>Threading</h2>
+ * Immutable. The random generator is synchronized, because a monitor draws from it on several sessions' event
+ * loops.
+ */
+final class PoolPolicyContext implements PolicyContext {
+    private final PluginContext plugin;
+    private final String outboundTag;
+    private final PoolSettings settings;
+    private final RandomGenerator random;
+
+    PoolPolicyContext(PluginContext plugin, String outboundTag, PoolSettings settings, RandomGenerator random) {
+        this.plugin = plugin;
+        this.outboundTag = outboundTag;
+        this.settings = settings;
+        this.random = new SynchronizedRandom(random);
+    }
+
+    @Override
+    public String pluginId() {
+        return plugin.pluginId();
+    }
+
+    @Override
+    public Config config() {
+        return plugin.config();
+    }
+
+    @Override
+    public Ticker ticker() {
+        return plugin.ticker();
+    }
+
+    @Override
+    public ScheduledExecutorService scheduler() {
+        return plugin.scheduler();
+    }
+
+    @Override
+    public String loggerName() {
+        return plugin.loggerName();
+    }
+
+    @Override
+    public MeterRegistry meterRegistry() {
+        return plugin.meterRegistry();
+    }
+
+    @Override
+    public String outboundTag() {
+        return outboundTag;
+    }
+
+    @Override
+    public Duration checkInterval() {
+        return settings.checkInterval();
+    }
+
+    @Override
+    public Duration idleTimeout() {
+        return settings.idleTimeout();
+    }
+
+    @Override
+    public RandomGenerator random() {
+        return random;
+    }
+
+    /** Every other {@link RandomGenerator} method derives from {@code nextLong}, so locking it is enough. */
+    private static final class SynchronizedRandom implements RandomGenerator {
+        private final RandomGenerator delegate;
+
+        SynchronizedRandom(RandomGenerator delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public synchronized long nextLong() {
+            return delegate.nextLong();
+        }
+    }
+}

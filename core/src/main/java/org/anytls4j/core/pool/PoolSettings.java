@@ -1,0 +1,66 @@
+package org.anytls4j.core.pool;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+import java.util.List;
+import org.anytls4j.api.GoDurations;
+import org.anytls4j.api.InvalidSettingException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The pool's own keys of one outbound block (documented in {@code anytls4j-pool.conf}), after the clamps of
+ * POOL.md section 6.
+ *
+ * @param checkInterval        {@code idle_session_check_interval}, > 5 s
+ * @param idleTimeout          {@code idle_session_timeout}, > 5 s
+ * @param maxStreamsPerSession {@code max_streams_per_session}, 1 to 65535
+ * @param poolPolicies         {@code pool_policies}, names as written
+ */
+public record PoolSettings(Duration checkInterval, Duration idleTimeout, int maxStreamsPerSession,
+                           List<String> poolPolicies) {
+    public static final String CHECK_INTERVAL = "idle_session_check_interval";
+    public static final String IDLE_TIMEOUT = "idle_session_timeout";
+    public static final String MAX_STREAMS = "max_streams_per_session";
+    public static final String POOL_POLICIES = "pool_policies";
+
+    /** Values at or below this are replaced by {@link #CLAMPED} (POOL.md section 6: "<= 5 s, including 0"). */
+    static final Duration CLAMP_LIMIT = Duration.ofSeconds(5);
+    static final Duration CLAMPED = Duration.ofSeconds(30);
+
+    private static final Logger log = LoggerFactory.getLogger(PoolSettings.class);
+
+    public PoolSettings {
+        poolPolicies = List.copyOf(poolPolicies);
+    }
+
+    /**
+     * Reads the pool keys of an outbound block that has the defaults applied.
+     *
+     * @throws InvalidSettingException for a negative duration or a stream limit out of range
+     */
+    public static PoolSettings from(String outboundTag, Config settings) {
+        Duration interval = clamped(outboundTag, settings, CHECK_INTERVAL);
+        Duration timeout = clamped(outboundTag, settings, IDLE_TIMEOUT);
+        int maxStreams = settings.getInt(MAX_STREAMS);
+        if (maxStreams < 1 || maxStreams > 65535) {
+            throw new InvalidSettingException(settings.getValue(MAX_STREAMS).origin(), MAX_STREAMS,
+                    "must be in 1..65535, was " + maxStreams);
+        }
+        return new PoolSettings(interval, timeout, maxStreams, settings.getStringList(POOL_POLICIES));
+    }
+
+    private static Duration clamped(String outboundTag, Config settings, String key) {
+        Duration value = settings.getDuration(key);
+        if (value.isNegative()) {
+            throw new InvalidSettingException(settings.getValue(key).origin(), key,
+                    "must be >= 0, was " + GoDurations.format(value));
+        }
+        if (value.compareTo(CLAMP_LIMIT) <= 0) {
+            log.warn("outbound={} {}={} is <= {}; using {} instead (POOL.md section 6)", outboundTag, key,
+                    GoDurations.format(value), GoDurations.format(CLAMP_LIMIT), GoDurations.format(CLAMPED));
+            return CLAMPED;
+        }
+        return value;
+    }
+}

@@ -1,0 +1,789 @@
+package org.anytls4j.core.pool;
+
+import static java.util.Objects.requireNonNull;
+
+import com.typesafe.config.Config;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
+import org.anytls4j.api.CloseReason;
+import org.anytls4j.api.Destination;
+import org.anytls4j.api.GoDurations;
+import org.anytls4j.api.InvalidSettingException;
+import org.anytls4j.api.PluginContext;
+import org.anytls4j.api.monitor.SessionMonitor;
+import org.anytls4j.api.monitor.SessionMonitorFactory;
+import org.anytls4j.api.outbound.Outbound;
+import org.anytls4j.api.outbound.Session;
+import org.anytls4j.api.outbound.SessionConnector;
+import org.anytls4j.api.outbound.StreamRefusedException;
+import org.anytls4j.api.pool.Decision;
+import org.anytls4j.api.pool.PoolAction;
+import org.anytls4j.api.pool.PoolPolicy;
+import org.anytls4j.api.pool.PoolPolicyFactory;
+import org.anytls4j.api.pool.PoolSnapshot;
+import org.anytls4j.api.pool.PooledSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The session pool of one outbound (POOL.md sections 2-8): hands out sessions for streams, takes them back, and
+ * runs the maintenance that its policies decide.
+ *
+ * <h2>Acquire and release</h2>
+ * {@link #open} takes the newest idle session (highest seq) that every policy lets it hand out
+ * ({@link PoolPolicy#mayHandOut}); with {@code max_streams_per_session > 1} it then shares the newest busy session
+ * that has room; else it connects a new one (reason {@code demand}). When the stream channel closes (the transport
+ * has sent its FIN by then: FIN first, POOL.md section 4) the session's idle timer restarts and it goes back into
+ * the idle pool. A session that closes for any reason leaves the pool at once. If opening the stream fails on a
+ * pooled session that turns out to be dead, the pool retries once on a fresh session (POOL.md 3 step 4 allows it);
+ * a refusal by the server ({@link StreamRefusedException}) is never retried.
+ *
+ * <h2>Maintenance</h2>
+ * One task on the environment's scheduler: the first run in {@link #start()}, then every
+ * {@code idle_session_check_interval}, or earlier when a policy asks ({@link Decision#askAgainAtNanos()}) or a
+ * policy-requested creation failed (so a backing-off policy can schedule its retry). A run consults the enabled
+ * policies in {@link PoolPolicyFactory#order()} (the core's own idle cleanup at 200) and carries out each one's
+ * actions before asking the next, which therefore sees closed sessions gone, reset timers reset and requested
+ * creations counted in {@link PoolSnapshot#creating()}. Deciding and acting happen under the pool lock, the same
+ * lock {@code open} takes, so a session chosen for closing can never be handed out in between; closes act only
+ * on sessions still idle.
+ *
+ * <h2>Monitors</h2>
+ * Every enabled {@link SessionMonitor} is attached to each new session before the session is pooled or handed out.
+ *
+ * <h2>Threading</h2>
+ * Thread-safe. State is guarded by one lock, held only for short, non-blocking work: policies' {@code evaluate} and
+ * {@code mayHandOut} run under it; connects, stream opens, session closes and monitors run outside it.
+ *
+ * <h2>Ownership and lifecycle</h2>
+ * Created by {@link #create}, which validates every setting and creates the enabled policies and monitors;
+ * {@link #start()} once; {@link #closeAsync()} once (idempotent). The pool owns its sessions and the connector it was
+ * given: shutdown cancels the maintenance task, closes every session (reason {@code shutdown}), closes the
+ * connector so that no new connect starts, closes sessions that connects still in flight produce afterwards, tells
+ * policies and monitors {@code close()}, and removes its meters.
+ *
+ * <h2>Metrics (tag {@code outbound})</h2>
+ * Gauges {@code anytls4j.pool.sessions.idle}, {@code .active} (carrying streams), {@code .total}; counters
+ * {@code anytls4j.pool.sessions.created} (tag {@code reason}: {@code demand}, {@code ensure}, ...),
+ * {@code anytls4j.pool.sessions.closed} (tag {@code reason}: {@link CloseReason#name()}) and
+ * {@code anytls4j.pool.sessions.create.failures}.
+ */
+public final class SessionPool implements Outbound, AutoCloseable {
+    /** Reason of creations made for a waiting stream. */
+    public static final String CREATED_ON_DEMAND = "demand";
+    /** The reason ensure_idle gives; its creations are logged with the guide's {@code [EnsureIdleSession]} text. */
+    static final String CREATED_BY_ENSURE = "ensure";
+    /** The soonest a policy may ask to be evaluated again, so a policy asking for "now" cannot spin the scheduler. */
+    static final long MIN_RUN_DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    private static final long CLOSE_WAIT_SECONDS = 5;
+    private static final Logger log = LoggerFactory.getLogger(SessionPool.class);
+
+    private final String tag;
+    private final PoolSettings settings;
+    private final SessionConnector connector;
+    private final PoolEnvironment env;
+    private final List<NamedPolicy> policies;
+    private final List<NamedMonitor> monitors;
+    private final AtomicLong sessionCounter = new AtomicLong();
+    private final List<Meter> gauges = new ArrayList<>();
+    private final CompletableFuture<Void> closed = new CompletableFuture<>();
+
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Idle sessions by seq, newest first. Guarded by {@link #lock}. */
+    private final NavigableMap<Long, Entry> idle = new TreeMap<>(Comparator.reverseOrder());
+    /** Every live session the pool owns, idle or busy. Guarded by {@link #lock}. */
+    private final Map<Long, Entry> live = new HashMap<>();
+    /** Creations whose connect has not settled yet. Guarded by {@link #lock}. */
+    private final Set<CompletableFuture<Void>> inFlight = new LinkedHashSet<>();
+    private int creating;
+    private int creationFailures;
+    private long lastFailureNanos;
+    private String lastFailure = "";
+    private int protectedThisRun;
+    private boolean started;
+    private boolean closing;
+    private ScheduledFuture<?> nextRun;
+    private long nextRunAtNanos = Long.MAX_VALUE;
+
+    private SessionPool(String tag, PoolSettings settings, SessionConnector connector, PoolEnvironment env,
+                        List<NamedPolicy> policies, List<NamedMonitor> monitors) {
+        this.tag = tag;
+        this.settings = settings;
+        this.connector = connector;
+        this.env = env;
+        this.policies = policies;
+        this.monitors = monitors;
+    }
+
+    /**
+     * Builds the pool of one outbound; nothing is connected before {@link #start()}.
+     *
+     * @param settings           the outbound block with every default applied (the host merged the pool's and every
+     *                           installed policy's and monitor's {@code reference.conf})
+     * @param installedPolicies  every installed pool policy; those enabled by their keys or named in
+     *                           {@code pool_policies} are created
+     * @param installedMonitors  every installed session monitor, enabled the same way
+     * @throws InvalidSettingException or {@link com.typesafe.config.ConfigException} for a bad value, or for a name in
+     *     {@code pool_policies} that no installed policy or monitor has (the message lists the installed names)
+     */
+    public static SessionPool create(String tag, Config settings, SessionConnector connector,
+                                     Collection<PoolPolicyFactory> installedPolicies,
+                                     Collection<SessionMonitorFactory> installedMonitors, PoolEnvironment env) {
+        requireNonNull(tag, "tag");
+        requireNonNull(settings, "settings");
+        requireNonNull(connector, "connector");
+        requireNonNull(env, "env");
+        PoolSettings poolSettings = PoolSettings.from(tag, settings);
+        Set<String> installed = new TreeSet<>();
+        installedPolicies.forEach(f -> installed.add(f.name()));
+        installedMonitors.forEach(f -> installed.add(f.name()));
+        for (String name : poolSettings.poolPolicies()) {
+            if (!installed.contains(name)) {
+                throw new InvalidSettingException(settings.getValue(PoolSettings.POOL_POLICIES).origin(),
+                        PoolSettings.POOL_POLICIES, "unknown policy '" + name + "'; installed: " + installed);
+            }
+        }
+        Set<String> named = Set.copyOf(poolSettings.poolPolicies());
+
+        SessionPool[] self = new SessionPool[1];
+        List<NamedPolicy> policies = new ArrayList<>();
+        policies.add(new NamedPolicy(IdleCleanupPolicy.NAME, PoolPolicyFactory.ORDER_IDLE_CLEANUP,
+                new IdleCleanupPolicy(tag, poolSettings.idleTimeout().toNanos(), () -> self[0].protectedThisRun)));
+        for (PoolPolicyFactory factory : installedPolicies) {
+            if (named.contains(factory.name()) || factory.enabledBy(settings)) {
+                PoolPolicy policy = factory.create(settings, context(factory, tag, poolSettings, env));
+                policies.add(new NamedPolicy(factory.name(), factory.order(), requireNonNull(policy, factory.name())));
+            }
+        }
+        policies.sort(Comparator.comparingInt(NamedPolicy::order).thenComparing(NamedPolicy::name));
+        List<NamedMonitor> monitors = new ArrayList<>();
+        for (SessionMonitorFactory factory : installedMonitors) {
+            if (named.contains(factory.name()) || factory.enabledBy(settings)) {
+                SessionMonitor monitor = factory.create(settings, context(factory, tag, poolSettings, env));
+                monitors.add(new NamedMonitor(factory.name(), requireNonNull(monitor, factory.name())));
+            }
+        }
+        monitors.sort(Comparator.comparing(NamedMonitor::name));
+        self[0] = new SessionPool(tag, poolSettings, connector, env, List.copyOf(policies), List.copyOf(monitors));
+        return self[0];
+    }
+
+    private static PoolPolicyContext context(Object factory, String tag, PoolSettings settings, PoolEnvironment env) {
+        PluginContext plugin = requireNonNull(env.pluginContextOf().apply(factory),
+                () -> "no plugin context for " + factory);
+        return new PoolPolicyContext(plugin, tag, settings, env.randomSource().get());
+    }
+
+    @Override
+    public String tag() {
+        return tag;
+    }
+
+    /** The pool keys in effect (after the clamps). */
+    public PoolSettings settings() {
+        return settings;
+    }
+
+    /** Names of the policies a maintenance run consults, in order ({@code idle_cleanup} is the core's own). */
+    public List<String> policyNames() {
+        return policies.stream().map(NamedPolicy::name).toList();
+    }
+
+    /** Names of the monitors attached to every session. */
+    public List<String> monitorNames() {
+        return monitors.stream().map(NamedMonitor::name).toList();
+    }
+
+    /** The pool as a policy would see it now: idle and busy sessions, creations in flight, failures. */
+    public PoolSnapshot snapshot() {
+        lock.lock();
+        try {
+            return snapshotLocked();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Registers the meters and runs the first maintenance at once (so ensure_idle fills the pool at time 0). */
+    public void start() {
+        lock.lock();
+        try {
+            if (started || closing) {
+                throw new IllegalStateException("outbound=" + tag + " pool already " + (closing ? "closed" : "started"));
+            }
+            started = true;
+        } finally {
+            lock.unlock();
+        }
+        registerGauges();
+        log.info("outbound={} pool started: check_interval={} idle_timeout={} max_streams_per_session={} "
+                        + "policies={} monitors={}", tag, GoDurations.format(settings.checkInterval()),
+                GoDurations.format(settings.idleTimeout()), settings.maxStreamsPerSession(),
+                policyNames(), monitorNames());
+        runMaintenance();
+    }
+
+    // ---------------------------------------------------------------- acquire and release
+
+    @Override
+    public CompletionStage<Channel> open(Destination destination, EventLoop eventLoop) {
+        requireNonNull(destination, "destination");
+        Lease lease;
+        lock.lock();
+        try {
+            if (closing) {
+                return CompletableFuture.failedFuture(new IllegalStateException("outbound=" + tag + " is closed"));
+            }
+            lease = takeExisting(env.ticker().nanoTime());
+            if (lease == null) {
+                creating++;
+            }
+        } finally {
+            lock.unlock();
+        }
+        CompletionStage<Lease> leased = lease != null ? CompletableFuture.completedFuture(lease)
+                : create(CREATED_ON_DEMAND, 0, true).thenApply(entry -> new Lease(entry, false));
+        return leased.thenCompose(l -> openOn(l, destination, true));
+    }
+
+    /** Takes the newest idle session, else (when sharing is allowed) the newest busy one with room. Under lock. */
+    private Lease takeExisting(long nowNanos) {
+        for (Entry entry : idle.values()) {
+            if (mayHandOut(entry, nowNanos)) {
+                idle.remove(entry.seq());
+                entry.streams++;
+                log.debug("outbound={} session=#{} handed out idle={}", tag, entry.seq(),
+                        GoDurations.format(nowNanos - entry.idleSinceNanos));
+                return new Lease(entry, true);
+            }
+        }
+        if (settings.maxStreamsPerSession() > 1) {
+            Entry best = null;
+            for (Entry entry : live.values()) {
+                if (entry.streams > 0 && entry.streams < settings.maxStreamsPerSession()
+                        && entry.session.isActive() && (best == null || entry.seq() > best.seq())
+                        && mayHandOut(entry, nowNanos)) {
+                    best = entry;
+                }
+            }
+            if (best != null) {
+                best.streams++;
+                return new Lease(best, true);
+            }
+        }
+        return null;
+    }
+
+    private boolean mayHandOut(Entry entry, long nowNanos) {
+        PooledSession view = entry.view(idle.containsKey(entry.seq()));
+        for (NamedPolicy policy : policies) {
+            try {
+                if (!policy.policy().mayHandOut(view, nowNanos)) {
+                    log.debug("outbound={} session=#{} not handed out: refused by {}", tag, entry.seq(), policy.name());
+                    return false;
+                }
+            } catch (RuntimeException e) {
+                log.warn("outbound={} session=#{} policy {} failed in mayHandOut; ignoring it", tag, entry.seq(),
+                        policy.name(), e);
+            }
+        }
+        return true;
+    }
+
+    private CompletionStage<Channel> openOn(Lease lease, Destination destination, boolean mayRetry) {
+        Session session = lease.entry().session;
+        CompletionStage<Channel> opening;
+        try {
+            opening = session.openStream(destination);
+        } catch (RuntimeException e) {
+            opening = CompletableFuture.failedFuture(e);
+        }
+        return opening.handle((channel, failure) -> {
+            if (failure == null) {
+                channel.closeFuture().addListener(f -> release(lease.entry()));
+                return CompletableFuture.completedFuture(channel);
+            }
+            release(lease.entry());
+            Throwable cause = unwrap(failure);
+            if (lease.pooled() && mayRetry && !(cause instanceof StreamRefusedException) && !session.isActive()) {
+                log.debug("outbound={} session=#{} stream to {} failed on a pooled session that had died ({}); "
+                        + "retrying once on a new session", tag, session.seq(), destination, cause.toString());
+                lock.lock();
+                try {
+                    if (closing) {
+                        return CompletableFuture.<Channel>failedFuture(cause);
+                    }
+                    creating++;
+                } finally {
+                    lock.unlock();
+                }
+                return create(CREATED_ON_DEMAND, 0, true)
+                        .thenCompose(entry -> openOn(new Lease(entry, false), destination, false));
+            }
+            return CompletableFuture.<Channel>failedFuture(cause);
+        }).thenCompose(Function.identity());
+    }
+
+    /** A stream on {@code entry} ended (its FIN is written by now): the session goes back to the idle pool. */
+    private void release(Entry entry) {
+        boolean closeIt = false;
+        lock.lock();
+        try {
+            entry.streams--;
+            if (entry.streams > 0 || live.get(entry.seq()) != entry) {
+                return;
+            }
+            if (closing) {
+                live.remove(entry.seq());
+                closeIt = true;
+            } else if (entry.session.isActive()) {
+                entry.idleSinceNanos = env.ticker().nanoTime();
+                idle.put(entry.seq(), entry);
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (closeIt) {
+            entry.session.close(CloseReason.SHUTDOWN);
+        }
+    }
+
+    // ---------------------------------------------------------------- creation
+
+    /**
+     * Connects one session; the caller has already counted it in {@link #creating}. A demand creation completes with
+     * the entry already carrying the caller's stream; a policy creation pools it as idle.
+     *
+     * @param index the 1-based number of this creation within its maintenance run (for the log), 0 for demand
+     */
+    private CompletableFuture<Entry> create(String reason, int index, boolean forDemand) {
+        CompletableFuture<Entry> result = new CompletableFuture<>();
+        CompletableFuture<Void> settled = new CompletableFuture<>();
+        lock.lock();
+        try {
+            inFlight.add(settled);
+        } finally {
+            lock.unlock();
+        }
+        CompletionStage<Session> connecting;
+        try {
+            connecting = connector.connect(sessionCounter::incrementAndGet);
+        } catch (RuntimeException e) {
+            connecting = CompletableFuture.failedFuture(e);
+        }
+        connecting.whenComplete((session, failure) -> {
+            try {
+                if (failure != null) {
+                    createFailed(reason, index, forDemand, unwrap(failure), result);
+                } else {
+                    created(session, reason, index, forDemand, result);
+                }
+            } catch (RuntimeException e) {
+                log.error("outbound={} failed to register a new session", tag, e);
+                result.completeExceptionally(e);
+            } finally {
+                lock.lock();
+                try {
+                    inFlight.remove(settled);
+                } finally {
+                    lock.unlock();
+                }
+                settled.complete(null);
+            }
+        });
+        return result;
+    }
+
+    private void createFailed(String reason, int index, boolean forDemand, Throwable cause,
+                              CompletableFuture<Entry> result) {
+        boolean retryRun;
+        lock.lock();
+        try {
+            creating--;
+            creationFailures++;
+            lastFailureNanos = env.ticker().nanoTime();
+            lastFailure = String.valueOf(cause.getMessage() != null ? cause.getMessage() : cause);
+            retryRun = !forDemand && !closing;
+        } finally {
+            lock.unlock();
+        }
+        counter("anytls4j.pool.sessions.create.failures", "reason", reason).increment();
+        // Logged per attempt only at trace: the requesting policy logs once per failure streak (the snapshot
+        // carries creationFailures and lastFailure), and a demand failure reaches its caller.
+        if (index > 0) {
+            log.trace("outbound={} [EnsureIdleSession] Failed to create session #{}: {}", tag, index, cause.toString());
+        } else {
+            log.trace("outbound={} failed to create session reason={}: {}", tag, reason, cause.toString());
+        }
+        if (retryRun) {
+            requestRunAt(env.ticker().nanoTime());
+        }
+        result.completeExceptionally(cause);
+    }
+
+    private void created(Session session, String reason, int index, boolean forDemand,
+                         CompletableFuture<Entry> result) {
+        for (NamedMonitor monitor : monitors) {
+            try {
+                monitor.monitor().attach(session);
+            } catch (RuntimeException e) {
+                log.warn("outbound={} session=#{} monitor {} failed to attach", tag, session.seq(), monitor.name(), e);
+            }
+        }
+        Entry entry = new Entry(session);
+        boolean shutDown;
+        lock.lock();
+        try {
+            creating--;
+            creationFailures = 0;
+            shutDown = closing;
+            if (!shutDown) {
+                live.put(entry.seq(), entry);
+                if (forDemand) {
+                    entry.streams = 1;
+                } else {
+                    entry.idleSinceNanos = env.ticker().nanoTime();
+                    idle.put(entry.seq(), entry);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (shutDown) {
+            log.debug("outbound={} session=#{} connected after shutdown; closing it", tag, session.seq());
+            session.close(CloseReason.SHUTDOWN);
+            result.completeExceptionally(new IllegalStateException("outbound=" + tag + " is closed"));
+            return;
+        }
+        session.closeFuture().whenComplete((closeReason, ignored) ->
+                sessionClosed(entry, closeReason != null ? closeReason : CloseReason.ERROR));
+        counter("anytls4j.pool.sessions.created", "reason", reason).increment();
+        if (CREATED_BY_ENSURE.equals(reason)) {
+            log.debug("outbound={} session=#{} [EnsureIdleSession] Successfully created and pooled session #{} (seq={})",
+                    tag, session.seq(), index, session.seq());
+        } else if (forDemand) {
+            log.debug("outbound={} session=#{} created reason={}", tag, session.seq(), reason);
+        } else {
+            log.debug("outbound={} session=#{} created and pooled reason={} (#{} of its run)", tag, session.seq(),
+                    reason, index);
+        }
+        result.complete(entry);
+    }
+
+    /** The session closed, by anyone: it leaves the pool at once. */
+    private void sessionClosed(Entry entry, CloseReason reason) {
+        boolean wasOwned;
+        lock.lock();
+        try {
+            wasOwned = live.remove(entry.seq(), entry);
+            idle.remove(entry.seq(), entry);
+        } finally {
+            lock.unlock();
+        }
+        counter("anytls4j.pool.sessions.closed", "reason", reason.name()).increment();
+        if (wasOwned) {
+            log.debug("outbound={} session=#{} closed reason={} streams={}", tag, entry.seq(), reason, entry.streams);
+        }
+    }
+
+    // ---------------------------------------------------------------- maintenance
+
+    private void runMaintenance() {
+        List<Closing> closes = new ArrayList<>();
+        List<Creation> creations = new ArrayList<>();
+        lock.lock();
+        try {
+            if (closing) {
+                return;
+            }
+            long now = env.ticker().nanoTime();
+            long askAgainAt = Decision.AT_NEXT_CHECK;
+            protectedThisRun = 0;
+            for (NamedPolicy policy : policies) {
+                Decision decision;
+                try {
+                    decision = requireNonNull(policy.policy().evaluate(snapshotLocked(), now), "decision");
+                } catch (RuntimeException e) {
+                    log.warn("outbound={} policy {} failed; skipping it in this run", tag, policy.name(), e);
+                    continue;
+                }
+                for (PoolAction action : decision.actions()) {
+                    apply(policy.name(), action, now, closes, creations);
+                }
+                askAgainAt = Math.min(askAgainAt, decision.askAgainAtNanos());
+            }
+            protectedThisRun = 0;
+            scheduleNextRun(now, askAgainAt);
+        } finally {
+            lock.unlock();
+        }
+        for (Closing close : closes) {
+            log.debug("outbound={} session=#{} closed reason={} {}", tag, close.entry().seq(), close.action().reason(),
+                    close.action().detail());
+            close.entry().session.close(close.action().reason());
+        }
+        for (Creation creation : creations) {
+            create(creation.reason(), creation.index(), false);
+        }
+    }
+
+    /** Carries out one action under the lock; sessions are closed and connects started after it is released. */
+    private void apply(String policyName, PoolAction action, long now, List<Closing> closes, List<Creation> creations) {
+        if (action instanceof PoolAction.Close close) {
+            Entry entry = idle.remove(close.seq());
+            if (entry == null) {
+                log.debug("outbound={} session=#{} close by {} ignored: not idle", tag, close.seq(), policyName);
+                return;
+            }
+            live.remove(close.seq());
+            closes.add(new Closing(entry, close));
+        } else if (action instanceof PoolAction.ResetIdle reset) {
+            Entry entry = idle.get(reset.seq());
+            if (entry != null) {
+                entry.idleSinceNanos = now;
+                protectedThisRun++;
+            }
+        } else if (action instanceof PoolAction.Create create) {
+            creating += create.count();
+            int first = creations.size() + 1;
+            for (int i = 0; i < create.count(); i++) {
+                creations.add(new Creation(create.reason(), first + i));
+            }
+        }
+    }
+
+    /** Under lock. */
+    private PoolSnapshot snapshotLocked() {
+        List<PooledSession> idleViews = new ArrayList<>(idle.size());
+        idle.values().forEach(entry -> idleViews.add(entry.view(true)));
+        List<PooledSession> busyViews = new ArrayList<>();
+        live.values().stream().filter(entry -> !idle.containsKey(entry.seq()))
+                .sorted(Comparator.comparingLong(Entry::seq).reversed())
+                .forEach(entry -> busyViews.add(entry.view(false)));
+        return new PoolSnapshot(tag, idleViews, busyViews, creating, creationFailures, lastFailureNanos, lastFailure);
+    }
+
+    /** Under lock. */
+    private void scheduleNextRun(long now, long askAgainAt) {
+        long regular = now + settings.checkInterval().toNanos();
+        long at = Math.min(regular, Math.max(askAgainAt, now + MIN_RUN_DELAY_NANOS));
+        if (nextRun != null) {
+            nextRun.cancel(false);
+        }
+        nextRunAtNanos = at;
+        nextRun = env.scheduler().schedule(this::runMaintenanceSafely, at - now, TimeUnit.NANOSECONDS);
+    }
+
+    /** Brings the next run forward to {@code atNanos} (or the minimum delay) if it is due later. */
+    private void requestRunAt(long atNanos) {
+        lock.lock();
+        try {
+            long now = env.ticker().nanoTime();
+            long at = Math.max(atNanos, now + MIN_RUN_DELAY_NANOS);
+            if (!closing && started && at < nextRunAtNanos) {
+                if (nextRun != null) {
+                    nextRun.cancel(false);
+                }
+                nextRunAtNanos = at;
+                nextRun = env.scheduler().schedule(this::runMaintenanceSafely, at - now, TimeUnit.NANOSECONDS);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void runMaintenanceSafely() {
+        try {
+            runMaintenance();
+        } catch (RuntimeException e) {
+            log.error("outbound={} pool maintenance failed; retrying at the next interval", tag, e);
+            lock.lock();
+            try {
+                if (!closing) {
+                    scheduleNextRun(env.ticker().nanoTime(), Decision.AT_NEXT_CHECK);
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- metrics
+
+    private void registerGauges() {
+        MeterRegistry registry = env.meterRegistry();
+        gauges.add(Gauge.builder("anytls4j.pool.sessions.idle", this, p -> p.count(State.IDLE))
+                .description("Sessions in the idle pool").tag("outbound", tag).strongReference(true).register(registry));
+        gauges.add(Gauge.builder("anytls4j.pool.sessions.active", this, p -> p.count(State.ACTIVE))
+                .description("Sessions carrying streams").tag("outbound", tag).strongReference(true).register(registry));
+        gauges.add(Gauge.builder("anytls4j.pool.sessions.total", this, p -> p.count(State.TOTAL))
+                .description("Live sessions, idle or busy").tag("outbound", tag).strongReference(true)
+                .register(registry));
+    }
+
+    private enum State { IDLE, ACTIVE, TOTAL }
+
+    private double count(State state) {
+        lock.lock();
+        try {
+            return switch (state) {
+                case IDLE -> idle.size();
+                case ACTIVE -> live.size() - idle.size();
+                case TOTAL -> live.size();
+            };
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private Counter counter(String name, String tagKey, String tagValue) {
+        return Counter.builder(name).tag("outbound", tag).tag(tagKey, tagValue).register(env.meterRegistry());
+    }
+
+    // ---------------------------------------------------------------- shutdown
+
+    /**
+     * Shuts the pool down (see the class comment); completes when every session it owned has closed and every
+     * connect that was in flight has settled. Idempotent.
+     */
+    public CompletionStage<Void> closeAsync() {
+        List<Entry> sessions;
+        List<CompletableFuture<?>> waits = new ArrayList<>();
+        lock.lock();
+        try {
+            if (closing) {
+                return closed;
+            }
+            closing = true;
+            if (nextRun != null) {
+                nextRun.cancel(false);
+                nextRun = null;
+            }
+            sessions = new ArrayList<>(live.values());
+            live.clear();
+            idle.clear();
+            waits.addAll(inFlight);
+        } finally {
+            lock.unlock();
+        }
+        log.info("outbound={} pool closing: {} sessions, {} connects in flight", tag, sessions.size(), waits.size());
+        for (Entry entry : sessions) {
+            entry.session.close(CloseReason.SHUTDOWN);
+            waits.add(entry.session.closeFuture().toCompletableFuture().handle((r, e) -> null));
+        }
+        try {
+            connector.close();
+        } catch (RuntimeException e) {
+            log.warn("outbound={} connector failed to close", tag, e);
+        }
+        for (NamedPolicy policy : policies) {
+            try {
+                policy.policy().close();
+            } catch (RuntimeException e) {
+                log.warn("outbound={} policy {} failed to close", tag, policy.name(), e);
+            }
+        }
+        for (NamedMonitor monitor : monitors) {
+            try {
+                monitor.monitor().close();
+            } catch (RuntimeException e) {
+                log.warn("outbound={} monitor {} failed to close", tag, monitor.name(), e);
+            }
+        }
+        gauges.forEach(env.meterRegistry()::remove);
+        CompletableFuture.allOf(waits.toArray(CompletableFuture[]::new))
+                .whenComplete((r, e) -> closed.complete(null));
+        return closed;
+    }
+
+    /**
+     * {@link #closeAsync()}, waiting up to 5 s for sessions to close. Never call it on an event loop that a session
+     * of this pool runs on.
+     */
+    @Override
+    public void close() {
+        try {
+            closeAsync().toCompletableFuture().get(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            log.warn("outbound={} pool did not close cleanly within {}s: {}", tag, CLOSE_WAIT_SECONDS, e.toString());
+        }
+    }
+
+    private static Throwable unwrap(Throwable failure) {
+        Throwable cause = failure;
+        while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause;
+    }
+
+    @Override
+    public String toString() {
+        return "SessionPool[outbound=" + tag + "]";
+    }
+
+    // ---------------------------------------------------------------- bookkeeping types
+
+    /** A live session and the pool's bookkeeping of it; mutable fields guarded by the pool lock. */
+    private static final class Entry {
+        final Session session;
+        long idleSinceNanos;
+        int streams;
+
+        Entry(Session session) {
+            this.session = session;
+        }
+
+        long seq() {
+            return session.seq();
+        }
+
+        PooledSession view(boolean isIdle) {
+            return new PooledSession(session.seq(), session.createdNanos(), idleSinceNanos, isIdle, streams,
+                    session.peerVersion());
+        }
+    }
+
+    /** A stream's claim on a session; {@code pooled} when the session existed before this open. */
+    private record Lease(Entry entry, boolean pooled) {
+    }
+
+    private record NamedPolicy(String name, int order, PoolPolicy policy) {
+    }
+
+    private record NamedMonitor(String name, SessionMonitor monitor) {
+    }
+
+    private record Closing(Entry entry, PoolAction.Close action) {
+    }
+
+    private record Creation(String reason, int index) {
+    }
+}
