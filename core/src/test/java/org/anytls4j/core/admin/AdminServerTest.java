@@ -1,0 +1,152 @@
+package org.anytls4j.core.admin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigSyntax;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import org.anytls4j.api.InvalidSettingException;
+import org.anytls4j.core.inbound.InboundMetrics;
+import org.anytls4j.core.inbound.TestNetty;
+import org.anytls4j.core.relay.LeakCheck;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+@ExtendWith(LeakCheck.class)
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class AdminServerTest {
+    private TestNetty netty;
+    private PrometheusMeterRegistry registry;
+    private AdminServer server;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private static Config adminBlock(String overrides) {
+        return ConfigFactory.parseString(overrides)
+                .withFallback(ConfigFactory.parseResources("anytls4j-admin.conf").getConfig("admin"));
+    }
+
+    private static PoolView view(String tag, List<SessionInfo> sessions) {
+        return new PoolView() {
+            @Override
+            public String outboundTag() {
+                return tag;
+            }
+
+            @Override
+            public CompletionStage<List<SessionInfo>> sessions() {
+                return CompletableFuture.completedFuture(sessions);
+            }
+        };
+    }
+
+    @BeforeEach
+    void start() {
+        netty = new TestNetty();
+        registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (server != null) {
+            server.stop().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+        netty.close();
+        registry.close();
+    }
+
+    private int startServer(List<PoolView> pools) throws Exception {
+        server = AdminServer.create(AdminSettings.parse(adminBlock("enabled = true, listen_port = 0")), registry,
+                netty, pools).orElseThrow();
+        return server.start().toCompletableFuture().get(10, TimeUnit.SECONDS).getPort();
+    }
+
+    private HttpResponse<String> get(int port, String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void isOffByDefault() {
+        AdminSettings defaults = AdminSettings.parse(adminBlock(""));
+        assertThat(defaults).isEqualTo(new AdminSettings(false, "127.0.0.1", 9090));
+        assertThat(AdminServer.create(defaults, registry, netty, List.of())).isEmpty();
+    }
+
+    @Test
+    void rejectsAHostNameAsListenAddressNamingTheKey() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> AdminSettings.parse(adminBlock("listen = localhost")))
+                .isInstanceOf(InvalidSettingException.class)
+                .hasMessage("listen: must be an IPv4 or IPv6 address, was 'localhost'");
+    }
+
+    @Test
+    void metricsServesPrometheusTextWithInboundJvmAndAllocatorMeters() throws Exception {
+        InboundMetrics inbound = new InboundMetrics(registry, "local", "mixed");
+        inbound.upload("hk").increment(1234);
+        int port = startServer(List.of());
+        HttpResponse<String> response = get(port, "/metrics");
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("content-type")).hasValue(AdminHandler.PROMETHEUS_TEXT);
+        assertThat(response.body())
+                .contains("anytls4j_inbound_bytes_total{direction=\"upload\",inbound=\"local\",outbound=\"hk\","
+                        + "type=\"mixed\"} 1234.0")
+                .contains("anytls4j_inbound_connections_total{inbound=\"local\",type=\"mixed\"} 0.0")
+                .contains("jvm_memory_used_bytes")
+                .contains("netty_allocator_memory_used");
+    }
+
+    @Test
+    void poolServesJsonOfEverySessionOfEveryView() throws Exception {
+        int port = startServer(List.of(
+                view("hk", List.of(
+                        new SessionInfo(1, Duration.ofSeconds(90), Duration.ofSeconds(12), 0, "min_idle", "close",
+                                Duration.ofSeconds(18)),
+                        new SessionInfo(2, Duration.ofSeconds(5), null, 3, null, null, null))),
+                view("jp \"east\"", List.of())));
+        HttpResponse<String> response = get(port, "/pool");
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("content-type")).hasValue("application/json");
+        Config json = ConfigFactory.parseString(response.body(),
+                ConfigParseOptions.defaults().setSyntax(ConfigSyntax.JSON));
+        List<? extends Config> outbounds = json.getConfigList("outbounds");
+        assertThat(outbounds).hasSize(2);
+        assertThat(outbounds.get(0).getString("tag")).isEqualTo("hk");
+        List<? extends Config> sessions = outbounds.get(0).getConfigList("sessions");
+        assertThat(sessions.get(0).getLong("seq")).isEqualTo(1);
+        assertThat(sessions.get(0).getLong("age_ms")).isEqualTo(90_000);
+        assertThat(sessions.get(0).getLong("idle_ms")).isEqualTo(12_000);
+        assertThat(sessions.get(0).getString("held_by")).isEqualTo("min_idle");
+        assertThat(sessions.get(0).getString("next_action")).isEqualTo("close");
+        assertThat(sessions.get(0).getLong("next_action_in_ms")).isEqualTo(18_000);
+        assertThat(sessions.get(1).getInt("streams")).isEqualTo(3);
+        assertThat(sessions.get(1).getIsNull("idle_ms")).isTrue();
+        assertThat(sessions.get(1).getIsNull("held_by")).isTrue();
+        assertThat(outbounds.get(1).getString("tag")).isEqualTo("jp \"east\"");
+        assertThat(outbounds.get(1).getConfigList("sessions")).isEmpty();
+    }
+
+    @Test
+    void unknownPathIs404AndPostIs405() throws Exception {
+        int port = startServer(List.of());
+        assertThat(get(port, "/nope").statusCode()).isEqualTo(404);
+        HttpResponse<String> post = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                + "/metrics")).POST(HttpRequest.BodyPublishers.ofString("x")).timeout(Duration.ofSeconds(10))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(post.statusCode()).isEqualTo(405);
+    }
+}
