@@ -1,13 +1,10 @@
 package org.anytls4j.core.pool;
 
-import com.typesafe.config.Config;
-import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.random.RandomGenerator;
 import org.anytls4j.api.PluginContext;
-import org.anytls4j.api.Ticker;
 import org.anytls4j.api.pool.PolicyContext;
+import org.anytls4j.core.runtime.ForwardingPluginContext;
 
 /**
  * The {@link PolicyContext} one policy or monitor of one outbound gets: its plugin's context plus the pool's tag,
@@ -17,47 +14,16 @@ import org.anytls4j.api.pool.PolicyContext;
  * Immutable. The random generator is synchronized, because a monitor draws from it on several sessions' event
  * loops.
  */
-final class PoolPolicyContext implements PolicyContext {
-    private final PluginContext plugin;
+final class PoolPolicyContext extends ForwardingPluginContext implements PolicyContext {
     private final String outboundTag;
     private final PoolSettings settings;
     private final RandomGenerator random;
 
     PoolPolicyContext(PluginContext plugin, String outboundTag, PoolSettings settings, RandomGenerator random) {
-        this.plugin = plugin;
+        super(plugin);
         this.outboundTag = outboundTag;
         this.settings = settings;
         this.random = new SynchronizedRandom(random);
-    }
-
-    @Override
-    public String pluginId() {
-        return plugin.pluginId();
-    }
-
-    @Override
-    public Config config() {
-        return plugin.config();
-    }
-
-    @Override
-    public Ticker ticker() {
-        return plugin.ticker();
-    }
-
-    @Override
-    public ScheduledExecutorService scheduler() {
-        return plugin.scheduler();
-    }
-
-    @Override
-    public String loggerName() {
-        return plugin.loggerName();
-    }
-
-    @Override
-    public MeterRegistry meterRegistry() {
-        return plugin.meterRegistry();
     }
 
     @Override
