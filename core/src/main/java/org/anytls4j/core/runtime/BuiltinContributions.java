@@ -7,6 +7,7 @@ import org.anytls4j.api.inbound.InboundFactory;
 import org.anytls4j.api.monitor.SessionMonitorFactory;
 import org.anytls4j.api.outbound.TransportFactory;
 import org.anytls4j.api.pool.PoolPolicyFactory;
+import org.anytls4j.core.inbound.ProxyInboundFactory;
 
 /**
  * What the host itself contributes, registered by the launcher as plugin {@code core} (it is not a PF4J extension:
@@ -25,7 +26,7 @@ public final class BuiltinContributions implements AnytlsPlugin {
 
     @Override
     public List<InboundFactory> inbounds() {
-        return List.of();
+        return ProxyInboundFactory.all();
     }
 
     @Override
