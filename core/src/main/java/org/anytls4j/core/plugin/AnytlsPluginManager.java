@@ -92,20 +92,33 @@ final class AnytlsPluginManager extends DefaultPluginManager {
                 .add(new ModuleManifestDescriptorFinder());
     }
 
+    // PF4J's compound repository and loader evaluate their conditions when built, inside the super constructor,
+    // before this class knows its mode; these check the mode each time they are asked instead.
     @Override
     protected PluginRepository createPluginRepository() {
-        return new CompoundPluginRepository()
-                .add(new DevelopmentModulesRepository(getPluginsRoots()), this::isDevelopment)
-                .add(new JarPluginRepository(getPluginsRoots()), this::isNotDevelopment)
-                .add(new DefaultPluginRepository(getPluginsRoots()), this::isNotDevelopment);
+        PluginRepository development = new DevelopmentModulesRepository(getPluginsRoots());
+        PluginRepository deployment = new CompoundPluginRepository()
+                .add(new JarPluginRepository(getPluginsRoots()))
+                .add(new DefaultPluginRepository(getPluginsRoots()));
+        return new PluginRepository() {
+            @Override
+            public List<Path> getPluginPaths() {
+                return (isDevelopment() ? development : deployment).getPluginPaths();
+            }
+
+            @Override
+            public boolean deletePluginPath(Path pluginPath) {
+                return (isDevelopment() ? development : deployment).deletePluginPath(pluginPath);
+            }
+        };
     }
 
     @Override
     protected PluginLoader createPluginLoader() {
         return new CompoundPluginLoader()
-                .add(new DirectoryLoader(this, new DevelopmentPluginClasspath()), this::isDevelopment)
-                .add(new JarLoader(this), this::isNotDevelopment)
-                .add(new DirectoryLoader(this, new DefaultPluginClasspath()), this::isNotDevelopment);
+                .add(new DirectoryLoader(this, new DevelopmentPluginClasspath(), true))
+                .add(new JarLoader(this))
+                .add(new DirectoryLoader(this, new DefaultPluginClasspath(), false));
     }
 
     /** Reads the manifest a reactor module's build wrote, else falls back to PF4J's search for one. */
@@ -168,8 +181,16 @@ final class AnytlsPluginManager extends DefaultPluginManager {
 
     /** Loads an unpacked plugin directory (deployment) or a module (development) with the host-first loader. */
     private static final class DirectoryLoader extends BasePluginLoader {
-        DirectoryLoader(PluginManager manager, PluginClasspath classpath) {
+        private final boolean development;
+
+        DirectoryLoader(PluginManager manager, PluginClasspath classpath, boolean development) {
             super(manager, classpath);
+            this.development = development;
+        }
+
+        @Override
+        public boolean isApplicable(Path pluginPath) {
+            return pluginManager.isDevelopment() == development && super.isApplicable(pluginPath);
         }
 
         @Override
@@ -188,7 +209,7 @@ final class AnytlsPluginManager extends DefaultPluginManager {
 
         @Override
         public boolean isApplicable(Path pluginPath) {
-            return Files.exists(pluginPath) && FileUtils.isJarFile(pluginPath);
+            return manager.isNotDevelopment() && Files.exists(pluginPath) && FileUtils.isJarFile(pluginPath);
         }
 
         @Override
