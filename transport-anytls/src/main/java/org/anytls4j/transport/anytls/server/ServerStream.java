@@ -222,6 +222,7 @@ final class ServerStream {
         channel.pipeline().addLast(RELAY, new TargetHandler());
         debug("open to {}", destination);
         if (clientFin) {
+            state = State.CLOSED; // closing the target below must not send a FIN
             while (!queued.isEmpty()) {
                 channel.write(queued.poll());
             }
