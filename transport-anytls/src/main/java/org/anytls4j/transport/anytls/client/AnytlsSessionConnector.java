@@ -78,6 +78,14 @@ public final class AnytlsSessionConnector implements SessionConnector {
         return scheme.get();
     }
 
+    /**
+     * Replaces the outbound's padding scheme, exactly as a valid UpdatePaddingScheme from the server does: live
+     * sessions use it from their next write, new sessions for everything.
+     */
+    public void replacePaddingScheme(PaddingScheme replacement) {
+        scheme.set(requireNonNull(replacement, "replacement"));
+    }
+
     @Override
     public CompletionStage<Session> connect(LongSupplier sequencer) {
         requireNonNull(sequencer, "sequencer");
