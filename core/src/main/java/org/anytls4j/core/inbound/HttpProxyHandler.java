@@ -316,6 +316,15 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         return s.length() <= 64 ? s : s.substring(0, 64) + "...";
     }
 
+    /** The response relay pauses the stream while the client is unwritable; resume it here. */
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (stream != null && ctx.channel().isWritable()) {
+            stream.config().setAutoRead(true);
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         if (stream != null) {

@@ -9,6 +9,8 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.anytls4j.api.inbound.Inbound;
 import org.anytls4j.core.outbound.DirectOutbound;
@@ -24,6 +26,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class MixedInboundCurlTest {
     private static final String BODY = "hello through anytls4j";
+    private static final int LARGE_BYTES = 16 * 1024 * 1024;
 
     private static TestNetty netty;
     private static DirectOutbound direct;
@@ -47,6 +50,14 @@ class MixedInboundCurlTest {
                     .getFirst("Proxy-Connection")).getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(200, body.length);
             exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        origin.createContext("/large", exchange -> {
+            exchange.sendResponseHeaders(200, LARGE_BYTES);
+            byte[] chunk = new byte[64 * 1024];
+            for (int sent = 0; sent < LARGE_BYTES; sent += chunk.length) {
+                exchange.getResponseBody().write(chunk);
+            }
             exchange.close();
         });
         origin.start();
@@ -186,6 +197,21 @@ class MixedInboundCurlTest {
         Curl.Result tunnel = Curl.run("-p", "-x", "http://127.0.0.1:" + openPort, target);
         assertThat(tunnel.exit()).isEqualTo(56); // CURLE_RECV_ERROR: CONNECT answered 502
         assertThat(tunnel.err()).contains("502");
+    }
+
+    /** A reader slower than the origin makes the relay pause and resume reading; no byte may be lost. */
+    @Test
+    void aSlowReaderGetsALargeBodyWhole() throws Exception {
+        String large = "http://127.0.0.1:" + originPort + "/large";
+        for (String[] proxy : List.of(new String[] {"--socks5", "127.0.0.1:" + openPort},
+                new String[] {"-x", "http://127.0.0.1:" + openPort},
+                new String[] {"-p", "-x", "http://127.0.0.1:" + openPort})) {
+            List<String> args = new ArrayList<>(List.of(proxy));
+            args.addAll(List.of("--limit-rate", "24M", "-o", "/dev/null", "-w", "%{size_download}", large));
+            Curl.Result r = Curl.run(args.toArray(String[]::new));
+            assertThat(r.exit()).as(String.join(" ", proxy) + ": " + r.err()).isZero();
+            assertThat(r.out()).isEqualTo(Integer.toString(LARGE_BYTES));
+        }
     }
 
     @Test
