@@ -55,7 +55,12 @@ public final class ConfigLoader {
                     .withFallback(user)
                     .withFallback(reference)
                     .resolve();
-            Config resolvedUser = user.resolveWith(full, ConfigResolveOptions.defaults());
+            // The operator's top-level blocks as resolved in the merged tree: substitutions may point anywhere,
+            // and keys the defaults add to a block are valid by definition.
+            Config resolvedUser = ConfigFactory.empty(source);
+            for (String key : user.root().keySet()) {
+                resolvedUser = resolvedUser.withFallback(full.root().withOnlyKey(key));
+            }
             Config resolvedReference = reference.resolve(ConfigResolveOptions.defaults().setAllowUnresolved(true));
             return new LoadedConfig(source, resolvedUser, resolvedReference, full);
         } catch (ConfigException e) {
