@@ -31,8 +31,9 @@ import org.anytls4j.transport.anytls.frame.FrameDecoder;
 import org.anytls4j.transport.anytls.frame.FrameEncoder;
 
 /**
- * A scripted AnyTLS client for server tests: it speaks raw bytes and frames over real TLS (or plaintext), sends
- * each {@link #sendRecord} as exactly one TLS record, and queues every frame the server sends.
+ * A scripted AnyTLS client for server tests: it speaks raw bytes and frames over real TLS, sends
+ * each {@link #sendRecord} as exactly one TLS record, and queues every frame the server sends (in raw mode it
+ * collects the bytes instead).
  */
 public final class RawTlsClient implements AutoCloseable {
     private static final SslContext CLIENT_TLS;
@@ -46,25 +47,38 @@ public final class RawTlsClient implements AutoCloseable {
     }
 
     private final BlockingQueue<Frame> frames = new LinkedBlockingQueue<>();
+    /** Bytes received in raw mode (no frame decoding), e.g. a fallback's answer. */
+    private final java.io.ByteArrayOutputStream raw = new java.io.ByteArrayOutputStream();
+    /** If set, sees every frame first; returns true when it consumed (and released) the frame. */
+    public volatile java.util.function.Predicate<Frame> tap;
     /** Completes when the channel closes. */
     public final CompletableFuture<Void> closed = new CompletableFuture<>();
     /** Completes when the server's close_notify arrives. */
     public final CompletableFuture<Void> closeNotify = new CompletableFuture<>();
     private final Channel channel;
 
-    private RawTlsClient(EventLoopGroup group, InetSocketAddress server, boolean tls) throws Exception {
+    private RawTlsClient(EventLoopGroup group, InetSocketAddress server, boolean rawMode) throws Exception {
         channel = new Bootstrap().group(group).channel(NioSocketChannel.class)
                 .handler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        if (tls) {
-                            ch.pipeline().addLast(CLIENT_TLS.newHandler(ch.alloc(), "127.0.0.1", server.getPort()));
+                        ch.pipeline().addLast(CLIENT_TLS.newHandler(ch.alloc(), "127.0.0.1", server.getPort()));
+                        if (!rawMode) {
+                            ch.pipeline().addLast(new FrameDecoder());
                         }
-                        ch.pipeline().addLast(new FrameDecoder(), new ChannelInboundHandlerAdapter() {
+                        ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
                             @Override
                             public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                                java.util.function.Predicate<Frame> t = tap;
                                 if (msg instanceof Frame f) {
-                                    frames.add(f);
+                                    if (t == null || !t.test(f)) {
+                                        frames.add(f);
+                                    }
+                                } else if (msg instanceof io.netty.buffer.ByteBuf b) {
+                                    synchronized (raw) {
+                                        raw.writeBytes(io.netty.buffer.ByteBufUtil.getBytes(b));
+                                    }
+                                    b.release();
                                 } else {
                                     ReferenceCountUtil.release(msg);
                                 }
@@ -98,7 +112,18 @@ public final class RawTlsClient implements AutoCloseable {
     }
 
     public static RawTlsClient connect(EventLoopGroup group, InetSocketAddress server) throws Exception {
+        return new RawTlsClient(group, server, false);
+    }
+
+    /** A client that does not decode frames: {@link #rawReceived()} holds what the server sent. */
+    public static RawTlsClient connectRaw(EventLoopGroup group, InetSocketAddress server) throws Exception {
         return new RawTlsClient(group, server, true);
+    }
+
+    public byte[] rawReceived() {
+        synchronized (raw) {
+            return raw.toByteArray();
+        }
     }
 
     public Channel channel() {
