@@ -1,0 +1,79 @@
+package org.anytls4j.plugin.heartbeat;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.anytls4j.api.monitor.SessionMonitor;
+import org.anytls4j.api.outbound.Heartbeat;
+import org.anytls4j.api.outbound.Session;
+import org.anytls4j.api.pool.PolicyContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code heartbeat} monitor of one outbound: gives every session a {@link SessionHeartbeat}, whose first probe
+ * is delayed by the interval plus a jitter drawn uniformly from [0, interval / 5) with the context's random source.
+ * Sessions whose transport lacks the {@link Heartbeat} capability are left alone (logged at debug).
+ *
+ * <h2>Metrics (tag {@code outbound})</h2>
+ * Timer {@code anytls4j.heartbeat.rtt} (round-trip time of answered probes) and counter
+ * {@code anytls4j.heartbeat.misses} (probes a v2 peer left unanswered past {@code heartbeat_timeout}), in the
+ * plugin's meter registry.
+ *
+ * <h2>Threading and lifecycle</h2>
+ * {@link #attach} may be called from any thread, for many sessions concurrently; each session's machine then runs
+ * on that session's event loop. {@link #close()} stops every machine still running and removes the meters.
+ */
+final class HeartbeatMonitor implements SessionMonitor {
+    private static final Logger log = LoggerFactory.getLogger(HeartbeatMonitor.class);
+
+    private final PolicyContext context;
+    private final HeartbeatSettings settings;
+    private final Timer rtt;
+    private final Counter misses;
+    private final Set<SessionHeartbeat> running = ConcurrentHashMap.newKeySet();
+
+    HeartbeatMonitor(HeartbeatSettings settings, PolicyContext context) {
+        this.settings = settings;
+        this.context = context;
+        MeterRegistry registry = context.meterRegistry();
+        this.rtt = Timer.builder("anytls4j.heartbeat.rtt").description("Round-trip time of answered heartbeats")
+                .tag("outbound", context.outboundTag()).register(registry);
+        this.misses = Counter.builder("anytls4j.heartbeat.misses")
+                .description("Heartbeats a peer that answers heartbeats left unanswered past heartbeat_timeout")
+                .tag("outbound", context.outboundTag()).register(registry);
+    }
+
+    @Override
+    public void attach(Session session) {
+        Optional<Heartbeat> pinger = session.capability(Heartbeat.class);
+        if (pinger.isEmpty()) {
+            log.debug("outbound={} session=#{} [Heartbeat] the transport offers no heartbeat; not monitored",
+                    context.outboundTag(), session.seq());
+            return;
+        }
+        long intervalNanos = settings.interval().toNanos();
+        long jitterBound = intervalNanos / 5;
+        long jitter = jitterBound > 0 ? context.random().nextLong(jitterBound) : 0;
+        SessionHeartbeat[] self = new SessionHeartbeat[1];
+        self[0] = new SessionHeartbeat(context.outboundTag(), session, pinger.get(), settings, rtt, misses,
+                () -> running.remove(self[0]));
+        running.add(self[0]);
+        self[0].start(intervalNanos + jitter);
+    }
+
+    /** Machines still running, for tests and diagnostics. */
+    int running() {
+        return running.size();
+    }
+
+    @Override
+    public void close() {
+        running.forEach(SessionHeartbeat::stop);
+        context.meterRegistry().remove(rtt);
+        context.meterRegistry().remove(misses);
+    }
+}

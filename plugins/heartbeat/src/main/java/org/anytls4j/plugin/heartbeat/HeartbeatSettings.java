@@ -1,0 +1,52 @@
+package org.anytls4j.plugin.heartbeat;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+import org.anytls4j.api.GoDurations;
+import org.anytls4j.api.InvalidSettingException;
+
+/**
+ * The keys of the {@code heartbeat} monitor, read from an outbound block with the defaults applied.
+ *
+ * @param interval  {@code heartbeat}: time between probes; zero = disabled
+ * @param timeout   {@code heartbeat_timeout} resolved: {@code 0s} in the file becomes min(interval, 10 s); never more
+ *                  than the interval
+ * @param maxMissed {@code heartbeat_max_missed}, >= 1
+ */
+public record HeartbeatSettings(Duration interval, Duration timeout, int maxMissed) {
+    public static final String HEARTBEAT = "heartbeat";
+    public static final String HEARTBEAT_TIMEOUT = "heartbeat_timeout";
+    public static final String HEARTBEAT_MAX_MISSED = "heartbeat_max_missed";
+    /** The timeout used when {@code heartbeat_timeout = 0s}, unless the interval is shorter. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
+
+    /**
+     * @throws InvalidSettingException for a negative duration, a timeout longer than the interval, or
+     *     {@code heartbeat_max_missed < 1}
+     */
+    public static HeartbeatSettings from(Config settings) {
+        Duration interval = nonNegative(settings, HEARTBEAT);
+        Duration timeout = nonNegative(settings, HEARTBEAT_TIMEOUT);
+        if (timeout.isZero()) {
+            timeout = interval.compareTo(DEFAULT_TIMEOUT) < 0 ? interval : DEFAULT_TIMEOUT;
+        } else if (timeout.compareTo(interval) > 0) {
+            throw new InvalidSettingException(settings.getValue(HEARTBEAT_TIMEOUT).origin(), HEARTBEAT_TIMEOUT,
+                    "must be <= heartbeat (" + GoDurations.format(interval) + "), was " + GoDurations.format(timeout));
+        }
+        int maxMissed = settings.getInt(HEARTBEAT_MAX_MISSED);
+        if (maxMissed < 1) {
+            throw new InvalidSettingException(settings.getValue(HEARTBEAT_MAX_MISSED).origin(), HEARTBEAT_MAX_MISSED,
+                    "must be >= 1, was " + maxMissed);
+        }
+        return new HeartbeatSettings(interval, timeout, maxMissed);
+    }
+
+    private static Duration nonNegative(Config settings, String key) {
+        Duration value = settings.getDuration(key);
+        if (value.isNegative()) {
+            throw new InvalidSettingException(settings.getValue(key).origin(), key,
+                    "must be >= 0, was " + GoDurations.format(value));
+        }
+        return value;
+    }
+}
