@@ -20,8 +20,10 @@ import java.security.cert.X509Certificate;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
 import javax.net.ssl.X509ExtendedTrustManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * <p>The engine is OpenSSL (BoringSSL through netty-tcnative) when {@link OpenSsl#isAvailable()}, the JDK's
  * otherwise; which one is logged once per process. Host name verification ({@code HTTPS} endpoint
  * identification) checks the certificate against {@code server_name}, unless verification is off or the server
- * is pinned by public key. SNI is sent only for a DNS name: both engines omit it for an IP literal peer host.
+ * is pinned by public key. SNI carries {@code server_name} when it is a DNS name (also a single label such as
+ * {@code localhost}, as sing-box does) and is never sent for an IP literal (RFC 6066).
  *
  * <h2>Threading</h2>
  * Immutable and thread-safe. {@link #create} may read files: call it at start-up, never on an event loop.
@@ -105,7 +108,16 @@ public final class ClientTlsContext {
      * {@code server_name}, which drives SNI (DNS names only) and host name verification.
      */
     public SslHandler newHandler(ByteBufAllocator alloc, int port) {
-        return context.newHandler(alloc, settings.serverName(), port);
+        SslHandler handler = context.newHandler(alloc, settings.serverName(), port);
+        if (settings.sendsSni()) {
+            // Both engines send SNI on their own only for names with a dot; sing-box sends any DNS name
+            // (e.g. "localhost"), so set it explicitly.
+            SSLEngine engine = handler.engine();
+            SSLParameters parameters = engine.getSSLParameters();
+            parameters.setServerNames(List.of(new SNIHostName(settings.serverName())));
+            engine.setSSLParameters(parameters);
+        }
+        return handler;
     }
 
     /** Base64 SHA-256 of a certificate's SubjectPublicKeyInfo, the form of {@code certificate_public_key_sha256}. */

@@ -28,7 +28,8 @@ final class RecordingTlsServer implements AutoCloseable {
     record RecordHeader(int contentType, int length) {
     }
 
-    final SelfSignedCertificate certificate = SelfSignedCertificate.generate("localhost");
+    private static final SelfSignedCertificate CERTIFICATE = SelfSignedCertificate.generate("localhost");
+    final SelfSignedCertificate certificate = CERTIFICATE;
     final List<RecordHeader> records = new ArrayList<>();
     private final Channel server;
     private final ByteBuf decrypted = Unpooled.buffer();
@@ -41,11 +42,15 @@ final class RecordingTlsServer implements AutoCloseable {
      * @param cipher    the only cipher suite offered
      */
     RecordingTlsServer(TestNetty netty, String protocol, String cipher) throws Exception {
-        SslContext context = SslContextBuilder.forServer(certificate.keyPair().getPrivate(), certificate.certificate())
+        this(netty, SslContextBuilder.forServer(certificate().keyPair().getPrivate(), CERTIFICATE.certificate())
                 .sslProvider(SslProvider.JDK)
                 .protocols(protocol)
                 .ciphers(List.of(cipher))
-                .build();
+                .build());
+    }
+
+    /** A server with the given context, which must use {@link #certificate()}. */
+    RecordingTlsServer(TestNetty netty, SslContext context) throws Exception {
         server = new ServerBootstrap()
                 .group(netty.bossGroup(), netty.workerGroup())
                 .channel(netty.serverSocketChannelClass())
@@ -59,6 +64,11 @@ final class RecordingTlsServer implements AutoCloseable {
                 .bind("127.0.0.1", 0).sync().channel();
     }
 
+    /** The server's certificate (SAN localhost and 127.0.0.1), shared by all instances. */
+    static SelfSignedCertificate certificate() {
+        return CERTIFICATE;
+    }
+
     int port() {
         return ((InetSocketAddress) server.localAddress()).getPort();
     }
@@ -66,6 +76,17 @@ final class RecordingTlsServer implements AutoCloseable {
     /** The protocol the last connection negotiated. */
     String negotiatedProtocol() {
         return ssl.engine().getSession().getProtocol();
+    }
+
+    /** The SNI host names the last client sent (empty when it sent no SNI extension). */
+    List<String> requestedServerNames() {
+        return ((javax.net.ssl.ExtendedSSLSession) ssl.engine().getSession()).getRequestedServerNames().stream()
+                .map(n -> ((javax.net.ssl.SNIHostName) n).getAsciiName()).toList();
+    }
+
+    /** The ALPN protocol the last connection selected, or null. */
+    String applicationProtocol() {
+        return ssl.applicationProtocol();
     }
 
     /** Completes once at least {@code bytes} decrypted bytes arrived. */
