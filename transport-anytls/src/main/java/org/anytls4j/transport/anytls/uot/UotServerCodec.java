@@ -144,7 +144,9 @@ final class UotServerCodec extends ChannelDuplexHandler {
                 default -> throw new IllegalStateException(mode.toString());
             }
         }
-        in.discardSomeReadBytes();
+        if (in.refCnt() == 1) { // payload slices still in flight share these bytes: never move them
+            in.discardSomeReadBytes();
+        }
     }
 
     /** Reads {@code length u16 | payload} at the reader index, or rewinds to {@code start} and returns null. */
