@@ -125,6 +125,8 @@ public final class SessionPool implements Outbound, AutoCloseable {
     private long lastFailureNanos;
     private String lastFailure = "";
     private int protectedThisRun;
+    /** Whether the last {@link #takeExisting} skipped an idle session a policy refused. */
+    private boolean refusedLastTake;
     private boolean started;
     private boolean closing;
     private ScheduledFuture<?> nextRun;
@@ -254,17 +256,25 @@ public final class SessionPool implements Outbound, AutoCloseable {
     public CompletionStage<Channel> open(Destination destination, EventLoop eventLoop) {
         requireNonNull(destination, "destination");
         Lease lease;
+        boolean refusedSome;
         lock.lock();
         try {
             if (closing) {
                 return CompletableFuture.failedFuture(new IllegalStateException("outbound=" + tag + " is closed"));
             }
+            refusedLastTake = false;
             lease = takeExisting(env.ticker().nanoTime());
+            refusedSome = refusedLastTake;
             if (lease == null) {
                 creating++;
             }
         } finally {
             lock.unlock();
+        }
+        if (refusedSome) {
+            // A policy refused an idle session (e.g. past its lifetime): let the policies act on it now rather
+            // than at the next regular check.
+            requestRunAt(env.ticker().nanoTime());
         }
         CompletionStage<Lease> leased = lease != null ? CompletableFuture.completedFuture(lease)
                 : create(CREATED_ON_DEMAND, 0, true).thenApply(entry -> new Lease(entry, false));
@@ -274,7 +284,9 @@ public final class SessionPool implements Outbound, AutoCloseable {
     /** Takes the newest idle session, else (when sharing is allowed) the newest busy one with room. Under lock. */
     private Lease takeExisting(long nowNanos) {
         for (Entry entry : idle.values()) {
-            if (mayHandOut(entry, nowNanos)) {
+            if (!mayHandOut(entry, nowNanos)) {
+                refusedLastTake = true;
+            } else {
                 idle.remove(entry.seq());
                 entry.streams++;
                 log.debug("outbound={} session=#{} handed out idle={}", tag, entry.seq(),
