@@ -10,6 +10,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
+import org.anytls4j.api.outbound.StreamRefusedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -148,7 +149,12 @@ public final class Relay {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            log.debug("{} relay closed: {}", logTag, cause.toString());
+            if (cause instanceof StreamRefusedException) {
+                // the server refused the stream after it was handed out; the client got a success reply already
+                log.info("{} stream refused by the server: {}", logTag, cause.getMessage());
+            } else {
+                log.debug("{} relay closed: {}", logTag, cause.toString());
+            }
             ctx.close();
             closeOnFlush(peer);
         }
