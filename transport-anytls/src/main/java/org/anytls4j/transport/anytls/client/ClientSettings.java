@@ -63,8 +63,8 @@ public record ClientSettings(String server, int port, byte[] passwordHash, Strin
 
     private static String requiredString(Config settings, String key) {
         if (!settings.hasPath(key)) {
-            throw new InvalidSettingException(settings.hasPathOrNull(key) ? settings.getValue(key).origin() : null,
-                    key, "is required");
+            var value = settings.root().get(key); // a top-level key; a null value still has an origin
+            throw new InvalidSettingException(value == null ? null : value.origin(), key, "is required");
         }
         try {
             return settings.getString(key);
