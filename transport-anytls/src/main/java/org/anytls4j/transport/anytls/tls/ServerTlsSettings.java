@@ -10,6 +10,13 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.StringReader;
+import java.security.PrivateKey;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.Collection;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +24,10 @@ import java.util.ArrayList;
 import java.util.List;
 import javax.net.ssl.SSLException;
 import org.anytls4j.api.InvalidSettingException;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.openssl.PEMKeyPair;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.slf4j.Logger;
 
 /**
@@ -34,7 +45,7 @@ import org.slf4j.Logger;
  *
  * @param enabled         false when TLS is terminated in front of this inbound (plaintext AnyTLS)
  * @param certificatePem  PEM certificate chain, or null for a self-signed certificate
- * @param keyPem          PEM private key (PKCS#8, or PKCS#1/SEC1 through BouncyCastle), or null
+ * @param keyPem          PEM private key (PKCS#8, PKCS#1 or SEC1, read with BouncyCastle), or null
  * @param alpn            protocols to accept in ALPN, empty for no ALPN
  * @param protocols       TLS protocol names ({@code TLSv1.2}, {@code TLSv1.3}) allowed, empty for the engine's
  */
@@ -120,6 +131,39 @@ public record ServerTlsSettings(boolean enabled, String certificatePem, String k
         return null;
     }
 
+    private X509Certificate[] certificates(String prefix) {
+        try {
+            Collection<? extends Certificate> all = CertificateFactory.getInstance("X.509").generateCertificates(
+                    new ByteArrayInputStream(certificatePem.getBytes(StandardCharsets.US_ASCII)));
+            if (all.isEmpty()) {
+                throw new CertificateException("no certificate in the PEM text");
+            }
+            return all.toArray(new X509Certificate[0]);
+        } catch (CertificateException e) {
+            throw new InvalidSettingException(null, prefix + "certificate_path",
+                    "cannot read the certificate: " + e.getMessage());
+        }
+    }
+
+    /** PKCS#8, PKCS#1 (RSA) or SEC1 (EC) PEM, through BouncyCastle. */
+    private PrivateKey privateKey(String prefix) {
+        try (PEMParser parser = new PEMParser(new StringReader(keyPem))) {
+            Object o = parser.readObject();
+            JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
+            if (o instanceof PEMKeyPair pair) {
+                return converter.getPrivateKey(pair.getPrivateKeyInfo()); // SEC1 may omit the public key
+            }
+            if (o instanceof PrivateKeyInfo info) {
+                return converter.getPrivateKey(info);
+            }
+            throw new IOException(o == null ? "no PEM object found"
+                    : "expected an unencrypted private key, found " + o.getClass().getSimpleName());
+        } catch (IOException e) {
+            throw new InvalidSettingException(null, prefix + "key_path", "cannot read the private key: "
+                    + e.getMessage());
+        }
+    }
+
     /** The provider this process uses: OpenSSL when netty-tcnative loads, else the JDK. */
     public static SslProvider provider() {
         return OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
@@ -141,14 +185,7 @@ public record ServerTlsSettings(boolean enabled, String certificatePem, String k
                     + " certificate_public_key_sha256 = {}", logPrefix, self.publicKeyPin());
             builder = SslContextBuilder.forServer(self.keyPair().getPrivate(), self.certificate());
         } else {
-            try {
-                builder = SslContextBuilder.forServer(
-                        new ByteArrayInputStream(certificatePem.getBytes(StandardCharsets.US_ASCII)),
-                        new ByteArrayInputStream(keyPem.getBytes(StandardCharsets.US_ASCII)));
-            } catch (IllegalArgumentException e) {
-                throw new InvalidSettingException(null, prefix + "certificate_path",
-                        "cannot use the certificate and key: " + e.getMessage());
-            }
+            builder = SslContextBuilder.forServer(privateKey(prefix), certificates(prefix));
         }
         builder.sslProvider(provider);
         if (!protocols.isEmpty()) {
