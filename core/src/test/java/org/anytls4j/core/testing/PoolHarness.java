@@ -1,6 +1,7 @@
 package org.anytls4j.core.testing;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.search.RequiredSearch;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -38,9 +39,9 @@ public final class PoolHarness implements AutoCloseable {
     public final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     public final SessionPool pool;
 
-    private PoolHarness(String hocon, Collection<PoolPolicyFactory> policies,
+    private PoolHarness(Config block, Collection<PoolPolicyFactory> policies,
                         Collection<SessionMonitorFactory> monitors) {
-        Config settings = PoolConfigs.outbound(hocon);
+        Config settings = PoolConfigs.withDefaults(block);
         PoolEnvironment env = new PoolEnvironment(ticker, scheduler, registry, () -> new SplittableRandom(42),
                 factory -> new FakePolicyContext(factory.getClass().getSimpleName(), "hk", Duration.ofSeconds(30),
                         Duration.ofSeconds(30), ticker, scheduler, registry, new SplittableRandom(42)));
@@ -50,7 +51,13 @@ public final class PoolHarness implements AutoCloseable {
     /** A pool over {@code hocon} (an outbound block) with these installed policies and monitors; not started. */
     public static PoolHarness of(String hocon, Collection<PoolPolicyFactory> policies,
                                  Collection<SessionMonitorFactory> monitors) {
-        return new PoolHarness(hocon, policies, monitors);
+        return new PoolHarness(ConfigFactory.parseString(hocon), policies, monitors);
+    }
+
+    /** A pool over an outbound block (e.g. one read from a configuration file); not started. */
+    public static PoolHarness of(Config block, Collection<PoolPolicyFactory> policies,
+                                 Collection<SessionMonitorFactory> monitors) {
+        return new PoolHarness(block, policies, monitors);
     }
 
     /** Starts the pool: the first maintenance runs now. */
