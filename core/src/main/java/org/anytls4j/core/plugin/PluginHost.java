@@ -4,7 +4,6 @@ import static java.util.Objects.requireNonNull;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import com.typesafe.config.ConfigParseOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URL;
@@ -128,10 +127,10 @@ public final class PluginHost implements AutoCloseable {
         if (!(pluginLoader instanceof URLClassLoader urls)) {
             return reference;
         }
+        PluginResourceIncluder includer = new PluginResourceIncluder(urls);
         try {
             for (URL url : Collections.list(urls.findResources("reference.conf"))) {
-                reference = reference.withFallback(
-                        ConfigFactory.parseURL(url, ConfigParseOptions.defaults().setClassLoader(pluginLoader)));
+                reference = reference.withFallback(includer.parse(url));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -115,9 +115,10 @@ class PluginHostTest {
     }
 
     @Test
-    void readsAPluginsOwnReferenceConfThroughItsClassLoader() {
+    void readsAPluginsOwnReferenceConfAndItsIncludesThroughItsClassLoader() {
         TestPluginJars.policyPlugin("pool-sample", "sample")
-                .resource("reference.conf", "anytls4j.pool-policy.sample { sample_size = 3 }")
+                .resource("reference.conf", "include \"sample-policy.conf\"")
+                .resource("sample-policy.conf", "anytls4j.pool-policy.sample { sample_size = 3 }")
                 .writeTo(plugins);
 
         try (PluginHost host = PluginHost.start(PluginLocation.deployment(plugins), new BuiltinContributions())) {
