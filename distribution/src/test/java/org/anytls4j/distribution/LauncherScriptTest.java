@@ -1,0 +1,81 @@
+package org.anytls4j.distribution;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.GZIPInputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(120)
+class LauncherScriptTest {
+    @Test
+    void listsEveryBuiltInPluginLoadedFromThePluginsDirectory() throws IOException {
+        List<String> ids = Distribution.pluginIds(Distribution.plugins());
+        assertThat(ids).contains("transport-anytls", "pool-min-idle", "pool-ensure-idle", "heartbeat");
+
+        Distribution.Result result = Distribution.script("", "plugins");
+
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(result.out()).contains("deployment [" + Distribution.plugins().toRealPath() + "]");
+        for (String id : ids) {
+            assertThat(result.out()).containsPattern(id + "@0\\.1\\.0 +started +\\S");
+        }
+        assertThat(result.out()).containsPattern("transport-anytls@0\\.1\\.0 +started +transport \\[anytls\\]");
+    }
+
+    @Test
+    void honoursJavaOptsForThePluginsDirectory(@TempDir Path empty) {
+        Distribution.Result result = Distribution.script("-Dpf4j.pluginsDir=" + empty, "plugins");
+
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(result.out()).contains("deployment [" + empty + "]").doesNotContain("transport-anytls");
+    }
+
+    @Test
+    void printsVersionsAndTheTlsProvider() {
+        Distribution.Result result = Distribution.script("", "-V");
+
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(result.out()).contains("anytls4j 0.1.0").contains("API 1.").contains("TLS provider: ");
+    }
+
+    @Test
+    void packsTheSameTreeIntoTheTarball() throws IOException {
+        Path tarball = Distribution.home().resolveSibling(Distribution.home().getFileName() + ".tar.gz");
+        assertThat(tarball).exists();
+
+        List<String> names = tarNames(tarball);
+
+        String base = Distribution.home().getFileName() + "/";
+        assertThat(names).contains(base + "bin/anytls4j", base + "conf/client.conf");
+        assertThat(names).anyMatch(n -> n.startsWith(base + "lib/anytls4j-core-"));
+        assertThat(names).anyMatch(n -> n.startsWith(base + "plugins/anytls4j-transport-anytls-"));
+        assertThat(names).noneMatch(n -> n.startsWith(base + "lib/anytls4j-transport-anytls"));
+    }
+
+    /** Entry names of a tar.gz (ustar headers: name in the first 100 bytes, size in octal at 124). */
+    private static List<String> tarNames(Path tarball) throws IOException {
+        List<String> names = new ArrayList<>();
+        try (GZIPInputStream in = new GZIPInputStream(Files.newInputStream(tarball))) {
+            byte[] header = new byte[512];
+            while (in.readNBytes(header, 0, 512) == 512 && header[0] != 0) {
+                String name = new String(header, 0, 100, java.nio.charset.StandardCharsets.US_ASCII).trim()
+                        .replace("\0", "");
+                String prefix = new String(header, 345, 155, java.nio.charset.StandardCharsets.US_ASCII)
+                        .replace("\0", "").trim();
+                String size = new String(header, 124, 12, java.nio.charset.StandardCharsets.US_ASCII)
+                        .replace("\0", "").trim();
+                long bytes = size.isEmpty() ? 0 : Long.parseLong(size, 8);
+                names.add(prefix.isEmpty() ? name : prefix + "/" + name);
+                in.skipNBytes((bytes + 511) / 512 * 512);
+            }
+        }
+        return names;
+    }
+}
