@@ -3,6 +3,7 @@ package org.anytls4j.transport.anytls.server;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SslCloseCompletionEvent;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
@@ -73,12 +74,22 @@ final class AuthHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof SslHandshakeCompletionEvent e) {
+        if (evt instanceof SslCloseCompletionEvent && state == State.READING) {
+            ctx.close(); // close_notify before a complete preamble: nothing to wait for
+        } else if (evt instanceof SslHandshakeCompletionEvent e) {
             if (e.isSuccess()) {
                 armDeadline(ctx);
             } else {
-                ServerRuntime.LOG.debug("inbound={} session=#{} tls handshake failed from {}: {}", runtime.tag,
-                        sessionNumber, ctx.channel().remoteAddress(), e.cause().toString());
+                // Scanners fail handshakes all day (DEBUG); an Error is this server's own fault (WARN).
+                boolean ours = e.cause() instanceof Error || e.cause().getCause() instanceof Error;
+                String format = "inbound={} session=#{} tls handshake failed from {}: {}";
+                if (ours) {
+                    ServerRuntime.LOG.warn(format, runtime.tag, sessionNumber, ctx.channel().remoteAddress(),
+                            e.cause().toString());
+                } else {
+                    ServerRuntime.LOG.debug(format, runtime.tag, sessionNumber, ctx.channel().remoteAddress(),
+                            e.cause().toString());
+                }
                 ctx.close();
             }
         }

@@ -182,6 +182,10 @@ class ReferenceServerCaptureReplayTest {
             }
             if (clientCloses) {
                 barrier(client);
+                // like the reference: our close_notify answers the probe's, then TCP FIN
+                client.sendCloseNotify();
+                client.closed.get(WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                assertThat(client.closeNotify).isDone();
             } else {
                 client.expectClosedSilently(WAIT);
                 assertThat(client.closeNotify).as("TLS close_notify before the FIN").isDone();

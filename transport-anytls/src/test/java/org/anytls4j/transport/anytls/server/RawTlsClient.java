@@ -154,6 +154,11 @@ public final class RawTlsClient implements AutoCloseable {
         }
     }
 
+    /** Sends TLS close_notify and keeps the TCP connection open, as the conformance probe does. */
+    public void sendCloseNotify() throws InterruptedException {
+        channel.pipeline().get(SslHandler.class).closeOutbound().sync();
+    }
+
     /** Frames received and not yet taken. */
     public int pending() {
         return frames.size();
