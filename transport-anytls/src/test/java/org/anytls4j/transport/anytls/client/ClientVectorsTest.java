@@ -139,6 +139,27 @@ class ClientVectorsTest {
         assertThat(produced).containsExactlyElementsOf(records.subList(1, records.size()));
     }
 
+    /**
+     * Our client, recorded by {@code ../shared/conformance/capture_client_side.py} in the same script scenario
+     * (scheme pushed on session 1; session 2 opens a stream, gets the HTTP reply and FIN, then reuses the
+     * session for stream 2): session 2's record layout is the reference client's, record for record.
+     */
+    @Test
+    void ourCapturedSessionHasTheReferenceRecordLayout() throws Exception {
+        List<Integer> reference = recordLengths("/vectors/client_script_update_padding.json", 1);
+        List<Integer> ours = recordLengths("/captures/anytls4j_client_update_padding.json", 1);
+
+        assertThat(ours).isEqualTo(reference).containsExactly(54, 120, 200, 50, 67, 10, 4, 90);
+    }
+
+    private List<Integer> recordLengths(String resource, int connection) throws Exception {
+        try (Reader reader = new InputStreamReader(getClass().getResourceAsStream(resource),
+                StandardCharsets.UTF_8)) {
+            return ConfigFactory.parseReader(reader).getConfigList("connections").get(connection)
+                    .getConfigList("records").stream().map(r -> r.getInt("plaintext_len")).toList();
+        }
+    }
+
     /** Strips Waste frames that end a record (the record starts with whole frames). */
     private static String withoutTrailingWaste(String recordHex) {
         byte[] record = HexFormat.of().parseHex(recordHex);
