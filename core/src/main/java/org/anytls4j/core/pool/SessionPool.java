@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -47,6 +48,8 @@ import org.anytls4j.api.pool.PoolPolicy;
 import org.anytls4j.api.pool.PoolPolicyFactory;
 import org.anytls4j.api.pool.PoolSnapshot;
 import org.anytls4j.api.pool.PooledSession;
+import org.anytls4j.core.admin.PoolView;
+import org.anytls4j.core.admin.SessionInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,8 +68,10 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Maintenance</h2>
  * One task on the environment's scheduler: the first run in {@link #start()}, then every
- * {@code idle_session_check_interval}, or earlier when a policy asks ({@link Decision#askAgainAtNanos()}) or a
- * policy-requested creation failed (so a backing-off policy can schedule its retry). A run consults the enabled
+ * {@code idle_session_check_interval}, or earlier (at least 1 ms after the cause, coalesced) when a policy asks
+ * ({@link Decision#askAgainAtNanos()}), when a policy-requested creation failed (so a backing-off policy can
+ * schedule its retry), when a policy refused to hand out an idle session (so it can close it), or when a session
+ * closed by itself (so ensure_idle replaces a session the peer or the heartbeat ended). A run consults the enabled
  * policies in {@link PoolPolicyFactory#order()} (the core's own idle cleanup at 200) and carries out each one's
  * actions before asking the next, which therefore sees closed sessions gone, reset timers reset and requested
  * creations counted in {@link PoolSnapshot#creating()}. Deciding and acting happen under the pool lock, the same
@@ -93,7 +98,7 @@ import org.slf4j.LoggerFactory;
  * {@code anytls4j.pool.sessions.closed} (tag {@code reason}: {@link CloseReason#name()}) and
  * {@code anytls4j.pool.sessions.create.failures}.
  */
-public final class SessionPool implements Outbound, AutoCloseable {
+public final class SessionPool implements Outbound, PoolView, AutoCloseable {
     /** Reason of creations made for a waiting stream. */
     public static final String CREATED_ON_DEMAND = "demand";
     /** The reason ensure_idle gives; its creations are logged with the guide's {@code [EnsureIdleSession]} text. */
@@ -229,6 +234,40 @@ public final class SessionPool implements Outbound, AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    @Override
+    public String outboundTag() {
+        return tag;
+    }
+
+    /**
+     * The sessions for the admin listener's {@code /pool}, in seq order. For an idle session the next action is
+     * {@code idle-timeout}, due when its idle time passes {@code idle_session_timeout} (the first maintenance run
+     * after that closes it unless a policy protects it); busy sessions have none. Never blocks.
+     */
+    @Override
+    public CompletionStage<List<SessionInfo>> sessions() {
+        long now = env.ticker().nanoTime();
+        long timeout = settings.idleTimeout().toNanos();
+        List<SessionInfo> infos = new ArrayList<>();
+        lock.lock();
+        try {
+            live.values().stream().sorted(Comparator.comparingLong(Entry::seq)).forEach(entry -> {
+                boolean isIdle = idle.containsKey(entry.seq());
+                Duration age = Duration.ofNanos(Math.max(0, now - entry.session.createdNanos()));
+                if (isIdle) {
+                    long idleNanos = Math.max(0, now - entry.idleSinceNanos);
+                    infos.add(new SessionInfo(entry.seq(), age, Duration.ofNanos(idleNanos), 0, null,
+                            CloseReason.IDLE_TIMEOUT.name(), Duration.ofNanos(Math.max(0, timeout - idleNanos))));
+                } else {
+                    infos.add(new SessionInfo(entry.seq(), age, null, entry.streams, null, null, null));
+                }
+            });
+        } finally {
+            lock.unlock();
+        }
+        return CompletableFuture.completedFuture(infos);
     }
 
     /** Registers the meters and runs the first maintenance at once (so ensure_idle fills the pool at time 0). */
@@ -520,6 +559,9 @@ public final class SessionPool implements Outbound, AutoCloseable {
         counter("anytls4j.pool.sessions.closed", "reason", reason.name()).increment();
         if (wasOwned) {
             log.debug("outbound={} session=#{} closed reason={} streams={}", tag, entry.seq(), reason, entry.streams);
+            // Closed by the peer, a monitor or an error rather than by a policy: let the policies react now (e.g.
+            // ensure_idle replacing a session the heartbeat found dead) instead of at the next regular check.
+            requestRunAt(env.ticker().nanoTime());
         }
     }
 

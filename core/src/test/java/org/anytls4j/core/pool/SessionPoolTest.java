@@ -402,6 +402,33 @@ class SessionPoolTest {
                 .hasCauseInstanceOf(IllegalStateException.class);
     }
 
+    @Test
+    void aSessionClosedByThePeerOrAMonitorTriggersARunSoPoliciesCanReplaceIt() {
+        ScriptedPolicy probe = new ScriptedPolicy("probe", 400, true);
+        PoolHarness h = pool("", probe).start();
+        h.open().close();
+        h.advance(Duration.ofSeconds(3));
+        h.connector.session(1).close(CloseReason.HEARTBEAT_TIMEOUT);
+        h.advance(Duration.ofMillis(1));
+        assertThat(probe.evaluatedAt).containsExactly(0L, seconds(3) + 1_000_000L);
+        assertThat(h.meter("anytls4j.pool.sessions.closed", "reason", "heartbeat-timeout")).isEqualTo(1);
+    }
+
+    @Test
+    void showsItsSessionsToTheAdminListener() {
+        PoolHarness h = pool("idle_session_timeout = 60s").start();
+        Channel busy = h.open();
+        h.open().close();
+        h.advance(Duration.ofSeconds(20));
+        List<org.anytls4j.core.admin.SessionInfo> sessions = PoolHarness.join(h.pool.sessions());
+        assertThat(sessions).containsExactly(
+                new org.anytls4j.core.admin.SessionInfo(1, Duration.ofSeconds(20), null, 1, null, null, null),
+                new org.anytls4j.core.admin.SessionInfo(2, Duration.ofSeconds(20), Duration.ofSeconds(20), 0, null,
+                        "idle-timeout", Duration.ofSeconds(40)));
+        assertThat(h.pool.outboundTag()).isEqualTo("hk");
+        busy.close();
+    }
+
     private static long seconds(long s) {
         return Duration.ofSeconds(s).toNanos();
     }

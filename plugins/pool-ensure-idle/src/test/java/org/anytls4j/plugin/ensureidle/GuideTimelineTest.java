@@ -129,6 +129,22 @@ class GuideTimelineTest {
     }
 
     @Test
+    void aSessionWhoseServerGoesSilentIsClosedByTheHeartbeatAndReplacedAtOnce() {
+        try (PoolHarness h = balanced()) {
+            h.start();
+            FakeSession silent = h.connector.session(3);
+            silent.heartbeat().autoAnswer(null);                    // black hole: probes are never answered
+            // First probe by 36 s (30 s + 20 % jitter), miss at +10 s, immediate re-probe, miss at +10 s: closed
+            // by 56 s, and replaced 1 ms later, before the regular check at 60 s.
+            h.advanceTo(Duration.ofSeconds(56).plusMillis(1));
+            assertThat(silent.closeReason()).contains(CloseReason.HEARTBEAT_TIMEOUT);
+            assertThat(h.idleSeqs()).containsExactly(6L, 5L, 4L, 2L, 1L);
+            assertThat(h.meter("anytls4j.pool.sessions.closed", "reason", "heartbeat-timeout")).isEqualTo(1);
+            assertThat(h.registry.get("anytls4j.heartbeat.misses").counter().count()).isEqualTo(2);
+        }
+    }
+
+    @Test
     void guideScenarioTwoIdleWithEnsureFiveCreatesThree() {
         try (PoolHarness h = balanced()) {
             h.start();
