@@ -66,6 +66,17 @@ import org.slf4j.LoggerFactory;
  *   and is never answered; a FIN or PSH for an unknown id is ignored.</li>
  * </ul>
  *
+ * <h2>Streams and back-pressure</h2>
+ * Each stream is a {@link StreamChannel} child of the session channel, registered on its event loop; the
+ * returned stage completes on that loop, so handlers added in the completion callback see every byte. Inbound
+ * data waits in the stream's bounded queue ({@code stream_receive_buffer}) and the session stops reading its
+ * socket while any queue is full or all together exceed {@code session_receive_buffer} ({@link InboundBudget}).
+ *
+ * <h2>Heartbeat</h2>
+ * {@link #ping()} sends HeartRequest with its own stream id (1, 2, ... independent of stream ids; a v2 peer
+ * echoes it) and completes with the round trip measured on the host's ticker when the matching HeartResponse
+ * arrives. On a session still holding its Settings, the probe and the Settings leave together as packet 1.
+ *
  * <h2>Threading</h2>
  * Public methods are thread-safe; all state lives on the channel's event loop, where every change happens.
  *
