@@ -11,9 +11,13 @@ import org.anytls4j.api.NettyResources;
 import org.anytls4j.api.Ticker;
 import org.anytls4j.api.inbound.InboundContext;
 import org.anytls4j.api.outbound.Outbound;
+import org.anytls4j.api.outbound.TransportContext;
 
-/** An inbound context for tests: the given event loops and route, a simple meter registry. */
-public final class TestInboundContext implements InboundContext, AutoCloseable {
+/**
+ * An inbound context for tests: the given event loops and route, a simple meter registry. It also serves as the
+ * transport context of a test client (outbound tag {@code e2e}).
+ */
+public final class TestInboundContext implements InboundContext, TransportContext, AutoCloseable {
     private final NettyResources netty;
     private final Outbound route;
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
@@ -31,6 +35,11 @@ public final class TestInboundContext implements InboundContext, AutoCloseable {
     @Override
     public String inboundTag() {
         return "in";
+    }
+
+    @Override
+    public String outboundTag() {
+        return "e2e";
     }
 
     @Override
