@@ -526,6 +526,30 @@ class ClientSessionTest {
     }
 
     @Test
+    void aStreamIsWritableOnlyWhileTheSessionIsAndHearsWhenThatChanges() throws Exception {
+        newSession();
+        Channel stream = open("example.com", 443);
+        allOutbound();
+        List<Boolean> seen = new ArrayList<>();
+        stream.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+                seen.add(ctx.channel().isWritable());
+            }
+        });
+        channel.config().setWriteBufferWaterMark(new io.netty.channel.WriteBufferWaterMark(16, 32));
+        assertThat(stream.isWritable()).isTrue();
+
+        channel.write(Unpooled.wrappedBuffer(new byte[100])); // queued, not flushed: the session is full
+        assertThat(stream.isWritable()).isFalse();
+
+        channel.flush();
+        assertThat(stream.isWritable()).isTrue();
+        assertThat(seen).containsExactly(false, true);
+        allOutbound();
+    }
+
+    @Test
     void dataArrivingBeforeAHandlerIsAddedIsKeptForIt() throws Exception {
         newSession();
         Channel stream = open("example.com", 443);
