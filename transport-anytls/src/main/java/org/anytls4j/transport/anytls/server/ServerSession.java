@@ -58,6 +58,8 @@ import org.anytls4j.transport.anytls.frame.KeyValueText;
 final class ServerSession extends ChannelInboundHandlerAdapter {
     static final String NAME = "anytls-session";
     static final String ALERT_NO_SETTINGS = "client did not send its settings";
+    /** How long a closing session may take to flush its last frames (the reference's control write deadline). */
+    static final long CLOSE_FLUSH_DEADLINE_SECONDS = 5;
 
     private final ServerRuntime runtime;
     private final long number;
@@ -385,6 +387,13 @@ final class ServerSession extends ChannelInboundHandlerAdapter {
                 reason, user, open);
         if (ctx.channel().isActive()) {
             ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            // a client that stopped reading never lets the flush finish: give it the reference's control-frame
+            // write deadline, then close anyway
+            ctx.executor().schedule(() -> {
+                if (ctx.channel().isOpen()) {
+                    ctx.close();
+                }
+            }, CLOSE_FLUSH_DEADLINE_SECONDS, TimeUnit.SECONDS);
         }
     }
 }

@@ -298,6 +298,23 @@ class ServerSessionTest {
     }
 
     @Test
+    void closingSessionThatCannotFlushIsClosedAfterTheDeadline() {
+        try (EmbeddedServer s = EmbeddedServer.authenticatedV2("")) {
+            s.channel.pipeline().addFirst(new io.netty.channel.ChannelOutboundHandlerAdapter() {
+                @Override
+                public void flush(io.netty.channel.ChannelHandlerContext ctx) {
+                    // a peer that stopped reading: nothing ever leaves
+                }
+            });
+            s.write(frame(Command.ALERT, 0, "bye".getBytes(StandardCharsets.US_ASCII)));
+            assertThat(s.channel.isOpen()).isTrue();
+            s.channel.advanceTimeBy(ServerSession.CLOSE_FLUSH_DEADLINE_SECONDS, TimeUnit.SECONDS);
+            s.channel.runPendingTasks();
+            assertThat(s.channel.isOpen()).isFalse();
+        }
+    }
+
+    @Test
     void idleTimeoutOffByDefault() {
         try (EmbeddedServer s = EmbeddedServer.authenticatedV2("")) {
             s.channel.advanceTimeBy(365, TimeUnit.DAYS);
