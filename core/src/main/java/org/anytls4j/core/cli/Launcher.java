@@ -51,6 +51,7 @@ public final class Launcher implements AutoCloseable {
     private final PluginLocation location;
     private final AnytlsPlugin builtin;
     private final CompletableFuture<Void> shutdown = new CompletableFuture<>();
+    private final CompletableFuture<Void> stopped = new CompletableFuture<>();
     private PluginHost plugins;
     private Host host;
 
@@ -180,9 +181,19 @@ public final class Launcher implements AutoCloseable {
         }
     }
 
-    /** Makes {@link #awaitShutdown()} return; called by the JVM's shutdown hook (SIGTERM, Ctrl-C). */
+    /**
+     * Makes {@link #awaitShutdown()} return, then waits (up to 15 seconds) until the running command has stopped
+     * everything: the JVM's shutdown hook (SIGTERM, Ctrl-C) calls this, and the JVM halts when it returns.
+     */
     void requestShutdown() {
         shutdown.complete(null);
+        try {
+            stopped.get(15, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            log.warn("shutdown did not finish in 15s; exiting anyway");
+        }
     }
 
     /** Blocks until {@link #requestShutdown()}. */
@@ -190,9 +201,9 @@ public final class Launcher implements AutoCloseable {
         shutdown.join();
     }
 
-    /** The signal a running command waits on, for tests that stop it. */
-    CompletableFuture<Void> shutdownSignal() {
-        return shutdown;
+    /** Tells {@link #requestShutdown()} that everything is stopped. */
+    void stopped() {
+        stopped.complete(null);
     }
 
     @Override

@@ -73,7 +73,11 @@ class RunCommand implements Callable<Integer> {
             return ExitCodes.FAILURE;
         }
         launcher.awaitShutdown();
-        launcher.host().stop();
+        try {
+            launcher.host().stop();
+        } finally {
+            launcher.stopped();
+        }
         removeHook(hook);
         return ExitCodes.OK;
     }
