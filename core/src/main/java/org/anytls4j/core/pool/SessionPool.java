@@ -558,7 +558,9 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
         }
         counter("anytls4j.pool.sessions.closed", "reason", reason.name()).increment();
         if (wasOwned) {
-            log.debug("outbound={} session=#{} closed reason={} streams={}", tag, entry.seq(), reason, entry.streams);
+            // The transport logs the close itself; the pool's line would only repeat it.
+            log.trace("outbound={} session=#{} left the pool reason={} streams={}", tag, entry.seq(), reason,
+                    entry.streams);
             // Closed by the peer, a monitor or an error rather than by a policy: let the policies react now (e.g.
             // ensure_idle replacing a session the heartbeat found dead) instead of at the next regular check.
             requestRunAt(env.ticker().nanoTime());
