@@ -21,6 +21,7 @@ import java.util.NavigableMap;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -88,9 +89,10 @@ import org.slf4j.LoggerFactory;
  * <h2>Ownership and lifecycle</h2>
  * Created by {@link #create}, which validates every setting and creates the enabled policies and monitors;
  * {@link #start()} once; {@link #closeAsync()} once (idempotent). The pool owns its sessions and the connector it was
- * given: shutdown cancels the maintenance task, closes every session (reason {@code shutdown}), closes the
- * connector so that no new connect starts, closes sessions that connects still in flight produce afterwards, tells
- * policies and monitors {@code close()}, and removes its meters.
+ * given: shutdown cancels the maintenance task, closes every session (reason {@code shutdown}), cancels the futures
+ * of connects still in flight (a connector whose future was cancelled closes the session it then makes, as the
+ * AnyTLS connector does), closes any session such a connect still delivers, closes the connector so that no new
+ * connect starts, tells policies and monitors {@code close()}, and removes its meters.
  *
  * <h2>Metrics (tag {@code outbound})</h2>
  * Gauges {@code anytls4j.pool.sessions.idle}, {@code .active} (carrying streams), {@code .total}; counters
@@ -125,6 +127,8 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
     private final Map<Long, Entry> live = new HashMap<>();
     /** Creations whose connect has not settled yet. Guarded by {@link #lock}. */
     private final Set<CompletableFuture<Void>> inFlight = new LinkedHashSet<>();
+    /** The connectors' futures of those creations, cancelled at shutdown. Guarded by {@link #lock}. */
+    private final Set<CompletableFuture<Session>> connects = new LinkedHashSet<>();
     private int creating;
     private int creationFailures;
     private long lastFailureNanos;
@@ -447,6 +451,23 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
         } catch (RuntimeException e) {
             connecting = CompletableFuture.failedFuture(e);
         }
+        CompletableFuture<Session> cancellable = cancellable(connecting);
+        boolean cancelNow = false;
+        lock.lock();
+        try {
+            if (cancellable != null) {
+                if (closing) {
+                    cancelNow = true;
+                } else {
+                    connects.add(cancellable);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (cancelNow) {
+            cancellable.cancel(false);
+        }
         connecting.whenComplete((session, failure) -> {
             try {
                 if (failure != null) {
@@ -461,6 +482,7 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
                 lock.lock();
                 try {
                     inFlight.remove(settled);
+                    connects.remove(cancellable);
                 } finally {
                     lock.unlock();
                 }
@@ -470,12 +492,25 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
         return result;
     }
 
+    /** The connect's future, to cancel at shutdown; null when the connector's stage cannot be cancelled. */
+    private static CompletableFuture<Session> cancellable(CompletionStage<Session> connecting) {
+        try {
+            return connecting.toCompletableFuture();
+        } catch (UnsupportedOperationException e) {
+            return null;
+        }
+    }
+
     private void createFailed(String reason, int index, boolean forDemand, Throwable cause,
                               CompletableFuture<Entry> result) {
         boolean retryRun;
         lock.lock();
         try {
             creating--;
+            if (closing && cause instanceof CancellationException) {
+                result.completeExceptionally(cause);
+                return;
+            }
             creationFailures++;
             lastFailureNanos = env.ticker().nanoTime();
             lastFailure = String.valueOf(cause.getMessage() != null ? cause.getMessage() : cause);
@@ -729,6 +764,7 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
      */
     public CompletionStage<Void> closeAsync() {
         List<Entry> sessions;
+        List<CompletableFuture<Session>> cancelling;
         List<CompletableFuture<?>> waits = new ArrayList<>();
         lock.lock();
         try {
@@ -744,9 +780,11 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
             live.clear();
             idle.clear();
             waits.addAll(inFlight);
+            cancelling = new ArrayList<>(connects);
         } finally {
             lock.unlock();
         }
+        cancelling.forEach(connect -> connect.cancel(false));
         log.info("outbound={} pool closing: {} sessions, {} connects in flight", tag, sessions.size(), waits.size());
         for (Entry entry : sessions) {
             entry.session.close(CloseReason.SHUTDOWN);

@@ -391,15 +391,32 @@ class SessionPoolTest {
         assertThat(h.connector.isClosed()).isTrue();
         assertThat(creator.closed).isTrue();
         assertThat(h.scheduler.pendingTasks()).isZero();
-        assertThat(closed).isNotDone();                                 // a connect is still in flight
+        assertThat(closed).as("the connect still in flight was cancelled").isDone();
 
-        FakeSession late = h.connector.completeNext();                  // it lands after shutdown
+        FakeSession late = h.connector.completeNext();                  // the connector finishes it anyway
         assertThat(late.closeReason()).contains(CloseReason.SHUTDOWN);
-        assertThat(closed).isDone();
         assertThat(h.registry.find("anytls4j.pool.sessions.idle").gauge()).isNull();
 
         assertThatThrownBy(() -> h.pool.open(DESTINATION, null).toCompletableFuture().join())
                 .hasCauseInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void shutdownWaitsForAConnectThatIgnoresCancellationAndClosesTheSessionItDelivers() {
+        ScriptedPolicy creator = new ScriptedPolicy("creator", 400, true)
+                .deciding((pool, now) -> now == 0 ? Decision.of(List.of(PoolAction.create(1, "test")))
+                        : Decision.nothing());
+        PoolHarness h = pool("", creator);
+        h.connector.manual().uncancellable();
+        h.start();
+
+        CompletableFuture<Void> closed = h.pool.closeAsync().toCompletableFuture();
+        assertThat(closed).isNotDone();
+
+        FakeSession late = h.connector.completeNext();
+        assertThat(late.closeReason()).contains(CloseReason.SHUTDOWN);
+        assertThat(closed).isDone();
+        assertThat(h.pool.snapshot().total()).isZero();
     }
 
     @Test

@@ -10,6 +10,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import org.anytls4j.api.CloseReason;
 import org.anytls4j.api.Ticker;
 import org.anytls4j.api.outbound.Session;
 import org.anytls4j.api.outbound.SessionConnector;
@@ -24,7 +25,9 @@ import org.anytls4j.api.outbound.SessionConnector;
  * Thread-safe; completions run on the thread that completes (the test thread).
  *
  * <h2>Lifecycle</h2>
- * After {@link #close()} every connect fails; connects still pending stay pending until the test settles them.
+ * After {@link #close()} every connect fails; connects still pending stay pending until the test settles them. A
+ * pending connect whose future the caller cancelled still makes its session when completed, and closes it at once
+ * (reason shutdown), as the AnyTLS connector does.
  */
 public final class FakeConnector implements SessionConnector {
     private final Ticker ticker;
@@ -35,6 +38,7 @@ public final class FakeConnector implements SessionConnector {
     private Consumer<FakeSession> customizer = session -> { };
     private Throwable failAll;
     private boolean manual;
+    private boolean uncancellable;
     private boolean closed;
     private int attempts;
 
@@ -50,6 +54,15 @@ public final class FakeConnector implements SessionConnector {
     /** Connects wait for the test from now on. */
     public synchronized FakeConnector manual() {
         this.manual = true;
+        return this;
+    }
+
+    /**
+     * Connects return stages that cannot be cancelled ({@link CompletableFuture#minimalCompletionStage()}), to play a
+     * connector that ignores cancellation and delivers its session anyway.
+     */
+    public synchronized FakeConnector uncancellable() {
+        this.uncancellable = true;
         return this;
     }
 
@@ -81,13 +94,15 @@ public final class FakeConnector implements SessionConnector {
     public CompletionStage<Session> connect(LongSupplier sequencer) {
         Pending attempt = new Pending(sequencer, new CompletableFuture<>());
         Throwable failure;
+        CompletionStage<Session> stage;
         synchronized (this) {
             attempts++;
+            stage = uncancellable ? attempt.future.minimalCompletionStage() : attempt.future;
             failure = closed ? new IOException("connector closed")
                     : failAll != null ? failAll : scriptedFailures.poll();
             if (failure == null && manual) {
                 pending.add(attempt);
-                return attempt.future;
+                return stage;
             }
         }
         if (failure != null) {
@@ -95,7 +110,7 @@ public final class FakeConnector implements SessionConnector {
         } else {
             succeed(attempt);
         }
-        return attempt.future;
+        return stage;
     }
 
     /** Completes the oldest pending connect; returns its session. */
@@ -138,7 +153,10 @@ public final class FakeConnector implements SessionConnector {
             customizing = customizer;
         }
         customizing.accept(session);
-        attempt.future.complete(session);
+        if (!attempt.future.complete(session)) {
+            // The caller cancelled the connect: the session is nobody's, so close it, as a real connector must.
+            session.close(CloseReason.SHUTDOWN);
+        }
         return session;
     }
 
