@@ -11,7 +11,7 @@ import org.anytls4j.api.Ticker;
 /**
  * What the host gives every {@link SessionPool}: time, a scheduler for the maintenance task, metrics, randomness
  * and the plugin context of each installed policy or monitor factory. Tests pass a fake ticker and a manual
- * scheduler.
+ * scheduler. Immutable and shared by every pool of the host; the host owns (and shuts down) what it holds.
  *
  * @param ticker          the clock of every pool decision and of {@code Session.createdNanos()}
  * @param scheduler       runs the maintenance task; tasks are short and never block

@@ -10,7 +10,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The pool's own keys of one outbound block (documented in {@code anytls4j-pool.conf}), after the clamps of
- * POOL.md section 6.
+ * POOL.md section 6. Immutable; read once per outbound when its pool is created.
  *
  * @param checkInterval        {@code idle_session_check_interval}, > 5 s
  * @param idleTimeout          {@code idle_session_timeout}, > 5 s

@@ -6,7 +6,8 @@ import org.anytls4j.api.GoDurations;
 import org.anytls4j.api.InvalidSettingException;
 
 /**
- * The keys of the {@code heartbeat} monitor, read from an outbound block with the defaults applied.
+ * The keys of the {@code heartbeat} monitor, read from an outbound block with the defaults applied. Immutable;
+ * read once per outbound at start-up.
  *
  * @param interval  {@code heartbeat}: time between probes; zero = disabled
  * @param timeout   {@code heartbeat_timeout} resolved: {@code 0s} in the file becomes min(interval, 10 s); never more

@@ -4,7 +4,8 @@ import com.typesafe.config.Config;
 import org.anytls4j.api.InvalidSettingException;
 
 /**
- * The keys of the {@code ensure_idle} policy, read from an outbound block with the defaults applied.
+ * The keys of the {@code ensure_idle} policy, read from an outbound block with the defaults applied. Immutable;
+ * read once per outbound at start-up.
  *
  * @param ensureIdleSession {@code ensure_idle_session}: idle sessions to keep ready, >= 0
  * @param createRate        {@code ensure_idle_session_create_rate}: creations per run, 0 = unlimited

@@ -6,7 +6,8 @@ import org.anytls4j.api.GoDurations;
 import org.anytls4j.api.InvalidSettingException;
 
 /**
- * The keys of the {@code lifetime} policy, read from an outbound block with the defaults applied.
+ * The keys of the {@code lifetime} policy, read from an outbound block with the defaults applied. Immutable; read
+ * once per outbound at start-up.
  *
  * @param maxConnectionLifetime {@code max_connection_lifetime}, >= 0; 0 = disabled
  * @param jitter                {@code connection_lifetime_jitter}, >= 0

@@ -4,7 +4,8 @@ import com.typesafe.config.Config;
 import org.anytls4j.api.InvalidSettingException;
 
 /**
- * The key of the {@code min_idle} policy, read from an outbound block with the defaults applied.
+ * The key of the {@code min_idle} policy, read from an outbound block with the defaults applied. Immutable; read
+ * once per outbound at start-up.
  *
  * @param minIdleSession {@code min_idle_session}: sessions the idle cleanup must leave, >= 0
  */
