@@ -167,6 +167,21 @@ class LauncherTest {
     }
 
     @Test
+    void clientAndServerRefuseAConfigurationWithoutWhatTheyServe() throws IOException {
+        Path directOnly = file("direct.conf", "outbounds = [ { type = direct, tag = out } ]\n");
+
+        assertThat(run("client", "-c", directOnly.toString())).isEqualTo(ExitCodes.INVALID);
+        assertThat(run("server", "-c", directOnly.toString())).isEqualTo(ExitCodes.INVALID);
+    }
+
+    @Test
+    void runRefusesAnInvalidConfigurationBeforeStartingAnything() throws IOException {
+        Path typo = file("typo.conf", "outbounds = [ { type = direct, tag = out, conect_timeout = 1s } ]\n");
+
+        assertThat(run("run", "-c", typo.toString())).isEqualTo(ExitCodes.INVALID);
+    }
+
+    @Test
     void runsAPluginToolWithItsArgumentsUnparsed() {
         assertThat(run("echo", "a", "-x", "--long", "b")).isZero();
         assertThat(out.toString()).isEqualTo("a -x --long b" + System.lineSeparator());
