@@ -1,0 +1,246 @@
+#!/usr/bin/env bash
+# End-to-end benchmark of anytls4j on 127.0.0.1, four paths measured side by side in one run:
+#
+#   (a) direct  tcpbench -> sink                                           (the loopback itself)
+#   (b) tls     tcpbench --tls -> TLS sink                                 (one TLS hop: what any TLS proxy pays)
+#   (c) anytls  tcpbench -> SOCKS5 (mixed inbound) -> anytls client -> anytls server -> sink
+#   (d) relay   tcpbench -> SOCKS5 (mixed inbound) -> direct outbound -> sink  (our SOCKS relay alone)
+#
+# Both anytls4j processes of (c) and the one of (d) run from the built distribution
+# (distribution/target/anytls4j-<version>, `mvn -q package -DskipTests` from the repository root).
+# Results: JSON lines (tcpbench's own) in $OUT_DIR/results.jsonl, a table of ratios and, when summarize.py is
+# found, its table, all printed on stdout.
+#
+#   distribution/src/bench/bench.sh                      # from the repository root
+#   TCPBENCH=/path/to/tcpbench distribution/src/bench/bench.sh
+#
+# Environment (all optional):
+#   TCPBENCH    the tcpbench binary; default: build ../shared/bench/tcpbench.c into target/bench/
+#   SUMMARIZE   summarize.py; default ../shared/bench/summarize.py (skipped when absent)
+#   DIST        the unpacked distribution; default distribution/target/anytls4j-*
+#   OUT_DIR     where configs, logs, JFR files and results go; default target/bench/run-<time>
+#   BULK        bytes of each bulk transfer (default 1G); REPS repetitions of each bulk test (default 3)
+#   COUNT       connections of the latency test (default 200); CONNS of the concurrent test (default 100)
+#   SECTIONS    which tests: any of bulk latency concurrent (default all three)
+#   PATHS       which paths: any of direct tls anytls relay (default all four)
+#   BASE_PORT   five consecutive loopback ports from here are used (default 19000)
+#   JAVA_OPTS   extra JVM options for the anytls4j processes (default none)
+#   JFR=1       record each anytls4j process with Java Flight Recorder (profile settings) into $OUT_DIR
+#   LOG_LEVEL   log level of the anytls4j processes (default info)
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../../.." && pwd -P)
+cd "$ROOT"
+
+BULK=${BULK:-1G}
+REPS=${REPS:-3}
+COUNT=${COUNT:-200}
+CONNS=${CONNS:-100}
+SECTIONS=${SECTIONS:-bulk latency concurrent}
+PATHS=${PATHS:-direct tls anytls relay}
+BASE_PORT=${BASE_PORT:-19000}
+LOG_LEVEL=${LOG_LEVEL:-info}
+OUT_DIR=${OUT_DIR:-target/bench/run-$(date +%Y%m%d-%H%M%S)}
+mkdir -p "$OUT_DIR"
+OUT_DIR=$(cd "$OUT_DIR" && pwd -P)
+RESULTS=$OUT_DIR/results.jsonl
+: > "$RESULTS"
+
+die() { echo "bench: $*" >&2; exit 1; }
+
+# ---- tools -------------------------------------------------------------------------------------------------
+if [ -z "${TCPBENCH:-}" ]; then
+  src=$ROOT/../shared/bench/tcpbench.c
+  if [ -f "$src" ]; then
+    mkdir -p target/bench
+    TCPBENCH=$ROOT/target/bench/tcpbench
+    if [ ! -x "$TCPBENCH" ] || [ "$src" -nt "$TCPBENCH" ]; then
+      echo "bench: building $TCPBENCH from $src" >&2
+      cc -O2 -Wall -pthread -o "$TCPBENCH" "$src" -lssl -lcrypto \
+        || die "could not build tcpbench (it needs a C compiler and libssl-dev: apt-get install -y libssl-dev)"
+    fi
+  else
+    die "no tcpbench: set TCPBENCH=/path/to/tcpbench (built from tcpbench.c: cc -O2 -Wall -pthread -o tcpbench tcpbench.c -lssl -lcrypto); $src does not exist"
+  fi
+fi
+[ -x "$TCPBENCH" ] || die "TCPBENCH=$TCPBENCH is not an executable file"
+SUMMARIZE=${SUMMARIZE:-$ROOT/../shared/bench/summarize.py}
+
+if [ -z "${DIST:-}" ]; then
+  DIST=$(ls -d distribution/target/anytls4j-*/ 2>/dev/null | head -1 || true)
+fi
+[ -n "$DIST" ] && [ -x "$DIST/bin/anytls4j" ] \
+  || die "no built distribution (looked for distribution/target/anytls4j-*/bin/anytls4j): run 'mvn -q package -DskipTests' from the repository root, or set DIST"
+DIST=$(cd "$DIST" && pwd -P)
+command -v openssl >/dev/null || die "openssl is needed to make the TLS sink's certificate"
+command -v python3 >/dev/null || die "python3 is needed for the ratio table"
+
+P_SINK=$BASE_PORT
+P_TLS_SINK=$((BASE_PORT + 1))
+P_SERVER=$((BASE_PORT + 2))
+P_CLIENT=$((BASE_PORT + 3))
+P_RELAY=$((BASE_PORT + 4))
+
+# ---- processes ---------------------------------------------------------------------------------------------
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do
+    kill "$pid" 2>/dev/null || true
+  done
+  for pid in "${PIDS[@]}"; do
+    wait "$pid" 2>/dev/null || true
+  done
+}
+trap cleanup EXIT
+
+wait_listen() {  # port, pid, name
+  for _ in $(seq 300); do
+    if ss -ltnH "sport = :$1" 2>/dev/null | grep -q .; then return 0; fi
+    kill -0 "$2" 2>/dev/null || die "$3 exited before listening on $1 (see $OUT_DIR/$3.log)"
+    sleep 0.1
+  done
+  die "$3 is not listening on 127.0.0.1:$1 after 30 s (see $OUT_DIR/$3.log)"
+}
+
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=bench.local \
+  -keyout "$OUT_DIR/key.pem" -out "$OUT_DIR/cert.pem" 2>/dev/null
+
+"$TCPBENCH" sink --listen 127.0.0.1:$P_SINK > "$OUT_DIR/sink.log" 2>&1 &
+PIDS+=($!); wait_listen $P_SINK $! sink
+"$TCPBENCH" sink --listen 127.0.0.1:$P_TLS_SINK --tls-cert "$OUT_DIR/cert.pem" --tls-key "$OUT_DIR/key.pem" \
+  > "$OUT_DIR/tls-sink.log" 2>&1 &
+PIDS+=($!); wait_listen $P_TLS_SINK $! tls-sink
+
+cat > "$OUT_DIR/server.conf" <<EOF
+log { level = $LOG_LEVEL }
+inbounds = [ {
+  type = anytls, tag = anytls-in, listen = "127.0.0.1", listen_port = $P_SERVER
+  users = [ { name = bench, password = "bench-password" } ]
+  tls { certificate_path = "$OUT_DIR/cert.pem", key_path = "$OUT_DIR/key.pem" }
+} ]
+outbounds = [ { type = direct, tag = direct } ]
+EOF
+cat > "$OUT_DIR/client.conf" <<EOF
+log { level = $LOG_LEVEL }
+inbounds = [ { type = mixed, tag = local, listen = "127.0.0.1", listen_port = $P_CLIENT, outbound = proxy } ]
+outbounds = [ {
+  type = anytls, tag = proxy, server = "127.0.0.1", server_port = $P_SERVER, password = "bench-password"
+  tls { server_name = bench.local, insecure = true }
+} ]
+EOF
+cat > "$OUT_DIR/relay.conf" <<EOF
+log { level = $LOG_LEVEL }
+inbounds = [ { type = mixed, tag = local, listen = "127.0.0.1", listen_port = $P_RELAY, outbound = direct } ]
+outbounds = [ { type = direct, tag = direct } ]
+EOF
+
+start_anytls4j() {  # name, port -> sets STARTED_PID
+  local opts=${JAVA_OPTS:-}
+  if [ "${JFR:-0}" = 1 ]; then
+    opts="$opts -XX:StartFlightRecording=settings=profile,filename=$OUT_DIR/$1.jfr,dumponexit=true"
+  fi
+  JAVA_OPTS=$opts "$DIST/bin/anytls4j" run -c "$OUT_DIR/$1.conf" > "$OUT_DIR/$1.log" 2>&1 &
+  STARTED_PID=$!
+  PIDS+=("$STARTED_PID")
+  wait_listen "$2" "$STARTED_PID" "$1"
+}
+
+declare -A PROC
+for p in $PATHS; do
+  case $p in
+    anytls) start_anytls4j server $P_SERVER; PROC[server]=$STARTED_PID
+            start_anytls4j client $P_CLIENT; PROC[client]=$STARTED_PID ;;
+    relay)  start_anytls4j relay $P_RELAY; PROC[relay]=$STARTED_PID ;;
+    direct|tls) ;;
+    *) die "unknown path '$p' in PATHS (direct tls anytls relay)" ;;
+  esac
+done
+
+# ---- measurements ------------------------------------------------------------------------------------------
+run() {  # path, label, tcpbench client args...
+  local path=$1 label=$2 out
+  shift 2
+  out=$("$TCPBENCH" client "$@" --max-seconds 300) || { echo "[$path $label] FAILED: $out" >&2; return 0; }
+  echo "[$path $label] $(echo "$out" | grep -v '^JSON' | head -3)" >&2
+  echo "$out" | sed -n 's/^JSON //p' | sed "s/^{/{\"label\":\"$label\",\"tag\":\"$path\",/" >> "$RESULTS"
+}
+
+path_args() {  # path -> the tcpbench options reaching the sink through it
+  case $1 in
+    direct) echo "--target 127.0.0.1:$P_SINK" ;;
+    tls)    echo "--target 127.0.0.1:$P_TLS_SINK --tls" ;;
+    anytls) echo "--target 127.0.0.1:$P_SINK --socks 127.0.0.1:$P_CLIENT --rss-pids ${PROC[server]},${PROC[client]}" ;;
+    relay)  echo "--target 127.0.0.1:$P_SINK --socks 127.0.0.1:$P_RELAY --rss-pids ${PROC[relay]}" ;;
+  esac
+}
+
+for section in $SECTIONS; do
+  for p in $PATHS; do
+    # shellcheck disable=SC2046
+    case $section in
+      bulk)
+        for d in down up; do for _ in $(seq "$REPS"); do
+          run "$p" bulk-$d $(path_args "$p") --test bulk --dir $d --bytes "$BULK"
+        done; done ;;
+      latency)
+        run "$p" latency $(path_args "$p") --test latency --count "$COUNT" ;;
+      concurrent)
+        for d in down up; do
+          run "$p" concurrent-$CONNS-$d $(path_args "$p") --test concurrent --conns "$CONNS" --bytes 1M --dir $d
+        done ;;
+      *) die "unknown section '$section' in SECTIONS (bulk latency concurrent)" ;;
+    esac
+  done
+done
+
+# ---- report ------------------------------------------------------------------------------------------------
+echo "machine: $(nproc) cores, $(uname -srm), $(java -version 2>&1 | head -1)"
+echo "anytls4j: $DIST, JAVA_OPTS='${JAVA_OPTS:-}', log level $LOG_LEVEL"
+grep -h -i 'tls.*engine\|transport=' "$OUT_DIR"/*.log 2>/dev/null | sed 's/^/log: /' | sort -u || true
+echo
+python3 - "$RESULTS" <<'EOF'
+import json, statistics, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+def pick(path, label):
+    return [r for r in rows if r["tag"] == path and r["label"] == label]
+def med(rs, key):
+    return statistics.median(r[key] for r in rs) if rs else None
+def fmt(v, unit=""):
+    return "-" if v is None else ("%.3f%s" % (v, unit) if v < 10 else "%.0f%s" % (v, unit))
+def ratio(x, y):
+    return "-" if x is None or y is None or y == 0 else "%.2f" % (x / y)
+def rss(rs):
+    if not rs or not rs[-1]["procs"]:
+        return "-"
+    n = len(rs[-1]["procs"])
+    return " + ".join("%.0f" % (max(r["procs"][i]["rss_peak_kib"] for r in rs) / 1024) for i in range(n))
+def cpu(rs):
+    if not rs or not rs[-1]["procs"]:
+        return "-"
+    return "%.2f" % statistics.median(sum(p["cpu_s"] for p in r["procs"]) for r in rs)
+labels = []
+for r in rows:
+    if r["label"] not in labels:
+        labels.append(r["label"])
+print("| test | metric | (a) direct | (b) TLS hop | (c) anytls4j | (d) SOCKS relay | (c)/(b) | (c)/(a) | (d)/(a) | RSS peak MiB (c: server + client / d) | CPU s (c / d) |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
+for label in labels:
+    t = next(r["test"] for r in rows if r["label"] == label)
+    metrics = {"bulk": [("MiB/s", "mib_s")],
+               "latency": [("p50 ms", "p50_ms"), ("p99 ms", "p99_ms")],
+               "concurrent": [("aggregate MiB/s", "aggregate_mib_s"), ("done p99 s", "done_p99_s")]}[t]
+    for name, key in metrics:
+        a, b, c, d = (med(pick(p, label), key) for p in ("direct", "tls", "anytls", "relay"))
+        print("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s | %s / %s |" % (
+            label, name, fmt(a), fmt(b), fmt(c), fmt(d), ratio(c, b), ratio(c, a), ratio(d, a),
+            rss(pick("anytls", label)), rss(pick("relay", label)), cpu(pick("anytls", label)),
+            cpu(pick("relay", label))))
+EOF
+echo
+if [ -f "$SUMMARIZE" ]; then
+  python3 "$SUMMARIZE" "$RESULTS"
+else
+  echo "(summarize.py not found at $SUMMARIZE: set SUMMARIZE for its table; raw results in $RESULTS)"
+fi
+echo
+echo "results: $RESULTS"
