@@ -106,6 +106,10 @@ public final class Launcher implements AutoCloseable {
             log.error("{}", e.getMessage());
             err.println(e.getMessage());
             return ExitCodes.FAILURE;
+        } catch (RuntimeException e) {
+            log.error("plugins cannot be loaded from {}", location, e);
+            err.println("plugins cannot be loaded from " + location + ": " + e);
+            return ExitCodes.FAILURE;
         }
         CommandLine commandLine = commandLine(out, err);
         return commandLine.execute(args);
