@@ -5,7 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigValue;
-import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import jakarta.inject.Inject;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -18,10 +18,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.anytls4j.api.InvalidSettingException;
 import org.anytls4j.api.PluginContext;
 import org.anytls4j.api.Ticker;
@@ -32,6 +34,9 @@ import org.anytls4j.api.outbound.Outbound;
 import org.anytls4j.api.outbound.SessionConnector;
 import org.anytls4j.api.outbound.TransportFactory;
 import org.anytls4j.api.pool.PoolPolicyFactory;
+import org.anytls4j.core.admin.AdminServer;
+import org.anytls4j.core.admin.AdminSettings;
+import org.anytls4j.core.admin.PoolView;
 import org.anytls4j.core.config.BlockSpec;
 import org.anytls4j.core.config.ConfigLoader;
 import org.anytls4j.core.config.ConfigProblem;
@@ -57,6 +62,11 @@ import org.slf4j.LoggerFactory;
  * {@link InvalidSettingException} or {@code ConfigException} becomes a {@link ConfigProblem} with the block's path;
  * all problems are reported at once.
  *
+ * <p>The admin listener ({@code admin { enabled, listen, listen_port }}, off by default) starts after the inbounds
+ * and stops before them. It scrapes the host's one {@link PrometheusMeterRegistry}, which is also what every
+ * plugin's {@link PluginContext#meterRegistry()} and the pools record to, and its {@code /pool} shows every pooled
+ * outbound of the running configuration.
+ *
  * <h2>Threading and lifecycle</h2>
  * {@link #start} and {@link #stop} are synchronized; one configuration runs at a time. {@link #close()} stops and
  * then shuts the event loops and the scheduler down; the host cannot start again after it. Owned by the launcher.
@@ -65,6 +75,7 @@ public final class Host implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Host.class);
     /** How long {@link #start} waits for an inbound to bind. */
     private static final Duration BIND_TIMEOUT = Duration.ofSeconds(30);
+    private static final String ADMIN = "admin";
 
     private final PluginContributions contributions;
     private final Map<String, TransportFactory> transports;
@@ -72,15 +83,17 @@ public final class Host implements AutoCloseable {
     private final Map<String, PoolPolicyFactory> policies;
     private final Map<String, SessionMonitorFactory> monitors;
     private final DefaultNettyResources netty;
-    private final MeterRegistry meterRegistry;
+    private final PrometheusMeterRegistry meterRegistry;
     private final Ticker ticker;
     private final ScheduledExecutorService scheduler;
     private Assembly running;
+    private AdminServer admin;
+    private InetSocketAddress adminAddress;
 
     @Inject
     public Host(PluginContributions contributions, Map<String, TransportFactory> transports,
                 Map<String, InboundFactory> inbounds, Map<String, PoolPolicyFactory> policies,
-                Map<String, SessionMonitorFactory> monitors, DefaultNettyResources netty, MeterRegistry meterRegistry,
+                Map<String, SessionMonitorFactory> monitors, DefaultNettyResources netty, PrometheusMeterRegistry meterRegistry,
                 Ticker ticker) {
         this.contributions = requireNonNull(contributions, "contributions");
         this.transports = Map.copyOf(transports);
@@ -122,6 +135,11 @@ public final class Host implements AutoCloseable {
                 () -> new SplittableRandom(new SecureRandom().nextLong()),
                 factory -> contextOf(factory, config, contexts));
         List<ConfigProblem> problems = new ArrayList<>();
+        try {
+            adminSettings(config);
+        } catch (InvalidSettingException e) {
+            problems.add(ConfigProblem.of(ADMIN, e));
+        }
         List<Assembly.BuiltOutbound> outs = new ArrayList<>();
         List<AutoCloseable> implicit = new ArrayList<>();
         Map<String, Outbound> byTag = new LinkedHashMap<>();
@@ -170,6 +188,10 @@ public final class Host implements AutoCloseable {
             throw new InvalidConfigException(problems);
         }
         return assembly;
+    }
+
+    private static AdminSettings adminSettings(ValidatedConfig config) {
+        return AdminSettings.parse(config.full().getConfig(ADMIN));
     }
 
     private Assembly.BuiltOutbound buildOutbound(BlockSpec spec, ValidatedConfig config,
@@ -221,9 +243,10 @@ public final class Host implements AutoCloseable {
     /**
      * Builds and starts a validated configuration: pools first, then every inbound binds.
      *
-     * @return each inbound's tag and the address it is bound to
+     * @return each inbound's tag and the address it is bound to (the admin listener's: {@link #adminAddress()})
      * @throws InvalidConfigException when a factory rejects its settings
-     * @throws IllegalStateException  when already running, or an inbound cannot bind (nothing is left running)
+     * @throws IllegalStateException  when already running, or an inbound or the admin listener cannot bind
+     *                                (nothing is left running)
      */
     public synchronized Map<String, InetSocketAddress> start(ValidatedConfig config) {
         if (running != null) {
@@ -231,10 +254,35 @@ public final class Host implements AutoCloseable {
         }
         Assembly assembly = assemble(config);
         Map<String, InetSocketAddress> bound = assembly.start(BIND_TIMEOUT);
+        List<PoolView> pools = assembly.outbounds().stream().map(Assembly.BuiltOutbound::outbound)
+                .filter(PoolView.class::isInstance).map(PoolView.class::cast).toList();
+        AdminServer server = AdminServer.create(adminSettings(config), meterRegistry, netty, pools).orElse(null);
+        if (server != null) {
+            try {
+                adminAddress = server.start().toCompletableFuture()
+                        .get(BIND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+                server.stop().toCompletableFuture().join();
+                assembly.close();
+                throw new IllegalStateException("the admin listener cannot start: " + cause.getMessage(), cause);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                server.stop().toCompletableFuture().join();
+                assembly.close();
+                throw new IllegalStateException("interrupted while the admin listener was starting", e);
+            }
+        }
+        admin = server;
         running = assembly;
         log.info("started from {}: {} outbound(s), {} inbound(s), netty={}", config.source(),
                 assembly.outbounds().size(), assembly.inbounds().size(), netty.transportName());
         return bound;
+    }
+
+    /** Where the running configuration's admin listener is bound; empty when it is off or nothing runs. */
+    public synchronized Optional<InetSocketAddress> adminAddress() {
+        return Optional.ofNullable(adminAddress);
     }
 
     /** {@link #validate} then {@link #start(ValidatedConfig)}. */
@@ -242,8 +290,13 @@ public final class Host implements AutoCloseable {
         return start(validate(user, source));
     }
 
-    /** Stops the running configuration, if any: inbounds first, then outbounds. Idempotent. */
+    /** Stops the running configuration, if any: the admin listener, inbounds, then outbounds. Idempotent. */
     public synchronized void stop() {
+        if (admin != null) {
+            admin.stop().toCompletableFuture().join();
+            admin = null;
+            adminAddress = null;
+        }
         if (running != null) {
             running.close();
             running = null;

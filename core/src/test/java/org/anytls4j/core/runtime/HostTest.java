@@ -5,12 +5,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.anytls4j.api.ApiVersion;
@@ -34,7 +40,7 @@ class HostTest {
                 ConfigFactory.parseResources(loader, "reference.conf"), List.of(new BuiltinContributions()))));
         return new Host(contributions, contributions.transports(), contributions.inbounds(),
                 contributions.poolPolicies(), contributions.sessionMonitors(), new DefaultNettyResources(),
-                new SimpleMeterRegistry(), Ticker.SYSTEM);
+                new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Ticker.SYSTEM);
     }
 
     @AfterEach
@@ -96,5 +102,59 @@ class HostTest {
         assertThatThrownBy(() -> host.start(config, "bad"))
                 .isInstanceOf(InvalidConfigException.class)
                 .hasMessageContaining("outbounds[0].connect_timeout: must be between 1ms and 10m");
+    }
+
+    private static String get(InetSocketAddress admin, String path) throws IOException, InterruptedException {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + admin.getPort() + path)).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(path).isEqualTo(200);
+        return response.body();
+    }
+
+    @Test
+    void servesTheRegistryItsInboundsRecordToOnTheAdminListenerWhileRunning() throws Exception {
+        Map<String, InetSocketAddress> bound = host.start(ConfigFactory.parseString("""
+                admin { enabled = true, listen = "127.0.0.1", listen_port = 0 }
+                """).withFallback(mixedOnPort(0)), "admin");
+        connect(bound.get("local"));
+        InetSocketAddress admin = host.adminAddress().orElseThrow();
+
+        assertThat(get(admin, "/metrics")).contains("anytls4j_inbound").contains("jvm_memory_used_bytes");
+        assertThat(get(admin, "/pool")).isEqualToIgnoringWhitespace("{\"outbounds\":[]}");
+
+        host.stop();
+
+        assertThat(host.adminAddress()).isEmpty();
+        assertThatThrownBy(() -> connect(admin)).isInstanceOf(ConnectException.class);
+    }
+
+    @Test
+    void leavesTheAdminListenerOffByDefault() {
+        host.start(mixedOnPort(0), "default");
+
+        assertThat(host.adminAddress()).isEmpty();
+    }
+
+    @Test
+    void reportsAnAdminListenerThatCannotBindAndLeavesNothingRunning() throws IOException {
+        try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Config config = ConfigFactory.parseString("admin { enabled = true, listen_port = %d }"
+                    .formatted(taken.getLocalPort())).withFallback(mixedOnPort(0));
+
+            assertThatThrownBy(() -> host.start(config, "busy"))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("admin listener cannot start");
+        }
+        connect(host.start(mixedOnPort(0), "free").get("local"));
+    }
+
+    @Test
+    void reportsAnAdminListenAddressThatIsNotAnIpLiteralWithItsKey() {
+        Config config = ConfigFactory.parseString("admin { enabled = true, listen = localhost }")
+                .withFallback(mixedOnPort(0));
+
+        assertThatThrownBy(() -> host.start(config, "bad"))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("admin.listen: must be an IPv4 or IPv6 address, was 'localhost'");
     }
 }
