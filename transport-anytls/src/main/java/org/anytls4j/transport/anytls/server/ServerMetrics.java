@@ -7,18 +7,25 @@ import io.micrometer.core.instrument.Tags;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The meters of one {@code anytls} inbound, all tagged {@code inbound=<tag>}:
+ * The meters of one {@code anytls} inbound, all named under {@value #PREFIX} and tagged {@code inbound=<tag>}:
  * <ul>
- *   <li>{@code anytls4j.inbound.auth.failures} (counter, tag {@code cause}: {@code bad-hash}, {@code timeout})</li>
- *   <li>{@code anytls4j.inbound.sessions.open} and {@code anytls4j.inbound.streams.open} (gauges)</li>
- *   <li>{@code anytls4j.inbound.bytes} (counter of stream payload bytes, tag {@code direction}: {@code in} =
+ *   <li>{@code anytls4j.anytls.server.auth.failures} (counter, tag {@code cause}: {@code bad-hash},
+ *       {@code timeout})</li>
+ *   <li>{@code anytls4j.anytls.server.sessions.open} and {@code anytls4j.anytls.server.streams.open} (gauges)</li>
+ *   <li>{@code anytls4j.anytls.server.bytes} (counter of stream payload bytes, tag {@code direction}: {@code in} =
  *       client to server, {@code out} = server to client)</li>
  * </ul>
+ *
+ * <h2>Names</h2>
+ * The host's own inbounds meter under {@code anytls4j.inbound.*} with other tag keys; Prometheus refuses two
+ * meters of one name with different tag keys, so the server's family has a prefix of its own.
  *
  * <h2>Threading</h2>
  * Thread-safe; updated from every event loop.
  */
 final class ServerMetrics {
+    static final String PREFIX = "anytls4j.anytls.server.";
+
     private final Counter authBadHash;
     private final Counter authTimeout;
     private final Counter bytesIn;
@@ -28,17 +35,17 @@ final class ServerMetrics {
 
     ServerMetrics(MeterRegistry registry, String tag) {
         Tags tags = Tags.of("inbound", tag);
-        authBadHash = Counter.builder("anytls4j.inbound.auth.failures").tags(tags).tag("cause", "bad-hash")
+        authBadHash = Counter.builder(PREFIX + "auth.failures").tags(tags).tag("cause", "bad-hash")
                 .description("connections that failed AnyTLS authentication").register(registry);
-        authTimeout = Counter.builder("anytls4j.inbound.auth.failures").tags(tags).tag("cause", "timeout")
+        authTimeout = Counter.builder(PREFIX + "auth.failures").tags(tags).tag("cause", "timeout")
                 .description("connections that failed AnyTLS authentication").register(registry);
-        bytesIn = Counter.builder("anytls4j.inbound.bytes").tags(tags).tag("direction", "in").baseUnit("bytes")
+        bytesIn = Counter.builder(PREFIX + "bytes").tags(tags).tag("direction", "in").baseUnit("bytes")
                 .description("stream payload bytes relayed").register(registry);
-        bytesOut = Counter.builder("anytls4j.inbound.bytes").tags(tags).tag("direction", "out").baseUnit("bytes")
+        bytesOut = Counter.builder(PREFIX + "bytes").tags(tags).tag("direction", "out").baseUnit("bytes")
                 .description("stream payload bytes relayed").register(registry);
-        Gauge.builder("anytls4j.inbound.sessions.open", sessions, AtomicLong::get).tags(tags)
+        Gauge.builder(PREFIX + "sessions.open", sessions, AtomicLong::get).tags(tags)
                 .description("authenticated sessions open").register(registry);
-        Gauge.builder("anytls4j.inbound.streams.open", streams, AtomicLong::get).tags(tags)
+        Gauge.builder(PREFIX + "streams.open", streams, AtomicLong::get).tags(tags)
                 .description("streams open").register(registry);
     }
 

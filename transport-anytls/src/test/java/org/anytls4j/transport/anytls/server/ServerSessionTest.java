@@ -43,7 +43,7 @@ class ServerSessionTest {
             s.write(preamble("wrong", 30));
             assertThat(s.channel.isActive()).isFalse();
             s.expectNothing();
-            assertThat(s.context.registry().get("anytls4j.inbound.auth.failures").tag("cause", "bad-hash")
+            assertThat(s.context.registry().get("anytls4j.anytls.server.auth.failures").tag("cause", "bad-hash")
                     .counter().count()).isEqualTo(1);
         }
     }
@@ -59,7 +59,7 @@ class ServerSessionTest {
             s.channel.runPendingTasks();
             assertThat(s.channel.isActive()).isFalse();
             s.expectNothing();
-            assertThat(s.context.registry().get("anytls4j.inbound.auth.failures").tag("cause", "timeout")
+            assertThat(s.context.registry().get("anytls4j.anytls.server.auth.failures").tag("cause", "timeout")
                     .counter().count()).isEqualTo(1);
         }
     }
@@ -347,16 +347,16 @@ class ServerSessionTest {
             s.write(frame(Command.PSH, 1, HELLO));
             target.writeInbound(Unpooled.wrappedBuffer(new byte[3]));
             var registry = s.context.registry();
-            assertThat(registry.get("anytls4j.inbound.sessions.open").gauge().value()).isEqualTo(1);
-            assertThat(registry.get("anytls4j.inbound.streams.open").gauge().value()).isEqualTo(1);
-            assertThat(registry.get("anytls4j.inbound.bytes").tag("direction", "in").counter().count())
+            assertThat(registry.get("anytls4j.anytls.server.sessions.open").gauge().value()).isEqualTo(1);
+            assertThat(registry.get("anytls4j.anytls.server.streams.open").gauge().value()).isEqualTo(1);
+            assertThat(registry.get("anytls4j.anytls.server.bytes").tag("direction", "in").counter().count())
                     .isEqualTo(7 + 5); // the address is stream payload too
-            assertThat(registry.get("anytls4j.inbound.bytes").tag("direction", "out").counter().count())
+            assertThat(registry.get("anytls4j.anytls.server.bytes").tag("direction", "out").counter().count())
                     .isEqualTo(3);
             s.write(frame(Command.FIN, 1));
-            assertThat(registry.get("anytls4j.inbound.streams.open").gauge().value()).isZero();
+            assertThat(registry.get("anytls4j.anytls.server.streams.open").gauge().value()).isZero();
             s.channel.close();
-            assertThat(registry.get("anytls4j.inbound.sessions.open").gauge().value()).isZero();
+            assertThat(registry.get("anytls4j.anytls.server.sessions.open").gauge().value()).isZero();
             target.finishAndReleaseAll();
         }
     }
