@@ -34,8 +34,6 @@ import org.anytls4j.api.InvalidSettingException;
  */
 public record ClientTlsSettings(String serverName, boolean insecure, String certificatePem,
         List<byte[]> pinnedKeys, List<String> alpn, List<String> protocols) {
-    private static final List<String> VERSIONS = List.of("1.0", "1.1", "1.2", "1.3");
-
     public ClientTlsSettings {
         pinnedKeys = List.copyOf(pinnedKeys);
         alpn = List.copyOf(alpn);
@@ -101,34 +99,8 @@ public record ClientTlsSettings(String serverName, boolean insecure, String cert
             pins.add(digest);
         }
         List<String> alpn = stringOrList(tls, "alpn", prefix);
-        String min = version(tls, "min_version", prefix);
-        String max = version(tls, "max_version", prefix);
-        List<String> protocols = new ArrayList<>();
-        if (min != null || max != null) {
-            int from = min == null ? VERSIONS.indexOf("1.2") : VERSIONS.indexOf(min);
-            int to = max == null ? VERSIONS.size() - 1 : VERSIONS.indexOf(max);
-            if (from > to) {
-                throw new InvalidSettingException(tls.getValue(max != null ? "max_version" : "min_version").origin(),
-                        prefix + (max != null ? "max_version" : "min_version"),
-                        "min_version " + VERSIONS.get(from) + " is above max_version " + VERSIONS.get(to));
-            }
-            for (int i = from; i <= to; i++) {
-                protocols.add("TLSv" + VERSIONS.get(i));
-            }
-        }
+        List<String> protocols = TlsVersions.protocols(tls, prefix);
         return new ClientTlsSettings(serverName, insecure, pem, pins, alpn, protocols);
-    }
-
-    private static String version(Config tls, String key, String prefix) {
-        if (!tls.hasPath(key) || tls.getString(key).isEmpty()) {
-            return null;
-        }
-        String value = tls.getString(key);
-        if (!VERSIONS.contains(value)) {
-            throw new InvalidSettingException(tls.getValue(key).origin(), prefix + key,
-                    "must be one of " + VERSIONS + ", was '" + value + "'");
-        }
-        return value;
     }
 
     /** A sing-box "listable" string: one string or a list of strings. */

@@ -20,7 +20,6 @@ import java.util.Collection;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import javax.net.ssl.SSLException;
 import org.anytls4j.api.InvalidSettingException;
@@ -51,8 +50,6 @@ import org.slf4j.Logger;
  */
 public record ServerTlsSettings(boolean enabled, String certificatePem, String keyPem, List<String> alpn,
         List<String> protocols) {
-    private static final List<String> VERSIONS = List.of("1.0", "1.1", "1.2", "1.3");
-
     public ServerTlsSettings {
         alpn = List.copyOf(alpn);
         protocols = List.copyOf(protocols);
@@ -76,33 +73,8 @@ public record ServerTlsSettings(boolean enabled, String certificatePem, String k
                             + " certificate with key)");
         }
         List<String> alpn = tls.getIsNull("alpn") ? List.of() : tls.getStringList("alpn");
-        String min = version(tls, "min_version", prefix);
-        String max = version(tls, "max_version", prefix);
-        List<String> protocols = new ArrayList<>();
-        if (min != null || max != null) {
-            int from = min == null ? VERSIONS.indexOf("1.2") : VERSIONS.indexOf(min);
-            int to = max == null ? VERSIONS.size() - 1 : VERSIONS.indexOf(max);
-            if (from > to) {
-                throw new InvalidSettingException(tls.getValue("max_version").origin(), prefix + "max_version",
-                        "must not be below min_version " + min + ", was " + max);
-            }
-            for (int i = from; i <= to; i++) {
-                protocols.add("TLSv" + VERSIONS.get(i));
-            }
-        }
+        List<String> protocols = TlsVersions.protocols(tls, prefix);
         return new ServerTlsSettings(enabled, certificate, key, alpn, protocols);
-    }
-
-    private static String version(Config tls, String key, String prefix) {
-        if (tls.getIsNull(key)) {
-            return null;
-        }
-        String value = tls.getString(key);
-        if (!VERSIONS.contains(value)) {
-            throw new InvalidSettingException(tls.getValue(key).origin(), prefix + key,
-                    "must be one of " + VERSIONS + ", was '" + value + "'");
-        }
-        return value;
     }
 
     /** The inline PEM under {@code inlineKey} or the content of the file under {@code pathKey}; null if neither. */
