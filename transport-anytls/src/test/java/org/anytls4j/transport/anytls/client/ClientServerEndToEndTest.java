@@ -22,6 +22,7 @@ import org.anytls4j.api.outbound.Heartbeat;
 import org.anytls4j.api.outbound.Session;
 import org.anytls4j.api.outbound.StreamRefusedException;
 import org.anytls4j.transport.anytls.AnytlsTransportFactory;
+import org.anytls4j.transport.anytls.TestContext;
 import org.anytls4j.transport.anytls.server.ServerHarness;
 import org.anytls4j.transport.anytls.server.TestServers;
 import org.junit.jupiter.api.AfterEach;
@@ -44,9 +45,9 @@ class ClientServerEndToEndTest {
                 PUSHED_SCHEME.lines().map(l -> "\"" + l + "\"").toList()) + "]");
         echo = TestServers.echo(server.netty.workerGroup());
         connector = (AnytlsSessionConnector) new AnytlsTransportFactory().create(
-                TestTransportContext.outboundBlock("server = \"127.0.0.1\", server_port = " + server.address.getPort()
+                TestContext.outboundBlock("server = \"127.0.0.1\", server_port = " + server.address.getPort()
                         + ", password = " + ServerHarness.PASSWORD + ", tls { insecure = true }"),
-                new TestTransportContext("e2e", server.netty));
+                TestContext.client("e2e", server.netty));
     }
 
     @AfterEach

@@ -6,13 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.time.Duration;
 import java.util.List;
 import org.anytls4j.api.InvalidSettingException;
+import org.anytls4j.transport.anytls.TestContext;
 import org.anytls4j.transport.anytls.tls.ClientTlsSettings;
 import org.junit.jupiter.api.Test;
 
 /** The outbound keys of {@code anytls-client.conf}: defaults, sing-box JSON, and errors naming the key. */
 class ClientSettingsTest {
     private static ClientSettings parse(String hocon) {
-        return ClientSettings.parse(TestTransportContext.outboundBlock(hocon));
+        return ClientSettings.parse(TestContext.outboundBlock(hocon));
     }
 
     @Test

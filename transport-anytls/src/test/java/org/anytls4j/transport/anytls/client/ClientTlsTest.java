@@ -18,6 +18,7 @@ import org.anytls4j.api.InvalidSettingException;
 import org.anytls4j.api.outbound.Session;
 import org.anytls4j.api.outbound.SessionConnector;
 import org.anytls4j.transport.anytls.AnytlsTransportFactory;
+import org.anytls4j.transport.anytls.TestContext;
 import org.anytls4j.transport.anytls.server.TestNetty;
 import org.anytls4j.transport.anytls.tls.ClientTlsContext;
 import org.junit.jupiter.api.AfterAll;
@@ -76,9 +77,9 @@ class ClientTlsTest {
 
     private Session connect(String host, int port, String tls) throws Exception {
         SessionConnector connector = new AnytlsTransportFactory().create(
-                TestTransportContext.outboundBlock("server = \"" + host + "\", server_port = " + port
+                TestContext.outboundBlock("server = \"" + host + "\", server_port = " + port
                         + ", password = secret, connect_timeout = 5s, tls { " + tls + " }"),
-                new TestTransportContext("tls-test", netty));
+                TestContext.client("tls-test", netty));
         try {
             return connector.connect(sequence::incrementAndGet).toCompletableFuture().get(10, TimeUnit.SECONDS);
         } finally {

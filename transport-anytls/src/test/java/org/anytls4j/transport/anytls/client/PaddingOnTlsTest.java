@@ -14,6 +14,7 @@ import org.anytls4j.api.Destination;
 import org.anytls4j.api.outbound.Session;
 import org.anytls4j.api.outbound.SessionConnector;
 import org.anytls4j.transport.anytls.AnytlsTransportFactory;
+import org.anytls4j.transport.anytls.TestContext;
 import org.anytls4j.transport.anytls.padding.PaddingScheme;
 import org.anytls4j.transport.anytls.padding.PaddingWriter;
 import org.anytls4j.transport.anytls.server.TestNetty;
@@ -59,10 +60,10 @@ class PaddingOnTlsTest {
                 : PaddingScheme.parseConfigured(CUSTOM_SCHEME);
         try (RecordingTlsServer server = new RecordingTlsServer(netty, protocol, cipher)) {
             SessionConnector connector = new AnytlsTransportFactory(new Random(seed)).create(
-                    TestTransportContext.outboundBlock("server = \"127.0.0.1\", server_port = " + server.port()
+                    TestContext.outboundBlock("server = \"127.0.0.1\", server_port = " + server.port()
                             + ", password = secret, tls { certificate_public_key_sha256 = \""
                             + server.certificate.publicKeyPin() + "\" }"),
-                    new TestTransportContext("padding-test", netty));
+                    TestContext.client("padding-test", netty));
             AnytlsSessionConnector anytls = (AnytlsSessionConnector) connector;
             if (which.equals("custom")) {
                 anytls.replacePaddingScheme(scheme);

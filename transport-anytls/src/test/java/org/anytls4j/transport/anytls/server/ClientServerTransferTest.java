@@ -3,7 +3,6 @@ package org.anytls4j.transport.anytls.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -21,6 +20,7 @@ import org.anytls4j.api.CloseReason;
 import org.anytls4j.api.Destination;
 import org.anytls4j.api.outbound.Session;
 import org.anytls4j.transport.anytls.AnytlsTransportFactory;
+import org.anytls4j.transport.anytls.TestContext;
 import org.anytls4j.transport.anytls.client.AnytlsSessionConnector;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -31,17 +31,15 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(300)
 class ClientServerTransferTest {
     private ServerHarness server;
-    private TestInboundContext clientContext;
+    private TestContext clientContext;
     private AnytlsSessionConnector connector;
 
     @BeforeEach
     void start() throws Exception {
         server = ServerHarness.start("");
-        Config defaults = ConfigFactory.parseResources(getClass().getClassLoader(), "anytls-client.conf").resolve()
-                .getConfig("anytls4j.transport.anytls");
-        Config block = ConfigFactory.parseString("server = \"127.0.0.1\", server_port = " + server.address.getPort()
-                + ", password = " + ServerHarness.PASSWORD + ", tls { insecure = true }").withFallback(defaults);
-        clientContext = new TestInboundContext(server.netty, null);
+        Config block = TestContext.outboundBlock("server = \"127.0.0.1\", server_port = "
+                + server.address.getPort() + ", password = " + ServerHarness.PASSWORD + ", tls { insecure = true }");
+        clientContext = TestContext.client("e2e", server.netty);
         connector = (AnytlsSessionConnector) new AnytlsTransportFactory().create(block, clientContext);
     }
 

@@ -15,6 +15,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.anytls4j.api.Destination;
 import org.anytls4j.api.outbound.Outbound;
+import org.anytls4j.transport.anytls.TestContext;
 import org.anytls4j.transport.anytls.frame.Command;
 import org.anytls4j.transport.anytls.frame.Frame;
 
@@ -28,14 +29,14 @@ final class EmbeddedServer implements AutoCloseable {
     }
 
     final List<Open> opens = new CopyOnWriteArrayList<>();
-    final TestInboundContext context;
+    final TestContext context;
     final ServerRuntime runtime;
     final EmbeddedChannel channel;
     private final ByteBuf out = Unpooled.buffer();
     private final ArrayDeque<Frame> received = new ArrayDeque<>();
 
     EmbeddedServer(String hocon) {
-        context = new TestInboundContext(null, new Outbound() {
+        context = TestContext.server(null, new Outbound() {
             @Override
             public String tag() {
                 return "manual";

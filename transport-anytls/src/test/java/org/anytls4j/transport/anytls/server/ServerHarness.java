@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigFactory;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import org.anytls4j.api.outbound.Outbound;
+import org.anytls4j.transport.anytls.TestContext;
 
 /**
  * A running {@code anytls} inbound on 127.0.0.1 (port 0) with its own event loops and a direct test route.
@@ -17,14 +18,14 @@ public final class ServerHarness implements AutoCloseable {
 
     public final TestNetty netty;
     public final TestDirectOutbound route;
-    public final TestInboundContext context;
+    public final TestContext context;
     public final AnytlsInbound inbound;
     public final InetSocketAddress address;
 
     private ServerHarness(String hocon, Outbound routeOverride) throws Exception {
         netty = new TestNetty();
         route = new TestDirectOutbound();
-        context = new TestInboundContext(netty, routeOverride != null ? routeOverride : route);
+        context = TestContext.server(netty, routeOverride != null ? routeOverride : route);
         inbound = new AnytlsInbound(settings(hocon), context);
         address = inbound.start().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
