@@ -3,6 +3,7 @@ package org.anytls4j.core.inbound;
 import com.typesafe.config.Config;
 import io.netty.util.NetUtil;
 import org.anytls4j.api.InvalidSettingException;
+import org.anytls4j.api.Settings;
 
 /**
  * The {@code listen} and {@code listen_port} keys every listener block has (inbounds, the admin listener).
@@ -18,11 +19,7 @@ public record ListenAddress(String listen, int port) {
             throw new InvalidSettingException(block.getValue("listen").origin(), "listen",
                     "must be an IPv4 or IPv6 address, was '" + listen + "'");
         }
-        int port = block.getInt("listen_port");
-        if (port < 0 || port > 65535) {
-            throw new InvalidSettingException(block.getValue("listen_port").origin(), "listen_port",
-                    "must be in 0..65535, was " + port);
-        }
+        int port = Settings.intInRange(block, "listen_port", 0, 65535);
         return new ListenAddress(listen, port);
     }
 }

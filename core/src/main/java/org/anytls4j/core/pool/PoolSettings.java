@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 import org.anytls4j.api.GoDurations;
 import org.anytls4j.api.InvalidSettingException;
+import org.anytls4j.api.Settings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,20 +43,12 @@ public record PoolSettings(Duration checkInterval, Duration idleTimeout, int max
     public static PoolSettings from(String outboundTag, Config settings) {
         Duration interval = clamped(outboundTag, settings, CHECK_INTERVAL);
         Duration timeout = clamped(outboundTag, settings, IDLE_TIMEOUT);
-        int maxStreams = settings.getInt(MAX_STREAMS);
-        if (maxStreams < 1 || maxStreams > 65535) {
-            throw new InvalidSettingException(settings.getValue(MAX_STREAMS).origin(), MAX_STREAMS,
-                    "must be in 1..65535, was " + maxStreams);
-        }
+        int maxStreams = Settings.intInRange(settings, MAX_STREAMS, 1, 65535);
         return new PoolSettings(interval, timeout, maxStreams, settings.getStringList(POOL_POLICIES));
     }
 
     private static Duration clamped(String outboundTag, Config settings, String key) {
-        Duration value = settings.getDuration(key);
-        if (value.isNegative()) {
-            throw new InvalidSettingException(settings.getValue(key).origin(), key,
-                    "must be >= 0, was " + GoDurations.format(value));
-        }
+        Duration value = Settings.nonNegativeDuration(settings, key);
         if (value.compareTo(CLAMP_LIMIT) <= 0) {
             log.warn("outbound={} {}={} is <= {}; using {} instead (POOL.md section 6)", outboundTag, key,
                     GoDurations.format(value), GoDurations.format(CLAMP_LIMIT), GoDurations.format(CLAMPED));

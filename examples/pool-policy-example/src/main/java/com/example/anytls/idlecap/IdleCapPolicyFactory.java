@@ -2,6 +2,7 @@ package com.example.anytls.idlecap;
 
 import com.typesafe.config.Config;
 import org.anytls4j.api.InvalidSettingException;
+import org.anytls4j.api.Settings;
 import org.anytls4j.api.pool.PolicyContext;
 import org.anytls4j.api.pool.PoolPolicy;
 import org.anytls4j.api.pool.PoolPolicyFactory;
@@ -33,10 +34,6 @@ public final class IdleCapPolicyFactory implements PoolPolicyFactory {
      */
     @Override
     public PoolPolicy create(Config settings, PolicyContext context) {
-        int cap = settings.getInt(CAP_KEY);
-        if (cap < 0) {
-            throw new InvalidSettingException(settings.getValue(CAP_KEY).origin(), CAP_KEY, "must be >= 0, was " + cap);
-        }
-        return new IdleCapPolicy(cap);
+        return new IdleCapPolicy(Settings.intAtLeast(settings, CAP_KEY, 0));
     }
 }

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import java.time.Duration;
 import org.anytls4j.api.GoDurations;
 import org.anytls4j.api.InvalidSettingException;
+import org.anytls4j.api.Settings;
 
 /**
  * The keys of the {@code heartbeat} monitor, read from an outbound block with the defaults applied. Immutable;
@@ -26,28 +27,15 @@ public record HeartbeatSettings(Duration interval, Duration timeout, int maxMiss
      *     {@code heartbeat_max_missed < 1}
      */
     public static HeartbeatSettings from(Config settings) {
-        Duration interval = nonNegative(settings, HEARTBEAT);
-        Duration timeout = nonNegative(settings, HEARTBEAT_TIMEOUT);
+        Duration interval = Settings.nonNegativeDuration(settings, HEARTBEAT);
+        Duration timeout = Settings.nonNegativeDuration(settings, HEARTBEAT_TIMEOUT);
         if (timeout.isZero()) {
             timeout = interval.compareTo(DEFAULT_TIMEOUT) < 0 ? interval : DEFAULT_TIMEOUT;
         } else if (timeout.compareTo(interval) > 0) {
             throw new InvalidSettingException(settings.getValue(HEARTBEAT_TIMEOUT).origin(), HEARTBEAT_TIMEOUT,
                     "must be <= heartbeat (" + GoDurations.format(interval) + "), was " + GoDurations.format(timeout));
         }
-        int maxMissed = settings.getInt(HEARTBEAT_MAX_MISSED);
-        if (maxMissed < 1) {
-            throw new InvalidSettingException(settings.getValue(HEARTBEAT_MAX_MISSED).origin(), HEARTBEAT_MAX_MISSED,
-                    "must be >= 1, was " + maxMissed);
-        }
+        int maxMissed = Settings.intAtLeast(settings, HEARTBEAT_MAX_MISSED, 1);
         return new HeartbeatSettings(interval, timeout, maxMissed);
-    }
-
-    private static Duration nonNegative(Config settings, String key) {
-        Duration value = settings.getDuration(key);
-        if (value.isNegative()) {
-            throw new InvalidSettingException(settings.getValue(key).origin(), key,
-                    "must be >= 0, was " + GoDurations.format(value));
-        }
-        return value;
     }
 }

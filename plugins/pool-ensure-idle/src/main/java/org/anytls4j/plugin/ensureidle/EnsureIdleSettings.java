@@ -2,6 +2,7 @@ package org.anytls4j.plugin.ensureidle;
 
 import com.typesafe.config.Config;
 import org.anytls4j.api.InvalidSettingException;
+import org.anytls4j.api.Settings;
 
 /**
  * The keys of the {@code ensure_idle} policy, read from an outbound block with the defaults applied. Immutable;
@@ -23,14 +24,7 @@ public record EnsureIdleSettings(int ensureIdleSession, int createRate) {
 
     /** @throws InvalidSettingException when a value is negative */
     public static EnsureIdleSettings from(Config settings) {
-        return new EnsureIdleSettings(nonNegative(settings, ENSURE_IDLE_SESSION), nonNegative(settings, CREATE_RATE));
-    }
-
-    private static int nonNegative(Config settings, String key) {
-        int value = settings.getInt(key);
-        if (value < 0) {
-            throw new InvalidSettingException(settings.getValue(key).origin(), key, "must be >= 0, was " + value);
-        }
-        return value;
+        return new EnsureIdleSettings(Settings.intAtLeast(settings, ENSURE_IDLE_SESSION, 0),
+                Settings.intAtLeast(settings, CREATE_RATE, 0));
     }
 }

@@ -2,8 +2,8 @@ package org.anytls4j.plugin.lifetime;
 
 import com.typesafe.config.Config;
 import java.time.Duration;
-import org.anytls4j.api.GoDurations;
 import org.anytls4j.api.InvalidSettingException;
+import org.anytls4j.api.Settings;
 
 /**
  * The keys of the {@code lifetime} policy, read from an outbound block with the defaults applied. Immutable; read
@@ -26,21 +26,8 @@ public record LifetimeSettings(Duration maxConnectionLifetime, Duration jitter, 
 
     /** @throws InvalidSettingException when a value is negative */
     public static LifetimeSettings from(Config settings) {
-        int minForAge = settings.getInt(MIN_IDLE_SESSION_FOR_AGE);
-        if (minForAge < 0) {
-            throw new InvalidSettingException(settings.getValue(MIN_IDLE_SESSION_FOR_AGE).origin(),
-                    MIN_IDLE_SESSION_FOR_AGE, "must be >= 0, was " + minForAge);
-        }
-        return new LifetimeSettings(nonNegative(settings, MAX_CONNECTION_LIFETIME), nonNegative(settings, JITTER),
-                minForAge);
-    }
-
-    private static Duration nonNegative(Config settings, String key) {
-        Duration value = settings.getDuration(key);
-        if (value.isNegative()) {
-            throw new InvalidSettingException(settings.getValue(key).origin(), key,
-                    "must be >= 0, was " + GoDurations.format(value));
-        }
-        return value;
+        return new LifetimeSettings(Settings.nonNegativeDuration(settings, MAX_CONNECTION_LIFETIME),
+                Settings.nonNegativeDuration(settings, JITTER),
+                Settings.intAtLeast(settings, MIN_IDLE_SESSION_FOR_AGE, 0));
     }
 }

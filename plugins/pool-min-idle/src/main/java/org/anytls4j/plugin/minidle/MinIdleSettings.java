@@ -2,6 +2,7 @@ package org.anytls4j.plugin.minidle;
 
 import com.typesafe.config.Config;
 import org.anytls4j.api.InvalidSettingException;
+import org.anytls4j.api.Settings;
 
 /**
  * The key of the {@code min_idle} policy, read from an outbound block with the defaults applied. Immutable; read
@@ -20,11 +21,6 @@ public record MinIdleSettings(int minIdleSession) {
 
     /** @throws InvalidSettingException when the value is negative */
     public static MinIdleSettings from(Config settings) {
-        int value = settings.getInt(MIN_IDLE_SESSION);
-        if (value < 0) {
-            throw new InvalidSettingException(settings.getValue(MIN_IDLE_SESSION).origin(), MIN_IDLE_SESSION,
-                    "must be >= 0, was " + value);
-        }
-        return new MinIdleSettings(value);
+        return new MinIdleSettings(Settings.intAtLeast(settings, MIN_IDLE_SESSION, 0));
     }
 }

@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigException;
 import java.time.Duration;
 import org.anytls4j.api.ApiVersion;
 import org.anytls4j.api.InvalidSettingException;
+import org.anytls4j.api.Settings;
 import org.anytls4j.transport.anytls.tls.ClientTlsSettings;
 
 /**
@@ -40,7 +41,7 @@ public record ClientSettings(String server, int port, byte[] passwordHash, Strin
         if (server.startsWith("[") && server.endsWith("]")) {
             server = server.substring(1, server.length() - 1);
         }
-        int port = intIn(settings, "server_port", 1, 65535);
+        int port = Settings.intInRange(settings, "server_port", 1, 65535);
         String password = requiredString(settings, "password");
         String clientMetadata = settings.hasPath("client_metadata")
                 ? settings.getString("client_metadata") : DEFAULT_CLIENT_METADATA;
@@ -48,7 +49,7 @@ public record ClientSettings(String server, int port, byte[] passwordHash, Strin
             throw new InvalidSettingException(settings.getValue("client_metadata").origin(), "client_metadata",
                     "must not contain a line feed (it is one line of the Settings text)");
         }
-        Duration connectTimeout = duration(settings, "connect_timeout");
+        Duration connectTimeout = Settings.positiveDuration(settings, "connect_timeout");
         long streamBytes = bytesAtLeast(settings, "stream_receive_buffer", 1024);
         long sessionBytes = bytesAtLeast(settings, "session_receive_buffer", 1024);
         if (sessionBytes < streamBytes) {
@@ -71,34 +72,6 @@ public record ClientSettings(String server, int port, byte[] passwordHash, Strin
         } catch (ConfigException.WrongType e) {
             throw new InvalidSettingException(settings.getValue(key).origin(), key, "must be a string");
         }
-    }
-
-    private static int intIn(Config settings, String key, int min, int max) {
-        int value;
-        try {
-            value = settings.getInt(key);
-        } catch (ConfigException.WrongType e) {
-            throw new InvalidSettingException(settings.getValue(key).origin(), key, "must be an integer");
-        }
-        if (value < min || value > max) {
-            throw new InvalidSettingException(settings.getValue(key).origin(), key,
-                    "must be in " + min + ".." + max + ", was " + value);
-        }
-        return value;
-    }
-
-    private static Duration duration(Config settings, String key) {
-        Duration value;
-        try {
-            value = settings.getDuration(key);
-        } catch (ConfigException.BadValue | ConfigException.WrongType e) {
-            throw new InvalidSettingException(settings.getValue(key).origin(), key,
-                    "must be a duration with a unit, e.g. 5s");
-        }
-        if (value.isNegative() || value.isZero()) {
-            throw new InvalidSettingException(settings.getValue(key).origin(), key, "must be > 0, was " + value);
-        }
-        return value;
     }
 
     private static long bytesAtLeast(Config settings, String key, long min) {

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Optional;
 import org.anytls4j.api.Destination;
 import org.anytls4j.api.InvalidSettingException;
+import org.anytls4j.api.Settings;
 import org.anytls4j.transport.anytls.frame.Frame;
 import org.anytls4j.transport.anytls.padding.PaddingScheme;
 import org.anytls4j.transport.anytls.tls.ServerTlsSettings;
@@ -109,10 +110,7 @@ public record AnytlsInboundSettings(
      */
     public static AnytlsInboundSettings parse(Config c) {
         String listen = required(c, "listen").getString("listen");
-        int port = c.getInt("listen_port");
-        if (port < 0 || port > 65535) {
-            throw bad(c, "listen_port", "must be in 0..65535, was " + port);
-        }
+        int port = Settings.intInRange(c, "listen_port", 0, 65535);
         List<User> users = parseUsers(c);
         PaddingScheme scheme = parseScheme(c);
         ServerTlsSettings tls = ServerTlsSettings.parse(c.getConfig("tls"), "tls.");
@@ -121,10 +119,7 @@ public record AnytlsInboundSettings(
         if (authTimeout.isNegative() || authTimeout.isZero() || authTimeout.compareTo(Duration.ofHours(1)) > 0) {
             throw bad(c, "auth_timeout", "must be in (0s, 1h], was " + authTimeout);
         }
-        int maxStreams = c.getInt("max_streams_per_session");
-        if (maxStreams < 1) {
-            throw bad(c, "max_streams_per_session", "must be >= 1, was " + maxStreams);
-        }
+        int maxStreams = Settings.intAtLeast(c, "max_streams_per_session", 1);
         Duration idle = c.getDuration("session_idle_timeout");
         if (idle.isNegative()) {
             throw bad(c, "session_idle_timeout", "must be >= 0s (0s = off), was " + idle);
@@ -194,14 +189,10 @@ public record AnytlsInboundSettings(
                     "fallback needs both server and server_port");
         }
         String server = f.getString("server");
-        int port = f.getInt("server_port");
         if (server.isEmpty()) {
             throw new InvalidSettingException(f.getValue("server").origin(), "fallback.server", "must not be empty");
         }
-        if (port < 1 || port > 65535) {
-            throw new InvalidSettingException(f.getValue("server_port").origin(), "fallback.server_port",
-                    "must be in 1..65535, was " + port);
-        }
+        int port = Settings.intInRange(c, "fallback.server_port", 1, 65535);
         return Optional.of(new Destination(server, port));
     }
 
