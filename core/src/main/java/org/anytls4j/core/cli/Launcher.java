@@ -44,8 +44,15 @@ import picocli.CommandLine.Model.PositionalParamSpec;
  */
 public final class Launcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Launcher.class);
+    /**
+     * The commands that run until stopped and log their lifecycle at INFO; the others (check, plugins, generate,
+     * tools) print their result and log only WARN and above unless {@code --log-level} says otherwise, so that a
+     * check does not show the start and stop lines of every inbound and pool it builds and closes.
+     */
+    static final Set<String> SERVING_COMMANDS = Set.of("run", "client", "server");
     /** Names of the built-in commands; a plugin tool may not take one. */
-    static final Set<String> BUILT_IN_COMMANDS = Set.of("plugins", "check", "run", "client", "server", "help");
+    static final Set<String> BUILT_IN_COMMANDS = Set.of("plugins", "check", "run", "client", "server", "generate",
+            "help");
 
     private final GlobalOptions global;
     private final PluginLocation location;
@@ -77,15 +84,30 @@ public final class Launcher implements AutoCloseable {
     public static int execute(String[] args, PrintWriter out, PrintWriter err, AnytlsPlugin builtin,
                               Map<String, String> propertyOverrides) {
         GlobalOptions global = GlobalOptions.parse(args);
-        if (global.logLevel != null) {
-            try {
+        Logging.dropPf4jRefusalEcho();
+        String levelBefore = Logging.level();
+        try {
+            if (global.logLevel != null) {
                 Logging.setLevel(global.logLevel);
-            } catch (IllegalArgumentException e) {
-                err.println("--log-level: " + e.getMessage());
-                err.flush();
-                return ExitCodes.INVALID;
+            } else if (!SERVING_COMMANDS.contains(global.command())) {
+                Logging.setLevel("warn");
+            }
+        } catch (IllegalArgumentException e) {
+            err.println("--log-level: " + e.getMessage());
+            err.flush();
+            return ExitCodes.INVALID;
+        }
+        try {
+            return execute(global, args, out, err, builtin, propertyOverrides);
+        } finally {
+            if (levelBefore != null) {
+                Logging.setLevel(levelBefore);
             }
         }
+    }
+
+    private static int execute(GlobalOptions global, String[] args, PrintWriter out, PrintWriter err,
+                               AnytlsPlugin builtin, Map<String, String> propertyOverrides) {
         Map<String, String> properties = new java.util.HashMap<>();
         System.getProperties().forEach((k, v) -> properties.put(String.valueOf(k), String.valueOf(v)));
         properties.putAll(propertyOverrides);
@@ -123,6 +145,7 @@ public final class Launcher implements AutoCloseable {
         commandLine.addSubcommand("run", new RunCommand(this));
         commandLine.addSubcommand("client", new ClientCommand(this));
         commandLine.addSubcommand("server", new ServerCommand(this));
+        commandLine.addSubcommand("generate", new GenerateCommand());
         commandLine.addSubcommand("help", new CommandLine.HelpCommand());
         for (Tool tool : contributions().tools().values()) {
             if (BUILT_IN_COMMANDS.contains(tool.name())) {
@@ -230,6 +253,11 @@ public final class Launcher implements AutoCloseable {
 
         @CommandLine.Unmatched
         List<String> rest = new ArrayList<>();
+
+        /** The command's name: the first argument that is not a global option; "" when there is none. */
+        String command() {
+            return rest.stream().filter(arg -> !arg.startsWith("-")).findFirst().orElse("");
+        }
 
         static GlobalOptions parse(String[] args) {
             GlobalOptions options = new GlobalOptions();

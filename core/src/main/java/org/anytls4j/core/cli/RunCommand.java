@@ -2,6 +2,7 @@ package org.anytls4j.core.cli;
 
 import java.net.InetSocketAddress;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.anytls4j.core.config.InvalidConfigException;
 import org.anytls4j.core.config.ValidatedConfig;
@@ -10,14 +11,17 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code anytls4j run -c FILE}: runs a configuration until the process is told to stop (SIGTERM, Ctrl-C).
+ * {@code anytls4j run [-c FILE]}: runs a configuration until the process is told to stop (SIGTERM, Ctrl-C); without
+ * {@code -c} (and without {@code -Dconfig.file}) it runs the {@link EmbeddedDefault} and prints how to use it.
  * {@code client} and {@code server} are the same with a check of what the configuration must contain; subclasses
- * override {@link #requirement} and may add options that build the configuration.
+ * override {@link #requirement} and build the configuration from their own options in {@link #configuration}.
  */
-@Command(name = "run", description = "Run the inbounds and outbounds of a configuration until stopped.")
+@Command(name = "run", description = {"Run the inbounds and outbounds of a configuration until stopped.",
+        "Without -c: an AnyTLS server and client on this machine with a local SOCKS5/HTTP proxy on 127.0.0.1:1080."})
 class RunCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
 
@@ -29,13 +33,66 @@ class RunCommand implements Callable<Integer> {
     @Mixin
     ConfigFileOption config = new ConfigFileOption();
 
+    private EmbeddedDefault embedded;
+
     RunCommand(Launcher launcher) {
         this.launcher = launcher;
     }
 
-    /** Loads and validates the configuration this command runs. Subclasses may build it from their options. */
+    /**
+     * Loads and validates the configuration this command runs: the file of {@code -c} or {@code -Dconfig.file},
+     * else the embedded default. Subclasses build theirs from their options.
+     *
+     * @throws ParameterException for options that cannot be combined or are missing
+     */
     ValidatedConfig configuration() {
-        return launcher.host().load(config.file());
+        if (configFileGiven()) {
+            return launcher.host().load(config.file());
+        }
+        embedded = EmbeddedDefault.generate();
+        return launcher.host().validate(embedded.config(), EmbeddedDefault.SOURCE);
+    }
+
+    /** Whether a configuration file was named, by {@code -c} or {@code -Dconfig.file}. */
+    final boolean configFileGiven() {
+        return config.file().isPresent() || System.getProperty("config.file") != null;
+    }
+
+    /**
+     * For {@code client} and {@code server}, which run a file or their flags: the file's configuration when no flag
+     * is given and a file is named, else empty (build from the flags).
+     *
+     * @throws ParameterException when {@code -c} comes with flags
+     */
+    final Optional<ValidatedConfig> fileUnlessFlags(boolean flags, String flagNames) {
+        if (!flags && configFileGiven()) {
+            return Optional.of(launcher.host().load(config.file()));
+        }
+        if (config.file().isPresent()) {
+            throw new ParameterException(spec.commandLine(), "-c cannot be combined with "
+                    + flagNames);
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The {@link HostPort} of {@code option}, or of {@code fallback} when it was not given.
+     *
+     * @throws ParameterException naming the option
+     */
+    final HostPort hostPort(String option, String value, String fallback) {
+        try {
+            return HostPort.parse(option, value == null ? fallback : value);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    /** Called once everything is bound, with each inbound's tag and address; tells the user what runs. */
+    void started(Map<String, InetSocketAddress> bound) {
+        if (embedded != null) {
+            embedded.printUsage(bound, spec.commandLine().getOut());
+        }
     }
 
     /** What is missing from {@code config} for this command, or null when it can run. */
@@ -63,6 +120,7 @@ class RunCommand implements Callable<Integer> {
         try {
             Map<String, InetSocketAddress> bound = launcher.host().start(validated);
             log.debug("bound {}", bound);
+            started(bound);
         } catch (InvalidConfigException e) {
             log.error("{}", e.getMessage());
             removeHook(hook);

@@ -1,18 +1,81 @@
 package org.anytls4j.core.cli;
 
+import com.typesafe.config.ConfigFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.anytls4j.core.config.BlockSpec;
 import org.anytls4j.core.config.ValidatedConfig;
 import org.anytls4j.core.plugin.PluginContributions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 
 /**
- * {@code anytls4j server -c FILE}: runs a server configuration, which must have at least one inbound contributed by
- * a transport plugin (such as {@code anytls}); its streams go out through the configured outbounds, or directly.
+ * {@code anytls4j server}: runs an AnyTLS server, from the reference server's flags ({@code -l 0.0.0.0:8443
+ * -p PASSWORD [--padding-scheme FILE]}) or from {@code -c FILE}, not both. From flags: one {@code anytls} inbound
+ * with one user, a certificate the server generates at start (it logs the public-key pin clients need), and
+ * streams going out directly. A file must have at least one inbound contributed by a transport plugin.
  */
-@Command(name = "server", description = "Run a server: transport inbounds (anytls) to the outbounds or direct.")
+@Command(name = "server", description = {"Run a server: transport inbounds (anytls) to the outbounds or direct.",
+        "Either -c FILE, or the flags of the reference server (anytls-go cmd/server)."})
 final class ServerCommand extends RunCommand {
+    @Option(names = {"-l", "--listen"}, paramLabel = "IP:PORT",
+            description = "Address to listen on (default: 0.0.0.0:8443; ':8443' means 0.0.0.0:8443).")
+    String listen;
+
+    @Option(names = {"-p", "--password"}, paramLabel = "PASSWORD",
+            description = "The password clients authenticate with ('generate password' makes one).")
+    String password;
+
+    @Option(names = {"--padding-scheme", "-padding-scheme"}, paramLabel = "FILE",
+            description = "Padding scheme to push to clients, one 'key=value' line each (see 'padding --help').")
+    Path paddingScheme;
+
     ServerCommand(Launcher launcher) {
         super(launcher);
+    }
+
+    @Override
+    ValidatedConfig configuration() {
+        var file = fileUnlessFlags(listen != null || password != null || paddingScheme != null,
+                "-l, -p or --padding-scheme");
+        if (file.isPresent()) {
+            return file.get();
+        }
+        if (password == null || password.isEmpty()) {
+            throw new ParameterException(spec.commandLine(), "-p PASSWORD (or -c FILE) is required");
+        }
+        HostPort address = hostPort("-l", listen, "0.0.0.0:8443");
+        Map<String, Object> inbound = new LinkedHashMap<>();
+        inbound.put("type", "anytls");
+        inbound.put("tag", "anytls-in");
+        inbound.put("listen", address.host().isEmpty() ? "0.0.0.0" : address.host());
+        inbound.put("listen_port", address.port());
+        inbound.put("users", List.of(Map.of("name", "default", "password", password)));
+        if (paddingScheme != null) {
+            inbound.put("padding_scheme", schemeLines(paddingScheme));
+        }
+        return launcher.host().validate(ConfigFactory.parseMap(Map.of("inbounds", List.of(inbound)),
+                "server options"), "server options");
+    }
+
+    /** The file's lines, without the trailing empty ones (a file usually ends with a newline). */
+    private List<String> schemeLines(Path file) {
+        List<String> lines;
+        try {
+            lines = new ArrayList<>(Files.readAllLines(file));
+        } catch (IOException e) {
+            throw new ParameterException(spec.commandLine(), "--padding-scheme: cannot read " + file + ": " + e);
+        }
+        while (!lines.isEmpty() && lines.get(lines.size() - 1).isBlank()) {
+            lines.remove(lines.size() - 1);
+        }
+        return lines;
     }
 
     @Override

@@ -1,18 +1,31 @@
 package org.anytls4j.core.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.security.MessageDigest;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.Base64;
+import java.util.List;
 import org.anytls4j.api.ApiVersion;
 import org.anytls4j.core.plugin.TestPluginJars;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 @Timeout(60)
 class LauncherTest {
@@ -223,5 +236,122 @@ class LauncherTest {
         assertThat(err.toString())
                 .contains("transport 'fake' is contributed by both plugin 'fake-copy' and plugin 'fake-transport'")
                 .contains("tool 'echo' is contributed by both plugin 'fake-copy' and plugin 'fake-transport'");
+    }
+
+    /** Every event that reaches the root logger's appenders while {@code action} runs (levels as configured). */
+    private static List<ILoggingEvent> rootEvents(Runnable action) {
+        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.setContext(root.getLoggerContext());
+        appender.start();
+        root.addAppender(appender);
+        try {
+            action.run();
+        } finally {
+            root.detachAppender(appender);
+        }
+        return List.copyOf(appender.list);
+    }
+
+    @Test
+    void checkLogsNothingBelowWarnUnlessALevelIsGivenAndRestoresTheLevelAfterwards() throws IOException {
+        Path config = file("client.conf", """
+                inbounds = [ { type = mixed, tag = local, listen = "127.0.0.1", listen_port = 0 } ]
+                outbounds = [ { type = fake, tag = hk, server = "127.0.0.1" } ]
+                """);
+        String before = Logging.level();
+
+        List<ILoggingEvent> quiet = rootEvents(() -> assertThat(run("check", "-c", config.toString())).isZero());
+        List<ILoggingEvent> verbose = rootEvents(() -> assertThat(run("--log-level", "info", "check", "-c",
+                config.toString())).isZero());
+
+        assertThat(quiet).allMatch(e -> e.getLevel().isGreaterOrEqual(Level.WARN));
+        assertThat(verbose).anyMatch(e -> e.getLevel() == Level.INFO && e.getFormattedMessage().contains("started"));
+        assertThat(Logging.level()).isEqualTo(before);
+    }
+
+    @Test
+    void dropsPf4jsEchoOfARefusedPluginButKeepsItsOtherWarnings() {
+        TestPluginJars.policyPlugin("too-new", "future").requires(">=99.0.0").writeTo(plugins);
+
+        List<ILoggingEvent> events = rootEvents(() -> assertThat(run("plugins")).isZero());
+
+        assertThat(events).anyMatch(e -> e.getFormattedMessage().startsWith("plugin 'too-new@1.0.0' requires api"));
+        assertThat(events).noneMatch(e -> e.getFormattedMessage().contains("is invalid and it will be disabled"));
+        org.slf4j.Logger pf4j = LoggerFactory.getLogger(Logging.Pf4jRefusalEcho.LOGGER);
+        assertThat(rootEvents(() -> pf4j.warn("Plugin '{}' cannot be loaded", "x")))
+                .extracting(ILoggingEvent::getFormattedMessage).containsExactly("Plugin 'x' cannot be loaded");
+    }
+
+    @Test
+    void generatesUrlSafePasswordsOf256Bits() {
+        assertThat(run("generate", "password")).isZero();
+        assertThat(run("generate", "password")).isZero();
+
+        List<String> passwords = out.toString().lines().toList();
+        assertThat(passwords).hasSize(2).doesNotHaveDuplicates()
+                .allMatch(p -> p.matches("[A-Za-z0-9_-]{43}"));
+        assertThat(Base64.getUrlDecoder().decode(passwords.get(0))).hasSize(32);
+    }
+
+    @Test
+    void generatesACertificateAndKeyWhosePinIsTheSha256OfTheSubjectPublicKeyInfo() throws Exception {
+        Path out = dir.resolve("tls");
+
+        assertThat(run("generate", "certificate", "--out-dir", out.toString(), "--name", "proxy.example.net"))
+                .as(err.toString()).isZero();
+
+        X509Certificate certificate;
+        try (var in = Files.newInputStream(out.resolve("cert.pem"))) {
+            certificate = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+        }
+        String pin = Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-256")
+                .digest(certificate.getPublicKey().getEncoded()));
+        assertThat(this.out.toString()).contains("certificate_public_key_sha256: " + pin + System.lineSeparator());
+        assertThat(certificate.getSubjectAlternativeNames().stream().map(n -> String.valueOf(n.get(1))).toList())
+                .contains("proxy.example.net", "localhost", "127.0.0.1");
+        assertThat(Files.readString(out.resolve("key.pem"))).startsWith("-----BEGIN PRIVATE KEY-----");
+        assertThat(Files.getPosixFilePermissions(out.resolve("key.pem")))
+                .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+
+        assertThat(run("generate", "certificate", "--out-dir", out.toString())).isEqualTo(ExitCodes.FAILURE);
+        assertThat(err.toString()).contains("exists; not overwritten");
+    }
+
+    @Test
+    void clientRefusesAnIpServerItCannotVerifyAndFlagsMixedWithAFile() throws IOException {
+        assertThat(run("client", "-s", "192.0.2.1:8443", "-p", "pw")).isEqualTo(ExitCodes.INVALID);
+        assertThat(err.toString()).contains("cannot verify the server's certificate: '192.0.2.1' is an IP address")
+                .contains("--pin").contains("--insecure");
+
+        Path config = file("c.conf", "outbounds = [ { type = fake, tag = hk, server = \"127.0.0.1\" } ]\n");
+        assertThat(run("client", "-c", config.toString(), "-s", "h:1", "-p", "pw")).isEqualTo(ExitCodes.INVALID);
+        assertThat(err.toString()).contains("-c cannot be combined with the client's flags");
+
+        assertThat(run("client", "-s", "192.0.2.1:8443", "-p", "pw", "--insecure", "--pin", "abc"))
+                .isEqualTo(ExitCodes.INVALID);
+        assertThat(err.toString()).contains("--pin and --insecure");
+
+        assertThat(run("client", "-s", "proxy.example.net")).isEqualTo(ExitCodes.INVALID);
+        assertThat(err.toString()).contains("-s must be HOST:PORT, was 'proxy.example.net'");
+    }
+
+    @Test
+    void serverNeedsAPasswordOrAFile() {
+        assertThat(run("server", "-l", "127.0.0.1:0")).isEqualTo(ExitCodes.INVALID);
+        assertThat(err.toString()).contains("-p PASSWORD (or -c FILE) is required");
+
+        assertThat(run("server", "-l", "127.0.0.1:99999", "-p", "pw")).isEqualTo(ExitCodes.INVALID);
+        assertThat(err.toString()).contains("-l: the port must be 0..65535, was '99999'");
+    }
+
+    @Test
+    void readsHostAndPortAsTheReferenceFlagsWriteThem() {
+        assertThat(HostPort.parse("-l", "0.0.0.0:8443")).isEqualTo(new HostPort("0.0.0.0", 8443));
+        assertThat(HostPort.parse("-l", ":8443")).isEqualTo(new HostPort("", 8443));
+        assertThat(HostPort.parse("-s", "[2001:db8::1]:443")).isEqualTo(new HostPort("2001:db8::1", 443));
+        assertThat(HostPort.parse("-s", "[2001:db8::1]:443").toString()).isEqualTo("[2001:db8::1]:443");
+        assertThatThrownBy(() -> HostPort.parse("-s", "2001:db8::1:443")).hasMessageContaining("in brackets");
+        assertThatThrownBy(() -> HostPort.parse("-s", "host:")).hasMessageContaining("HOST:PORT");
     }
 }
