@@ -246,9 +246,16 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
     }
 
     /**
-     * The sessions for the admin listener's {@code /pool}, in seq order. For an idle session the next action is
-     * {@code idle-timeout}, due when its idle time passes {@code idle_session_timeout} (the first maintenance run
-     * after that closes it unless a policy protects it); busy sessions have none. Never blocks.
+     * The sessions for the admin listener's {@code /pool}, in seq order. Never blocks.
+     * <ul>
+     *   <li>{@code heldBy}: the policy that last held the session since it was last handed out, by resetting its
+     *       idle timer ({@link PoolAction.ResetIdle}: {@code min_idle} keeping it past the timeout) or by refusing
+     *       to hand it out ({@link PoolPolicy#mayHandOut}: {@code lifetime} keeping an expired session from new
+     *       streams until it closes it); null when no policy has held it. Handing the session out clears it.</li>
+     *   <li>{@code nextAction}: for an idle session {@code idle-timeout}, due when its idle time passes
+     *       {@code idle_session_timeout} (the first maintenance run after that closes it unless a policy protects
+     *       it again); busy sessions have none.</li>
+     * </ul>
      */
     @Override
     public CompletionStage<List<SessionInfo>> sessions() {
@@ -262,10 +269,10 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
                 Duration age = Duration.ofNanos(Math.max(0, now - entry.session.createdNanos()));
                 if (isIdle) {
                     long idleNanos = Math.max(0, now - entry.idleSinceNanos);
-                    infos.add(new SessionInfo(entry.seq(), age, Duration.ofNanos(idleNanos), 0, null,
+                    infos.add(new SessionInfo(entry.seq(), age, Duration.ofNanos(idleNanos), 0, entry.heldBy,
                             CloseReason.IDLE_TIMEOUT.name(), Duration.ofNanos(Math.max(0, timeout - idleNanos))));
                 } else {
-                    infos.add(new SessionInfo(entry.seq(), age, null, entry.streams, null, null, null));
+                    infos.add(new SessionInfo(entry.seq(), age, null, entry.streams, entry.heldBy, null, null));
                 }
             });
         } finally {
@@ -332,6 +339,7 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
             } else {
                 idle.remove(entry.seq());
                 entry.streams++;
+                entry.heldBy = null;
                 log.debug("outbound={} session=#{} handed out idle={}", tag, entry.seq(),
                         GoDurations.format(nowNanos - entry.idleSinceNanos));
                 return new Lease(entry, true);
@@ -348,6 +356,7 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
             }
             if (best != null) {
                 best.streams++;
+                best.heldBy = null;
                 return new Lease(best, true);
             }
         }
@@ -359,6 +368,7 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
         for (NamedPolicy policy : policies) {
             try {
                 if (!policy.policy().mayHandOut(view, nowNanos)) {
+                    entry.heldBy = policy.name();
                     log.debug("outbound={} session=#{} not handed out: refused by {}", tag, entry.seq(), policy.name());
                     return false;
                 }
@@ -657,6 +667,7 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
             Entry entry = idle.get(reset.seq());
             if (entry != null) {
                 entry.idleSinceNanos = now;
+                entry.heldBy = policyName;
                 protectedThisRun++;
             }
         } else if (action instanceof PoolAction.Create create) {
@@ -850,6 +861,8 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
         final Session session;
         long idleSinceNanos;
         int streams;
+        /** The policy that last reset its idle timer or refused to hand it out since its last hand-out, or null. */
+        String heldBy;
 
         Entry(Session session) {
             this.session = session;

@@ -21,6 +21,7 @@ import org.anytls4j.api.pool.Decision;
 import org.anytls4j.api.pool.PoolAction;
 import org.anytls4j.api.pool.PoolPolicyFactory;
 import org.anytls4j.api.pool.PoolSnapshot;
+import org.anytls4j.core.admin.SessionInfo;
 import org.anytls4j.core.testing.FakeSession;
 import org.anytls4j.core.testing.PoolHarness;
 import org.junit.jupiter.api.AfterEach;
@@ -444,6 +445,51 @@ class SessionPoolTest {
                         "idle-timeout", Duration.ofSeconds(40)));
         assertThat(h.pool.outboundTag()).isEqualTo("hk");
         busy.close();
+    }
+
+    @Test
+    void showsThePolicyThatKeptAnIdleSessionPastItsTimeoutUntilItIsHandedOut() {
+        ScriptedPolicy minIdle = new ScriptedPolicy("min_idle", 100, true).deciding((pool, now) ->
+                Decision.of(pool.idle().stream().filter(s -> s.idleSinceNanos() < now - seconds(60))
+                        .map(s -> (PoolAction) PoolAction.resetIdle(s.seq())).toList()));
+        PoolHarness h = pool("idle_session_timeout = 60s", minIdle).start();
+        h.open().close();
+        h.advance(Duration.ofSeconds(60));
+        assertThat(PoolHarness.join(h.pool.sessions())).containsExactly(
+                new SessionInfo(1, Duration.ofSeconds(60), Duration.ofSeconds(60), 0, null, "idle-timeout",
+                        Duration.ZERO));
+
+        h.advance(Duration.ofSeconds(30)); // the run at 90 s: expired, so min_idle resets its timer
+        h.advance(Duration.ofSeconds(20));
+
+        assertThat(h.connector.session(1).isActive()).isTrue();
+        assertThat(PoolHarness.join(h.pool.sessions())).containsExactly(
+                new SessionInfo(1, Duration.ofSeconds(110), Duration.ofSeconds(20), 0, "min_idle", "idle-timeout",
+                        Duration.ofSeconds(40)));
+        Channel stream = h.open();
+        assertThat(PoolHarness.join(h.pool.sessions())).containsExactly(
+                new SessionInfo(1, Duration.ofSeconds(110), null, 1, null, null, null));
+        stream.close();
+        assertThat(PoolHarness.join(h.pool.sessions())).extracting(SessionInfo::heldBy).containsOnlyNulls();
+    }
+
+    @Test
+    void showsThePolicyThatRefusedToHandASessionOut() {
+        ScriptedPolicy lifetime = new ScriptedPolicy("lifetime", 300, true);
+        lifetime.handOut = (session, now) -> session.seq() != 2;
+        PoolHarness h = pool("idle_session_timeout = 60s", lifetime).start();
+        Channel a = h.open();
+        Channel b = h.open();
+        a.close();
+        b.close();
+        h.advance(Duration.ofSeconds(5));
+
+        h.open();
+
+        assertThat(PoolHarness.join(h.pool.sessions())).containsExactly(
+                new SessionInfo(1, Duration.ofSeconds(5), null, 1, null, null, null),
+                new SessionInfo(2, Duration.ofSeconds(5), Duration.ofSeconds(5), 0, "lifetime", "idle-timeout",
+                        Duration.ofSeconds(55)));
     }
 
     private static long seconds(long s) {
