@@ -15,7 +15,7 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import org.anytls4j.transport.anytls.server.TestNetty;
+import org.anytls4j.core.inbound.TestNetty;
 import org.anytls4j.transport.anytls.tls.SelfSignedCertificate;
 
 /**

@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32;
+import org.anytls4j.core.inbound.TestNetty;
 import org.anytls4j.transport.anytls.frame.Command;
 import org.anytls4j.transport.anytls.frame.Frame;
 import org.anytls4j.transport.anytls.padding.PaddingScheme;

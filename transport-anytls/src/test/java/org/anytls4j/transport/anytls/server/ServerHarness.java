@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigFactory;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import org.anytls4j.api.outbound.Outbound;
+import org.anytls4j.core.inbound.TestNetty;
 import org.anytls4j.transport.anytls.TestContext;
 
 /**
