@@ -123,6 +123,12 @@ public final class Relay {
                 peer.flush();
                 if (!peer.isWritable()) {
                     ctx.channel().config().setAutoRead(false);
+                    // The peer may live on another event loop (a pooled session's streams do) and turn writable
+                    // between the check above and the line before, firing its writability change while autoRead
+                    // was still on: that wake-up would be lost and both directions would stall. Check again.
+                    if (peer.isWritable()) {
+                        ctx.channel().config().setAutoRead(true);
+                    }
                 }
             }
         }
