@@ -25,6 +25,8 @@
 #   PATHS       which paths: any of direct tls anytls relay (default all four)
 #   BASE_PORT   five consecutive loopback ports from here are used (default 19000)
 #   JAVA_OPTS   extra JVM options for the anytls4j processes (default none)
+#   WARMUP      bytes of the unrecorded warm-up transfers through each anytls4j path before measuring, so the
+#               JIT has compiled the data path (default 1G; 0 skips the warm-up)
 #   JFR=1       record each anytls4j process with Java Flight Recorder (profile settings) into $OUT_DIR
 #   LOG_LEVEL   log level of the anytls4j processes (default info)
 set -euo pipefail
@@ -39,6 +41,7 @@ CONNS=${CONNS:-100}
 SECTIONS=${SECTIONS:-bulk latency concurrent}
 PATHS=${PATHS:-direct tls anytls relay}
 BASE_PORT=${BASE_PORT:-19000}
+WARMUP=${WARMUP:-1G}
 LOG_LEVEL=${LOG_LEVEL:-info}
 OUT_DIR=${OUT_DIR:-target/bench/run-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT_DIR"
@@ -173,6 +176,24 @@ path_args() {  # path -> the tcpbench options reaching the sink through it
     relay)  echo "--target 127.0.0.1:$P_SINK --socks 127.0.0.1:$P_RELAY --rss-pids ${PROC[relay]}" ;;
   esac
 }
+
+warm_up() {  # path: a bulk transfer each way, then short latency and concurrent rounds, all unrecorded
+  local p=$1 d
+  # shellcheck disable=SC2046
+  for d in down up; do
+    "$TCPBENCH" client $(path_args "$p") --test bulk --dir $d --bytes "$WARMUP" --max-seconds 300 > /dev/null
+    "$TCPBENCH" client $(path_args "$p") --test concurrent --conns "$CONNS" --bytes 1M --dir $d --max-seconds 300 \
+      > /dev/null
+  done
+  "$TCPBENCH" client $(path_args "$p") --test latency --count "$COUNT" --max-seconds 300 > /dev/null
+}
+if [ "$WARMUP" != 0 ]; then
+  for p in $PATHS; do
+    case $p in
+      anytls|relay) echo "bench: warming up $p ($WARMUP each way)" >&2; warm_up "$p" ;;
+    esac
+  done
+fi
 
 for section in $SECTIONS; do
   for p in $PATHS; do
