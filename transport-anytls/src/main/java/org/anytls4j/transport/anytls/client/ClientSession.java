@@ -112,6 +112,8 @@ public final class ClientSession implements Session, Heartbeat, StreamChannel.Ho
     private final LongObjectMap<CompletableFuture<Channel>> awaitingSynack = new LongObjectHashMap<>();
     private final LongObjectMap<Ping> pings = new LongObjectHashMap<>();
     private final CompletableFuture<CloseReason> closeFuture = new CompletableFuture<>();
+    /** Streams that received data in the current read batch and wait for their {@code channelReadComplete}. */
+    private final List<StreamChannel> readBatch = new ArrayList<>();
 
     private ClientSessionWriter writer;
     private long nextStreamId = 1;
@@ -246,7 +248,7 @@ public final class ClientSession implements Session, Heartbeat, StreamChannel.Ho
             data.release();
             return;
         }
-        writer.write(ClientFrames.dataFrames(alloc(), stream.streamId(), data));
+        writer.writeData(stream.streamId(), data);
     }
 
     @Override
@@ -392,6 +394,7 @@ public final class ClientSession implements Session, Heartbeat, StreamChannel.Ho
         for (StreamChannel stream : open) {
             stream.closeBySession();
         }
+        readBatch.clear();
         if (writer != null) {
             writer.release();
         }
@@ -421,8 +424,8 @@ public final class ClientSession implements Session, Heartbeat, StreamChannel.Ho
         switch (frame.command()) {
             case Command.PSH -> {
                 StreamChannel stream = streams.get(sid);
-                if (stream != null) {
-                    stream.receive(frame.data().retain());
+                if (stream != null && stream.receive(frame.data().retain())) {
+                    readBatch.add(stream);
                 }
             }
             case Command.FIN -> {
@@ -538,6 +541,15 @@ public final class ClientSession implements Session, Heartbeat, StreamChannel.Ho
             } finally {
                 frame.release();
             }
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            for (int i = 0; i < readBatch.size(); i++) {
+                readBatch.get(i).readComplete();
+            }
+            readBatch.clear();
+            ctx.fireChannelReadComplete();
         }
 
         @Override

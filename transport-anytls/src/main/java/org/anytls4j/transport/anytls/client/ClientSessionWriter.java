@@ -7,6 +7,9 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import java.util.List;
+import org.anytls4j.transport.anytls.frame.Command;
+import org.anytls4j.transport.anytls.frame.Frame;
+import org.anytls4j.transport.anytls.frame.FrameEncoder;
 import org.anytls4j.transport.anytls.padding.PaddingWriter;
 
 /**
@@ -79,6 +82,33 @@ final class ClientSessionWriter {
             }
         }
         return last != null ? last : ctx.newSucceededFuture();
+    }
+
+    /**
+     * A stream's data as PSH frames of at most 65535 bytes, as one session write. Once padding has stopped (and
+     * nothing is held), nothing counts packets any more, so each frame's 7-byte header and its payload go to TLS
+     * as two plain writes, not flushed: {@code SslHandler} packs consecutive writes into full records
+     * ({@code wrapDataSize}), whereas one composite buffer per frame reaches the engine as separate pieces.
+     *
+     * @param data ownership passes
+     */
+    void writeData(long streamId, ByteBuf data) {
+        if (held != null || padding.isActive()) {
+            write(ClientFrames.dataFrames(ctx.alloc(), streamId, data));
+            return;
+        }
+        try {
+            do {
+                int chunk = Math.min(data.readableBytes(), Frame.MAX_DATA_LENGTH);
+                ByteBuf header = ctx.alloc().buffer(Frame.HEADER_LENGTH);
+                FrameEncoder.writeHeader(header, Command.PSH, streamId, chunk);
+                ctx.write(header, ctx.voidPromise()); // a failed write fires exceptionCaught: the session closes
+                ctx.write(data.readRetainedSlice(chunk), ctx.voidPromise());
+            } while (data.isReadable());
+            unflushed = true;
+        } finally {
+            data.release();
+        }
     }
 
     /** Flushes writes made after padding stopped. */

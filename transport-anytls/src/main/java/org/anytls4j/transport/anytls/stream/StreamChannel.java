@@ -24,7 +24,8 @@ import java.util.ArrayDeque;
  * <h2>Reading and back-pressure</h2>
  * Data the peer sends is queued here until the reader asks for it: with {@code autoRead} on it is delivered at
  * once; with {@code autoRead} off, each {@link Channel#read()} delivers what is queued at that moment followed
- * by {@code channelReadComplete}. AnyTLS has no per-stream window, so a reader that stops reading makes the
+ * by {@code channelReadComplete}. Data arriving from the session is followed by one {@code channelReadComplete}
+ * per session read batch (see {@link #receive}). AnyTLS has no per-stream window, so a reader that stops reading makes the
  * queue grow; once it holds more than {@code receiveLimitBytes} the session's {@link InboundBudget} stops
  * reading the session socket, which stalls every stream of the session (the only safe choice: the peer cannot
  * be told to stop sending on one stream). Until then, other streams keep flowing: a slow reader costs the
@@ -78,6 +79,7 @@ public final class StreamChannel extends AbstractChannel {
     private boolean open = true;
     private boolean readRequested;
     private boolean delivering;
+    private boolean readCompletePending;
     private boolean peerClosed;
     private boolean sessionClosed;
 
@@ -118,20 +120,41 @@ public final class StreamChannel extends AbstractChannel {
         return peerClosed;
     }
 
-    /** Data from the peer (a PSH frame's payload); ownership passes to this channel. */
-    public void receive(ByteBuf data) {
+    /**
+     * Data from the peer (a PSH frame's payload); ownership passes to this channel. It is delivered at once if the
+     * reader asked for it, but its {@code channelReadComplete} waits for {@link #readComplete()}: the host calls
+     * that at the end of the session's read batch, so a reader that flushes on {@code channelReadComplete} (a
+     * relay) flushes once per batch of frames, not once per frame.
+     *
+     * @return true when this call left a {@code channelReadComplete} pending, i.e. the host must call
+     *     {@link #readComplete()} at the end of its read batch
+     */
+    public boolean receive(ByteBuf data) {
         assert eventLoop().inEventLoop();
         if (!open || peerClosed) {
             data.release();
-            return;
+            return false;
         }
         if (!data.isReadable()) {
             data.release();
-            return;
+            return false;
         }
         inbound.add(data);
         account(data.readableBytes());
-        deliverPending();
+        boolean wasPending = readCompletePending;
+        deliver(false);
+        return readCompletePending && !wasPending;
+    }
+
+    /** Fires the {@code channelReadComplete} that data delivered by {@link #receive} left pending, if any. */
+    public void readComplete() {
+        assert eventLoop().inEventLoop();
+        if (readCompletePending) {
+            readCompletePending = false;
+            if (open) {
+                pipeline().fireChannelReadComplete();
+            }
+        }
     }
 
     /** The peer sent FIN: deliver what is queued, then close without answering FIN. */
@@ -160,6 +183,14 @@ public final class StreamChannel extends AbstractChannel {
 
     /** Delivers queued data if the reader asked for it; closes once a peer's FIN has been reached. */
     public void deliverPending() {
+        deliver(true);
+    }
+
+    /**
+     * @param completeNow fire {@code channelReadComplete} after delivering (else leave it pending for
+     *                    {@link #readComplete()})
+     */
+    private void deliver(boolean completeNow) {
         if (delivering || !open) {
             return;
         }
@@ -178,8 +209,15 @@ public final class StreamChannel extends AbstractChannel {
             if (!config.isAutoRead()) {
                 readRequested = false;
             }
-            if (delivered && open) {
-                pipeline().fireChannelReadComplete();
+            if (delivered || readCompletePending) {
+                if (completeNow) {
+                    readCompletePending = false;
+                    if (open) {
+                        pipeline().fireChannelReadComplete();
+                    }
+                } else {
+                    readCompletePending = open;
+                }
             }
         } finally {
             delivering = false;
