@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The product as an operator runs it, from the packaged distribution: {@code bin/anytls4j server} with the
- * reference's flags, and two clients, one from the reference's flags with an {@code anytls://} link and a pin, one
+ * reference's flags (its own padding scheme included: the server announces that scheme's MD5), and two clients, one from the reference's flags with an {@code anytls://} link and a pin, one
  * from a configuration file whose mixed inbound wants a username and password. Real {@code curl} fetches a local
  * page through each proxy form the mixed inbound speaks, and a SOCKS5 UDP association carries datagrams to a local
  * UDP echo (UDP over TCP v2 inside the anytls session, PROTOCOL.md section 15):
@@ -36,6 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CurlThroughAnytlsTest {
     private static final String PASSWORD = "curl-e2e-Password_1";
+    /** A padding scheme other than the default (PADDING.md), pushed to clients by the server's --padding-scheme. */
+    private static final String SCHEME = "stop=4\n0=30-30\n1=200-300\n2=400-500,c,500-1000\n3=9-9,500-1000";
     private static final String LISTENING = "inbound=local type=mixed listening on /127\\.0\\.0\\.1:(\\d+)";
 
     private Origins origins;
@@ -48,8 +50,10 @@ class CurlThroughAnytlsTest {
     @BeforeAll
     void start(@TempDir Path dir) throws IOException {
         origins = Origins.start();
-        server = Launched.start("server", "-l", "127.0.0.1:0", "-p", PASSWORD);
-        int serverPort = server.port("inbound=anytls-in listening on /127\\.0\\.0\\.1:(\\d+)");
+        Path scheme = Files.writeString(dir.resolve("scheme.txt"), SCHEME + "\n");
+        server = Launched.start("server", "-l", "127.0.0.1:0", "-p", PASSWORD, "--padding-scheme", scheme.toString());
+        int serverPort = server.port("inbound=anytls-in listening on /127\\.0\\.0\\.1:(\\d+) .*padding-md5="
+                + md5Hex(SCHEME));
         String pin = server.await("certificate_public_key_sha256 = (\\S+)").group(1);
 
         client = Launched.start("client", "-l", "127.0.0.1:0", "-s",
@@ -72,6 +76,15 @@ class CurlThroughAnytlsTest {
             s.stop();
             assertThat(c.log()).as("the client stops cleanly on SIGTERM").contains("Host - stopped");
             assertThat(s.log()).as("the server stops cleanly on SIGTERM").contains("Host - stopped");
+        }
+    }
+
+    private static String md5Hex(String text) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5")
+                    .digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
         }
     }
 
