@@ -111,6 +111,7 @@ class ClientSessionTest {
     /** Collects what a stream delivers, and whether it ended or failed. */
     private final class Reader extends ChannelInboundHandlerAdapter {
         final StringBuilder text = new StringBuilder();
+        int readCompletes;
         Throwable failure;
         boolean ended;
 
@@ -119,6 +120,11 @@ class ClientSessionTest {
             ByteBuf data = (ByteBuf) msg;
             text.append(data.toString(StandardCharsets.UTF_8));
             received.add(data);
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            readCompletes++;
         }
 
         @Override
@@ -381,6 +387,29 @@ class ClientSessionTest {
 
         assertThat(allOutbound()).containsExactly("03000000010000");
         assertThat(session.openStreams()).isZero();
+    }
+
+    @Test
+    void streamsSeeOneReadCompletePerSessionReadBatchNotOnePerFrame() throws Exception {
+        newSession();
+        Reader a = reader(open("a.example", 443));
+        Reader b = reader(open("b.example", 443));
+        Reader idle = reader(open("c.example", 443));
+        allOutbound();
+
+        // one socket read's worth of frames for two streams, then the session's channelReadComplete
+        channel.writeInbound(frame(Command.PSH, 1, "a1"), frame(Command.PSH, 2, "b1"), frame(Command.PSH, 1, "a2"));
+
+        assertThat(a.text).hasToString("a1a2");
+        assertThat(b.text).hasToString("b1");
+        assertThat(a.readCompletes).isEqualTo(1);
+        assertThat(b.readCompletes).isEqualTo(1);
+        assertThat(idle.readCompletes).isZero();
+
+        channel.writeInbound(frame(Command.PSH, 2, "b2"));
+        assertThat(b.text).hasToString("b1b2");
+        assertThat(a.readCompletes).isEqualTo(1);
+        assertThat(b.readCompletes).isEqualTo(2);
     }
 
     @Test
