@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
  * {@code anytls4j generate password|certificate}: makes the secrets a deployment needs. Nothing here touches the
  * plugins or the network.
  */
-@Command(name = "generate", description = "Generate a password or a self-signed certificate with its pin.",
+@Command(name = "generate", mixinStandardHelpOptions = true, description = "Generate a password or a self-signed certificate with its pin.",
         subcommands = {GenerateCommand.Password.class, GenerateCommand.Certificate.class})
 final class GenerateCommand implements Runnable {
     @Spec
@@ -29,7 +29,7 @@ final class GenerateCommand implements Runnable {
     }
 
     /** {@code generate password}: prints a new random password. */
-    @Command(name = "password", description = "Print a strong random password (256 bits, URL-safe base64).")
+    @Command(name = "password", mixinStandardHelpOptions = true, description = "Print a strong random password (256 bits, URL-safe base64).")
     static final class Password implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -43,7 +43,7 @@ final class GenerateCommand implements Runnable {
     }
 
     /** {@code generate certificate}: writes {@code cert.pem} and {@code key.pem} and prints the pin. */
-    @Command(name = "certificate", description = {"Write a self-signed ECDSA P-256 certificate (cert.pem) and its "
+    @Command(name = "certificate", mixinStandardHelpOptions = true, description = {"Write a self-signed ECDSA P-256 certificate (cert.pem) and its "
             + "private key (key.pem, PKCS#8, readable by the owner only), and print its public-key pin:",
             "the value of a client's tls.certificate_public_key_sha256 or --pin. Existing files are not overwritten."})
     static final class Certificate implements Callable<Integer> {

@@ -89,7 +89,7 @@ public final class Launcher implements AutoCloseable {
         try {
             if (global.logLevel != null) {
                 Logging.setLevel(global.logLevel);
-            } else if (!SERVING_COMMANDS.contains(global.command())) {
+            } else if (!SERVING_COMMANDS.contains(global.command()) || global.asksForHelp()) {
                 Logging.setLevel("warn");
             }
         } catch (IllegalArgumentException e) {
@@ -253,6 +253,11 @@ public final class Launcher implements AutoCloseable {
 
         @CommandLine.Unmatched
         List<String> rest = new ArrayList<>();
+
+        /** Whether the arguments ask for usage help rather than for the command to run. */
+        boolean asksForHelp() {
+            return rest.contains("-h") || rest.contains("--help");
+        }
 
         /** The command's name: the first argument that is not a global option; "" when there is none. */
         String command() {
