@@ -322,7 +322,9 @@ public final class ConfigValidator {
                 }
             }
             case LIST -> {
-                if (value.valueType() != ConfigValueType.LIST) {
+                // A single string where a list is declared is sing-box's Listable ("alpn": "h2"): the key's reader
+                // decides whether it takes one, and reports the key if not.
+                if (value.valueType() != ConfigValueType.LIST && value.valueType() != ConfigValueType.STRING) {
                     problems.add(wrongKind(value, path, "a list"));
                 }
             }

@@ -29,7 +29,7 @@ class ConfigValidatorTest {
               server = null
               server_port = 443
               password = null
-              tls { enabled = true, server_name = null, insecure = false }
+              tls { enabled = true, server_name = null, insecure = false, alpn = [] }
             }
             anytls4j.pool-policy.min_idle { min_idle_session = 0 }
             anytls4j.session-monitor.heartbeat { heartbeat = 0s }
@@ -274,5 +274,19 @@ class ConfigValidatorTest {
         assertThat(problems(dir.resolve("absent.conf"))).singleElement().asString().contains("absent.conf");
         Path broken = file("broken.conf", "outbounds = [ {\n  type = \n");
         assertThat(problems(broken)).singleElement().asString().startsWith(broken + ":");
+    }
+
+    @Test
+    void acceptsOneStringWhereAListIsDeclaredAsSingBoxDoesButNotANumberOrAnObject() throws IOException {
+        Path single = file("single.conf", """
+                outbounds = [ { type = sample, tag = hk, server = "h", password = p, tls { alpn = "h2" } } ]
+                """);
+        Path number = file("number.conf", """
+                outbounds = [ { type = sample, tag = hk, server = "h", password = p, tls { alpn = 2 } } ]
+                """);
+
+        assertThat(validate(single).outbounds().get(0).settings().getString("tls.alpn")).isEqualTo("h2");
+        assertThat(problems(number)).singleElement().asString()
+                .endsWith("outbounds[0].tls.alpn: must be a list, was number");
     }
 }
