@@ -95,8 +95,8 @@ import org.slf4j.LoggerFactory;
  * connect starts, tells policies and monitors {@code close()}, and removes its meters.
  *
  * <h2>Metrics (tag {@code outbound})</h2>
- * Gauges {@code anytls4j.pool.sessions.idle}, {@code .active} (carrying streams), {@code .total}; counters
- * {@code anytls4j.pool.sessions.created} (tag {@code reason}: {@code demand}, {@code ensure}, ...),
+ * Gauges {@code anytls4j.pool.sessions.idle}, {@code .active} (carrying streams), {@code .live} (both); counters
+ * {@code anytls4j.pool.sessions.opened} (tag {@code reason}: {@code demand}, {@code ensure}, ...),
  * {@code anytls4j.pool.sessions.closed} (tag {@code reason}: {@link CloseReason#name()}) and
  * {@code anytls4j.pool.sessions.create.failures}.
  */
@@ -578,7 +578,7 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
         }
         session.closeFuture().whenComplete((closeReason, ignored) ->
                 sessionClosed(entry, closeReason != null ? closeReason : CloseReason.ERROR));
-        counter("anytls4j.pool.sessions.created", "reason", reason).increment();
+        counter("anytls4j.pool.sessions.opened", "reason", reason).increment();
         if (CREATED_BY_ENSURE.equals(reason)) {
             log.debug("outbound={} session=#{} [EnsureIdleSession] Successfully created and pooled session #{} (seq={})",
                     tag, session.seq(), index, session.seq());
@@ -743,7 +743,7 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
                 .description("Sessions in the idle pool").tag("outbound", tag).strongReference(true).register(registry));
         gauges.add(Gauge.builder("anytls4j.pool.sessions.active", this, p -> p.count(State.ACTIVE))
                 .description("Sessions carrying streams").tag("outbound", tag).strongReference(true).register(registry));
-        gauges.add(Gauge.builder("anytls4j.pool.sessions.total", this, p -> p.count(State.TOTAL))
+        gauges.add(Gauge.builder("anytls4j.pool.sessions.live", this, p -> p.count(State.TOTAL))
                 .description("Live sessions, idle or busy").tag("outbound", tag).strongReference(true)
                 .register(registry));
     }

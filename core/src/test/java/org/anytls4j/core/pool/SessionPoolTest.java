@@ -62,7 +62,7 @@ class SessionPoolTest {
 
         assertThat(h.idleSeqs()).containsExactly(1L);
         assertThat(h.pool.snapshot().idle().get(0).idleSinceNanos()).isEqualTo(Duration.ofSeconds(7).toNanos());
-        assertThat(h.meter("anytls4j.pool.sessions.created", "reason", "demand")).isEqualTo(1);
+        assertThat(h.meter("anytls4j.pool.sessions.opened", "reason", "demand")).isEqualTo(1);
     }
 
     @Test
@@ -115,7 +115,7 @@ class SessionPoolTest {
         h.connector.session(1).close(CloseReason.PEER_CLOSE);
 
         assertThat(h.idleSeqs()).isEmpty();
-        assertThat(h.meter("anytls4j.pool.sessions.total")).isZero();
+        assertThat(h.meter("anytls4j.pool.sessions.live")).isZero();
         assertThat(h.meter("anytls4j.pool.sessions.closed", "reason", "peer-close")).isEqualTo(1);
         h.open();
         assertThat(h.connector.sessions()).hasSize(2);
@@ -370,7 +370,7 @@ class SessionPoolTest {
         a.close();
         assertThat(h.meter("anytls4j.pool.sessions.idle")).isEqualTo(1);
         assertThat(h.meter("anytls4j.pool.sessions.active")).isEqualTo(1);
-        assertThat(h.meter("anytls4j.pool.sessions.total")).isEqualTo(2);
+        assertThat(h.meter("anytls4j.pool.sessions.live")).isEqualTo(2);
     }
 
     @Test

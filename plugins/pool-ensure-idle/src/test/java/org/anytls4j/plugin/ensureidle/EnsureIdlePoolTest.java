@@ -26,7 +26,7 @@ class EnsureIdlePoolTest {
         try (LogCapture logs = LogCapture.of("org.anytls4j");
              PoolHarness h = pool("ensure_idle_session = 5").start()) {
             assertThat(h.idleSeqs()).containsExactly(5L, 4L, 3L, 2L, 1L);
-            assertThat(h.meter("anytls4j.pool.sessions.created", "reason", "ensure")).isEqualTo(5);
+            assertThat(h.meter("anytls4j.pool.sessions.opened", "reason", "ensure")).isEqualTo(5);
             assertThat(logs.lines()).contains(
                     "outbound=hk [EnsureIdleSession] Current idle sessions: 0, target: 5, creating 5 new sessions",
                     "outbound=hk session=#1 [EnsureIdleSession] Successfully created and pooled session #1 (seq=1)",
