@@ -163,7 +163,11 @@ done
 run() {  # path, label, tcpbench client args...
   local path=$1 label=$2 out
   shift 2
-  out=$("$TCPBENCH" client "$@" --max-seconds 300) || { echo "[$path $label] FAILED: $out" >&2; return 0; }
+  out=$("$TCPBENCH" client "$@" --max-seconds 300 2>&1) || {
+    echo "[$path $label] FAILED: $out" >&2
+    echo "$path $label" >> "$OUT_DIR/failures.txt"
+    return 0
+  }
   echo "[$path $label] $(echo "$out" | grep -v '^JSON' | head -3)" >&2
   echo "$out" | sed -n 's/^JSON //p' | sed "s/^{/{\"label\":\"$label\",\"tag\":\"$path\",/" >> "$RESULTS"
 }
@@ -181,11 +185,13 @@ warm_up() {  # path: a bulk transfer each way, then short latency and concurrent
   local p=$1 d
   # shellcheck disable=SC2046
   for d in down up; do
-    "$TCPBENCH" client $(path_args "$p") --test bulk --dir $d --bytes "$WARMUP" --max-seconds 300 > /dev/null
+    "$TCPBENCH" client $(path_args "$p") --test bulk --dir $d --bytes "$WARMUP" --max-seconds 300 > /dev/null \
+      || echo "bench: warm-up bulk-$d through $p FAILED" >&2
     "$TCPBENCH" client $(path_args "$p") --test concurrent --conns "$CONNS" --bytes 1M --dir $d --max-seconds 300 \
-      > /dev/null
+      > /dev/null || echo "bench: warm-up concurrent-$d through $p FAILED" >&2
   done
-  "$TCPBENCH" client $(path_args "$p") --test latency --count "$COUNT" --max-seconds 300 > /dev/null
+  "$TCPBENCH" client $(path_args "$p") --test latency --count "$COUNT" --max-seconds 300 > /dev/null \
+    || echo "bench: warm-up latency through $p FAILED" >&2
 }
 if [ "$WARMUP" != 0 ]; then
   for p in $PATHS; do
@@ -257,6 +263,10 @@ for label in labels:
             rss(pick("anytls", label)), rss(pick("relay", label)), cpu(pick("anytls", label)),
             cpu(pick("relay", label))))
 EOF
+if [ -s "$OUT_DIR/failures.txt" ]; then
+  echo
+  echo "FAILED runs (not in the tables): $(sort "$OUT_DIR/failures.txt" | uniq -c | tr '\n' ';')"
+fi
 echo
 if [ -f "$SUMMARIZE" ]; then
   python3 "$SUMMARIZE" "$RESULTS"
