@@ -62,6 +62,28 @@ class RelayTest {
     }
 
     @Test
+    void aSinkThatTurnsWritableWhileTheSourceIsBeingPausedDoesNotLeaveItPaused() {
+        // The sink lives on another event loop: it is unwritable at the relay's checks, then drains and fires its
+        // writability change before the relay has turned the source's autoRead off (so that event changes
+        // nothing). Scripted here: unwritable for the relay's first two looks, writable from then on, no event.
+        int[] looks = {0};
+        EmbeddedChannel a = new EmbeddedChannel();
+        EmbeddedChannel b = new EmbeddedChannel() {
+            @Override
+            public boolean isWritable() {
+                return looks[0]++ >= 2;
+            }
+        };
+        Relay.start(a, b, aToB, bToA, "test");
+        looks[0] = 0;
+        a.writeInbound(text("data"));
+        assertThat(read(b)).isEqualTo("data");
+        assertThat(a.config().isAutoRead()).as("source reading again after the sink turned writable").isTrue();
+        a.finishAndReleaseAll();
+        b.finishAndReleaseAll();
+    }
+
+    @Test
     void endOfOneSideFlushesAndClosesTheOther() {
         EmbeddedChannel a = new EmbeddedChannel();
         EmbeddedChannel b = new EmbeddedChannel();
