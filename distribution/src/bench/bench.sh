@@ -221,7 +221,7 @@ for section in $SECTIONS; do
 done
 
 # ---- report ------------------------------------------------------------------------------------------------
-echo "machine: $(nproc) cores, $(uname -srm), $(java -version 2>&1 | head -1)"
+echo "machine: $(nproc) cores, $(uname -srm), $(java -version 2>&1 | head -1); load average at the end:$(uptime | sed 's/.*load average://')"
 echo "anytls4j: $DIST, JAVA_OPTS='${JAVA_OPTS:-}', log level $LOG_LEVEL"
 grep -h -i 'tls.*engine\|transport=' "$OUT_DIR"/*.log 2>/dev/null | sed 's/^/log: /' | sort -u || true
 echo
