@@ -26,7 +26,7 @@
 #   BASE_PORT   five consecutive loopback ports from here are used (default 19000)
 #   JAVA_OPTS   extra JVM options for the anytls4j processes (default none)
 #   WARMUP      bytes of the unrecorded warm-up transfers through each anytls4j path before measuring, so the
-#               JIT has compiled the data path (default 1G; 0 skips the warm-up)
+#               JIT has compiled the data path (default 3G; 0 skips the warm-up)
 #   JFR=1       record each anytls4j process with Java Flight Recorder (profile settings) into $OUT_DIR
 #   LOG_LEVEL   log level of the anytls4j processes (default info)
 set -euo pipefail
@@ -41,7 +41,7 @@ CONNS=${CONNS:-100}
 SECTIONS=${SECTIONS:-bulk latency concurrent}
 PATHS=${PATHS:-direct tls anytls relay}
 BASE_PORT=${BASE_PORT:-19000}
-WARMUP=${WARMUP:-1G}
+WARMUP=${WARMUP:-3G}
 LOG_LEVEL=${LOG_LEVEL:-info}
 OUT_DIR=${OUT_DIR:-target/bench/run-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT_DIR"
