@@ -18,7 +18,8 @@ import org.anytls4j.transport.anytls.frame.FrameEncoder;
  * frames where a record is larger than what is left to send.
  *
  * <p>The caller hands every returned buffer to TLS as <em>its own write followed by a flush</em>, so that each
- * becomes exactly one TLS record (Netty's {@code SslHandler} merges pending writes otherwise). Only the last
+ * becomes exactly one TLS record (Netty's {@code SslHandler} merges pending writes otherwise). Every shaped
+ * record is a buffer of one piece, since OpenSSL turns each piece of a composite into a record of its own. Only the last
  * buffer of a packet may be an unshaped remainder (section 7.2 step 6) that TLS is free to split.
  *
  * <h2>Scheme and randomness</h2>
@@ -95,7 +96,7 @@ public final class PaddingWriter {
                     continue;
                 }
                 if (remaining > size) {
-                    records.add(bytes.readRetainedSlice(size));
+                    records.add(contiguous(bytes, size, alloc));
                 } else if (remaining > 0) {
                     ByteBuf record = alloc.buffer(Math.max(size, remaining));
                     record.writeBytes(bytes, remaining);
@@ -116,6 +117,22 @@ public final class PaddingWriter {
                 records.forEach(ByteBuf::release);
             }
         }
+    }
+
+    /**
+     * The next {@code size} bytes of {@code bytes} as a buffer of one piece. A session write is often a composite
+     * (a frame header and its payload, or the held Settings in front of the first stream's frames), and a slice of
+     * it would reach the TLS engine as several pieces: OpenSSL writes each piece as its own record, so a 7-byte
+     * frame header would leave as a record of its own. Records are at most a few KiB and only the first packets
+     * of a session are shaped, so copying them costs little.
+     */
+    private static ByteBuf contiguous(ByteBuf bytes, int size, ByteBufAllocator alloc) {
+        if (bytes.nioBufferCount() == 1) {
+            return bytes.readRetainedSlice(size);
+        }
+        ByteBuf record = alloc.buffer(size);
+        record.writeBytes(bytes, size);
+        return record;
     }
 
     /**
