@@ -93,27 +93,27 @@ public final class ClientFrames {
     }
 
     /**
-     * PSH frames carrying {@code data}, split into frames of at most 65535 bytes (PROTOCOL.md section 4);
-     * the data is not copied.
+     * PSH frames carrying {@code data}, split into frames of at most 65535 bytes (PROTOCOL.md section 4), each
+     * frame one piece ({@link FrameEncoder#frame}); several frames come as a composite of whole frames.
      *
      * @param data ownership passes
      */
     public static ByteBuf dataFrames(ByteBufAllocator alloc, long streamId, ByteBuf data) {
-        int length = data.readableBytes();
-        int frames = Math.max(1, (length + Frame.MAX_DATA_LENGTH - 1) / Frame.MAX_DATA_LENGTH);
-        CompositeByteBuf out = alloc.compositeBuffer(frames * 2);
         try {
-            do {
-                int chunk = Math.min(data.readableBytes(), Frame.MAX_DATA_LENGTH);
-                ByteBuf header = alloc.buffer(Frame.HEADER_LENGTH);
-                FrameEncoder.writeHeader(header, Command.PSH, streamId, chunk);
-                out.addComponent(true, header);
-                out.addComponent(true, data.readRetainedSlice(chunk));
-            } while (data.isReadable());
-            return out;
-        } catch (RuntimeException e) {
-            out.release();
-            throw e;
+            if (data.readableBytes() <= Frame.MAX_DATA_LENGTH) {
+                return FrameEncoder.frame(alloc, Command.PSH, streamId, data, data.readableBytes());
+            }
+            CompositeByteBuf out = alloc.compositeBuffer(data.readableBytes() / Frame.MAX_DATA_LENGTH + 1);
+            try {
+                while (data.isReadable()) {
+                    int chunk = Math.min(data.readableBytes(), Frame.MAX_DATA_LENGTH);
+                    out.addComponent(true, FrameEncoder.frame(alloc, Command.PSH, streamId, data, chunk));
+                }
+                return out;
+            } catch (RuntimeException e) {
+                out.release();
+                throw e;
+            }
         } finally {
             data.release();
         }

@@ -23,8 +23,8 @@ import org.anytls4j.transport.anytls.padding.PaddingWriter;
  *   <li><b>Shaping.</b> While padding is active, each session write is one packet cut by the
  *   {@link PaddingWriter}; every record is written <em>and flushed</em> on its own, so that {@code SslHandler}
  *   (which merges pending writes when flushed) turns it into exactly one TLS record.</li>
- *   <li><b>After {@code stop}.</b> Writes are queued unflushed; {@link #flush()} sends them together, and TLS
- *   packs them into records of up to 16 KiB.</li>
+ *   <li><b>After {@code stop}.</b> Writes are queued unflushed; {@link #flush()} sends them together, each
+ *   frame a buffer of one piece that TLS cuts into records of up to 16 KiB.</li>
  * </ul>
  *
  * <h2>Threading and ownership</h2>
@@ -86,9 +86,9 @@ final class ClientSessionWriter {
 
     /**
      * A stream's data as PSH frames of at most 65535 bytes, as one session write. Once padding has stopped (and
-     * nothing is held), nothing counts packets any more, so each frame's 7-byte header and its payload go to TLS
-     * as two plain writes, not flushed: {@code SslHandler} packs consecutive writes into full records
-     * ({@code wrapDataSize}), whereas one composite buffer per frame reaches the engine as separate pieces.
+     * nothing is held), nothing counts packets any more, so the frames are queued unflushed, one buffer each
+     * ({@link FrameEncoder#frame}: a header beside its payload would leave as a 7-byte TLS record of its own), and
+     * {@link #flush()} sends them together.
      *
      * @param data ownership passes
      */
@@ -100,10 +100,8 @@ final class ClientSessionWriter {
         try {
             do {
                 int chunk = Math.min(data.readableBytes(), Frame.MAX_DATA_LENGTH);
-                ByteBuf header = ctx.alloc().buffer(Frame.HEADER_LENGTH);
-                FrameEncoder.writeHeader(header, Command.PSH, streamId, chunk);
-                ctx.write(header, ctx.voidPromise()); // a failed write fires exceptionCaught: the session closes
-                ctx.write(data.readRetainedSlice(chunk), ctx.voidPromise());
+                // a failed write fires exceptionCaught: the session closes
+                ctx.write(FrameEncoder.frame(ctx.alloc(), Command.PSH, streamId, data, chunk), ctx.voidPromise());
             } while (data.isReadable());
             unflushed = true;
         } finally {

@@ -284,16 +284,17 @@ final class ServerSession extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** Writes one frame (not flushed); takes ownership of {@code data} (at most 65535 bytes). */
+    /**
+     * Writes one frame (not flushed) as a buffer of one piece ({@link FrameEncoder#frame}: a header beside its
+     * payload would leave as a 7-byte TLS record of its own); takes ownership of {@code data} (at most 65535
+     * bytes).
+     */
     ChannelFuture write(int command, long sid, ByteBuf data) {
-        ByteBuf header = ctx.alloc().buffer(Frame.HEADER_LENGTH);
-        FrameEncoder.writeHeader(header, command, sid, data.readableBytes());
-        if (!data.isReadable()) {
+        try {
+            return ctx.write(FrameEncoder.frame(ctx.alloc(), command, sid, data, data.readableBytes()));
+        } finally {
             data.release();
-            return ctx.write(header);
         }
-        ctx.write(header, ctx.voidPromise());
-        return ctx.write(data);
     }
 
     /**

@@ -96,7 +96,7 @@ public class FrameBenchmark {
         return frames;
     }
 
-    /** Encodes {@code payload} bytes as PSH frames of one stream (split at 65535 bytes, data not copied). */
+    /** Encodes {@code payload} bytes as PSH frames of one stream (split at 65535 bytes, each frame one buffer). */
     @Benchmark
     public int pshEncode(EncodeInput in) {
         ByteBuf frames = ClientFrames.dataFrames(in.alloc, 1, in.data.retainedDuplicate());
