@@ -61,18 +61,19 @@ public final class PaddingWriter {
      * Shapes one session write as the next packet.
      *
      * @param bytes the write; ownership passes to this method
-     * @return the record payloads in send order: each must be written and flushed on its own; when padding is
-     *     no longer active this is the single input buffer, unchanged
+     * @return the record payloads in send order, each a buffer of one piece: each must be written and flushed on
+     *     its own; when padding is no longer active this is the input as one buffer (TLS may cut it into records
+     *     of its maximum size, as for the unshaped tail of a packet)
      */
     public List<ByteBuf> shape(ByteBuf bytes, ByteBufAllocator alloc) {
         if (!active) {
-            return List.of(bytes);
+            return List.of(whole(bytes, alloc));
         }
         int packet = ++packetCounter;
         PaddingScheme current = scheme.get();
         if (packet >= current.stop()) {
             active = false;
-            return List.of(bytes);
+            return List.of(whole(bytes, alloc));
         }
         return cut(bytes, current.drawSizes(packet, random), alloc);
     }
@@ -107,7 +108,7 @@ public final class PaddingWriter {
                 }
             }
             if (bytes.isReadable()) {
-                records.add(bytes.readRetainedSlice(bytes.readableBytes()));
+                records.add(contiguous(bytes, bytes.readableBytes(), alloc));
             }
             done = true;
             return records;
@@ -116,6 +117,18 @@ public final class PaddingWriter {
             if (!done) {
                 records.forEach(ByteBuf::release);
             }
+        }
+    }
+
+    /** {@code bytes} as a buffer of one piece (see {@link #contiguous}); takes ownership. */
+    private static ByteBuf whole(ByteBuf bytes, ByteBufAllocator alloc) {
+        if (bytes.nioBufferCount() == 1) {
+            return bytes;
+        }
+        try {
+            return contiguous(bytes, bytes.readableBytes(), alloc);
+        } finally {
+            bytes.release();
         }
     }
 

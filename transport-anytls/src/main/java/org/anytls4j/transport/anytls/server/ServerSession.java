@@ -285,9 +285,9 @@ final class ServerSession extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * Writes one frame (not flushed) as a buffer of one piece ({@link FrameEncoder#frame}: a header beside its
-     * payload would leave as a 7-byte TLS record of its own); takes ownership of {@code data} (at most 65535
-     * bytes).
+     * Writes one frame (not flushed) as a buffer of one piece ({@link FrameEncoder#frame}), so that its header
+     * never depends on SslHandler merging pending writes to share a TLS record with its payload; takes ownership
+     * of {@code data} (at most 65535 bytes).
      */
     ChannelFuture write(int command, long sid, ByteBuf data) {
         try {

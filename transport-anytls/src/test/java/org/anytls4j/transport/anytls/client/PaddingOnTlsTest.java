@@ -94,6 +94,41 @@ class PaddingOnTlsTest {
         }
     }
 
+    @ParameterizedTest(name = "after stop over {0}")
+    @CsvSource({"TLSv1.3, TLS_AES_128_GCM_SHA256", "TLSv1.2, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"})
+    void afterStopEachDataFrameLeavesWithItsHeaderInOneRecord(String protocol, String cipher) throws Exception {
+        // stop=1: no session packet is shaped, so every write below goes to TLS as it is.
+        PaddingScheme scheme = PaddingScheme.parseConfigured("stop=1\n0=30-30");
+        try (RecordingTlsServer server = new RecordingTlsServer(netty, protocol, cipher)) {
+            SessionConnector connector = new AnytlsTransportFactory(new Random(1)).create(
+                    TestContext.outboundBlock("server = \"127.0.0.1\", server_port = " + server.port()
+                            + ", password = secret, tls { certificate_public_key_sha256 = \""
+                            + server.certificate.publicKeyPin() + "\" }"),
+                    TestContext.client("after-stop-test", netty));
+            ((AnytlsSessionConnector) connector).replacePaddingScheme(scheme);
+            Session session = connector.connect(() -> 1).toCompletableFuture().get(10, TimeUnit.SECONDS);
+            Channel stream = session.openStream(new Destination("127.0.0.1", 8080)).toCompletableFuture()
+                    .get(10, TimeUnit.SECONDS);
+            // direct buffers, as socket reads deliver them: a header beside its payload would leave as a record
+            stream.writeAndFlush(Unpooled.directBuffer(83).writeZero(83)).sync();
+            stream.writeAndFlush(Unpooled.directBuffer(3000).writeZero(3000)).sync();
+
+            int packet1 = 7 + ClientFrames.settingsText(ClientSettings.DEFAULT_CLIENT_METADATA, scheme.md5Hex())
+                    .length() + 7 + 14;
+            List<Integer> expected = List.of(34 + 30, packet1, 7 + 83, 7 + 3000);
+            server.whenReceived(expected.stream().mapToLong(Integer::longValue).sum()).get(10, TimeUnit.SECONDS);
+
+            int overhead = server.negotiatedProtocol().equals("TLSv1.3") ? 1 + 16 : 8 + 16;
+            List<Integer> plaintext = server.applicationDataLengths().stream().map(n -> n - overhead).toList();
+            if (server.negotiatedProtocol().equals("TLSv1.3")) {
+                plaintext = plaintext.subList(1, plaintext.size()); // the client's Finished
+            }
+            assertThat(plaintext).isEqualTo(expected);
+            session.close(org.anytls4j.api.CloseReason.SHUTDOWN);
+            connector.close();
+        }
+    }
+
     /** The record sizes of packet 0 (the preamble) and of the given session writes, drawn as the client does. */
     private static List<Integer> expectedRecords(PaddingScheme scheme, Random random, List<Integer> writes) {
         List<Integer> sizes = new ArrayList<>();

@@ -8,6 +8,7 @@ import static org.anytls4j.transport.anytls.server.RawTlsClient.settings;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import java.io.ByteArrayOutputStream;
@@ -125,6 +126,45 @@ class AnytlsInboundTest {
                 assertThat(java.util.Arrays.copyOfRange(all, start, all.length)).isEqualTo(body);
             } finally {
                 web.close().sync();
+            }
+        }
+    }
+
+    /**
+     * Each frame the server sends leaves with its header in the same TLS record, as the reference server's do (its
+     * 13-byte echo is one 20-byte record): a 7-byte header-only record in front of a PSH would be a pattern no
+     * reference peer shows. A small echo is one record; a large one has no header-only record.
+     */
+    @Test
+    void echoedPshFramesLeaveWithTheirHeadersInTheSameRecord() throws Exception {
+        try (ServerHarness server = ServerHarness.start("")) {
+            Channel echo = TestServers.echo(server.netty.workerGroup());
+            try (RawTlsClient client = server.client()) {
+                client.sendRecord(concat(preamble(ServerHarness.PASSWORD, 30), settings(SETTINGS_V2),
+                        frame(Command.SYN, 1), frame(Command.PSH, 1, ipv4(TestServers.port(echo)))));
+                assertThat(client.expect(Command.SERVER_SETTINGS, 0)).isEqualTo("v=2");
+                assertThat(client.expect(Command.SYNACK, 1)).isEmpty();
+                int mark = client.ciphertextReceived();
+                client.sendRecord(frame(Command.PSH, 1, "hello anytls\n".getBytes(StandardCharsets.US_ASCII)));
+                assertThat(client.expect(Command.PSH, 1)).isEqualTo("hello anytls\n");
+                assertThat(client.recordLengthsSince(mark)).containsExactly(7 + 13 + client.recordOverhead());
+
+                mark = client.ciphertextReceived();
+                int large = 40_000;
+                client.channel().writeAndFlush(Unpooled.wrappedBuffer(frame(Command.PSH, 1, new byte[large]))).sync();
+                int echoed = 0;
+                while (echoed < large) {
+                    Frame f = client.next(WAIT);
+                    try {
+                        assertThat(f.command()).isEqualTo(Command.PSH);
+                        echoed += f.data().readableBytes();
+                    } finally {
+                        f.release();
+                    }
+                }
+                assertThat(client.recordLengthsSince(mark)).doesNotContain(7 + client.recordOverhead());
+            } finally {
+                echo.close().sync();
             }
         }
     }

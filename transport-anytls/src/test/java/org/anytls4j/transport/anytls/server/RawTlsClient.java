@@ -56,12 +56,23 @@ public final class RawTlsClient implements AutoCloseable {
     /** Completes when the server's close_notify arrives. */
     public final CompletableFuture<Void> closeNotify = new CompletableFuture<>();
     private final Channel channel;
+    private final java.io.ByteArrayOutputStream ciphertext = new java.io.ByteArrayOutputStream();
 
     private RawTlsClient(EventLoopGroup group, InetSocketAddress server, boolean rawMode) throws Exception {
         channel = new Bootstrap().group(group).channel(NioSocketChannel.class)
                 .handler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+                            @Override
+                            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                                io.netty.buffer.ByteBuf b = (io.netty.buffer.ByteBuf) msg;
+                                synchronized (ciphertext) {
+                                    ciphertext.writeBytes(io.netty.buffer.ByteBufUtil.getBytes(b));
+                                }
+                                ctx.fireChannelRead(msg);
+                            }
+                        });
                         ch.pipeline().addLast(CLIENT_TLS.newHandler(ch.alloc(), "127.0.0.1", server.getPort()));
                         if (!rawMode) {
                             ch.pipeline().addLast(new FrameDecoder());
@@ -118,6 +129,37 @@ public final class RawTlsClient implements AutoCloseable {
     /** A client that does not decode frames: {@link #rawReceived()} holds what the server sent. */
     public static RawTlsClient connectRaw(EventLoopGroup group, InetSocketAddress server) throws Exception {
         return new RawTlsClient(group, server, true);
+    }
+
+    /** How many ciphertext bytes the server has sent so far (a mark for {@link #recordLengthsSince}). */
+    public int ciphertextReceived() {
+        synchronized (ciphertext) {
+            return ciphertext.size();
+        }
+    }
+
+    /**
+     * The length fields of the TLS records the server sent from ciphertext offset {@code mark} on (a record
+     * boundary, e.g. a value of {@link #ciphertextReceived()} taken while the connection was quiet).
+     */
+    public java.util.List<Integer> recordLengthsSince(int mark) {
+        byte[] all;
+        synchronized (ciphertext) {
+            all = ciphertext.toByteArray();
+        }
+        java.util.List<Integer> lengths = new java.util.ArrayList<>();
+        for (int i = mark; i + 5 <= all.length; ) {
+            int length = ((all[i + 3] & 0xFF) << 8) | (all[i + 4] & 0xFF);
+            lengths.add(length);
+            i += 5 + length;
+        }
+        return lengths;
+    }
+
+    /** The record overhead of the negotiated protocol: TLS 1.3 adds a content type byte and a 16-byte tag. */
+    public int recordOverhead() {
+        String protocol = channel.pipeline().get(SslHandler.class).engine().getSession().getProtocol();
+        return protocol.equals("TLSv1.3") ? 1 + 16 : 8 + 16;
     }
 
     public byte[] rawReceived() {
