@@ -35,8 +35,7 @@ import picocli.CommandLine.ParameterException;
  */
 @Command(name = "client", description = {"Run a client: local inbounds through pooled outbounds.",
         "Either -c FILE, or the flags of the reference client (anytls-go cmd/client)."})
-final class ClientCommand extends RunCommand {
-    private static final String OPTIONS = "client options";
+final class ClientCommand extends FlagsOrFileCommand {
     /** The pool policy that reads min_idle_session, and the reference client's default for its -m. */
     private static final String MIN_IDLE_POLICY = "min_idle";
     private static final int REFERENCE_MIN_IDLE = 5;
@@ -71,16 +70,17 @@ final class ClientCommand extends RunCommand {
     boolean insecure;
 
     ClientCommand(Launcher launcher) {
-        super(launcher);
+        super(launcher, "the client's flags", "client options");
     }
 
     @Override
-    ValidatedConfig configuration() {
-        var file = fileUnlessFlags(listen != null || server != null || password != null || sni != null
-                || minIdle != null || pins != null || insecure, "the client's flags");
-        if (file.isPresent()) {
-            return file.get();
-        }
+    boolean flagsGiven() {
+        return listen != null || server != null || password != null || sni != null || minIdle != null
+                || pins != null || insecure;
+    }
+
+    @Override
+    Map<String, Object> fromFlags() {
         if (server == null) {
             throw new ParameterException(spec.commandLine(), "-s HOST:PORT (or an anytls:// link, or -c FILE) is "
                     + "required");
@@ -117,11 +117,8 @@ final class ClientCommand extends RunCommand {
         } else if (launcher.contributions().poolPolicies().containsKey(MIN_IDLE_POLICY)) {
             outbound.put("min_idle_session", REFERENCE_MIN_IDLE);
         }
-        HostPort local = hostPort("-l", listen, "127.0.0.1:1080");
-        Map<String, Object> inbound = Map.of("type", "mixed", "tag", "local",
-                "listen", local.host().isEmpty() ? "0.0.0.0" : local.host(), "listen_port", local.port());
-        return launcher.host().validate(ConfigFactory.parseMap(Map.of(
-                "inbounds", List.of(inbound), "outbounds", List.of(outbound)), OPTIONS), OPTIONS);
+        Map<String, Object> inbound = inboundAt("mixed", "local", listen, "127.0.0.1:1080");
+        return Map.of("inbounds", List.of(inbound), "outbounds", List.of(outbound));
     }
 
     private Map<String, Object> fromAddress(String value) {

@@ -2,7 +2,6 @@ package org.anytls4j.core.cli;
 
 import java.net.InetSocketAddress;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.anytls4j.core.config.InvalidConfigException;
 import org.anytls4j.core.config.ValidatedConfig;
@@ -19,7 +18,8 @@ import picocli.CommandLine.Spec;
  * {@code anytls4j run [-c FILE]}: runs a configuration until the process is told to stop (SIGTERM, Ctrl-C); without
  * {@code -c} (and without {@code -Dconfig.file}) it runs the {@link EmbeddedDefault} and prints how to use it.
  * {@code client} and {@code server} are the same with a check of what the configuration must contain; subclasses
- * override {@link #requirement} and build the configuration from their own options in {@link #configuration}.
+ * override {@link #requirement} and build the configuration from their own options in {@link #configuration}
+ * ({@link FlagsOrFileCommand}).
  */
 @Command(name = "run", description = {"Run the inbounds and outbounds of a configuration until stopped.",
         "Without -c: an AnyTLS server and client on this machine with a local SOCKS5/HTTP proxy on 127.0.0.1:1080."})
@@ -60,36 +60,6 @@ class RunCommand implements Callable<Integer> {
     /** Whether a configuration file was named, by {@code -c} or {@code -Dconfig.file}. */
     final boolean configFileGiven() {
         return config.file().isPresent() || System.getProperty("config.file") != null;
-    }
-
-    /**
-     * For {@code client} and {@code server}, which run a file or their flags: the file's configuration when no flag
-     * is given and a file is named, else empty (build from the flags).
-     *
-     * @throws ParameterException when {@code -c} comes with flags
-     */
-    final Optional<ValidatedConfig> fileUnlessFlags(boolean flags, String flagNames) {
-        if (!flags && configFileGiven()) {
-            return Optional.of(launcher.host().load(config.file()));
-        }
-        if (config.file().isPresent()) {
-            throw new ParameterException(spec.commandLine(), "-c cannot be combined with "
-                    + flagNames);
-        }
-        return Optional.empty();
-    }
-
-    /**
-     * The {@link HostPort} of {@code option}, or of {@code fallback} when it was not given.
-     *
-     * @throws ParameterException naming the option
-     */
-    final HostPort hostPort(String option, String value, String fallback) {
-        try {
-            return HostPort.parse(option, value == null ? fallback : value);
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage());
-        }
     }
 
     /** Called once everything is bound, with each inbound's tag and address; tells the user what runs. */

@@ -1,11 +1,9 @@
 package org.anytls4j.core.cli;
 
-import com.typesafe.config.ConfigFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.anytls4j.core.config.BlockSpec;
@@ -23,7 +21,7 @@ import picocli.CommandLine.ParameterException;
  */
 @Command(name = "server", description = {"Run a server: transport inbounds (anytls) to the outbounds or direct.",
         "Either -c FILE, or the flags of the reference server (anytls-go cmd/server)."})
-final class ServerCommand extends RunCommand {
+final class ServerCommand extends FlagsOrFileCommand {
     @Option(names = {"-l", "--listen"}, paramLabel = "IP:PORT",
             description = "Address to listen on (default: 0.0.0.0:8443; ':8443' means 0.0.0.0:8443).")
     String listen;
@@ -37,31 +35,25 @@ final class ServerCommand extends RunCommand {
     Path paddingScheme;
 
     ServerCommand(Launcher launcher) {
-        super(launcher);
+        super(launcher, "-l, -p or --padding-scheme", "server options");
     }
 
     @Override
-    ValidatedConfig configuration() {
-        var file = fileUnlessFlags(listen != null || password != null || paddingScheme != null,
-                "-l, -p or --padding-scheme");
-        if (file.isPresent()) {
-            return file.get();
-        }
+    boolean flagsGiven() {
+        return listen != null || password != null || paddingScheme != null;
+    }
+
+    @Override
+    Map<String, Object> fromFlags() {
         if (password == null || password.isEmpty()) {
             throw new ParameterException(spec.commandLine(), "-p PASSWORD (or -c FILE) is required");
         }
-        HostPort address = hostPort("-l", listen, "0.0.0.0:8443");
-        Map<String, Object> inbound = new LinkedHashMap<>();
-        inbound.put("type", "anytls");
-        inbound.put("tag", "anytls-in");
-        inbound.put("listen", address.host().isEmpty() ? "0.0.0.0" : address.host());
-        inbound.put("listen_port", address.port());
+        Map<String, Object> inbound = inboundAt("anytls", "anytls-in", listen, "0.0.0.0:8443");
         inbound.put("users", List.of(Map.of("name", "default", "password", password)));
         if (paddingScheme != null) {
             inbound.put("padding_scheme", schemeLines(paddingScheme));
         }
-        return launcher.host().validate(ConfigFactory.parseMap(Map.of("inbounds", List.of(inbound)),
-                "server options"), "server options");
+        return Map.of("inbounds", List.of(inbound));
     }
 
     /** The file's lines, without the trailing empty ones (a file usually ends with a newline). */
