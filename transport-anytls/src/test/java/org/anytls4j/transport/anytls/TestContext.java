@@ -2,7 +2,6 @@ package org.anytls4j.transport.anytls;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -12,6 +11,8 @@ import org.anytls4j.api.Ticker;
 import org.anytls4j.api.inbound.InboundContext;
 import org.anytls4j.api.outbound.Outbound;
 import org.anytls4j.api.outbound.TransportContext;
+import org.anytls4j.core.runtime.DefaultPluginContext;
+import org.anytls4j.core.runtime.ForwardingPluginContext;
 
 /**
  * The plugin context of the transport's tests, as the host would give it: the inbound context of a test server
@@ -19,20 +20,40 @@ import org.anytls4j.api.outbound.TransportContext;
  * system ticker and one simple meter registry.
  *
  * <h2>Lifecycle</h2>
- * {@link #scheduler()} starts a daemon thread on first use; {@link #close()} stops it. The event loops belong to
- * the caller.
+ * {@link #scheduler()} starts a daemon thread with its first task; {@link #close()} stops it. The event loops
+ * belong to the caller.
  */
-public final class TestContext implements InboundContext, TransportContext, AutoCloseable {
+public final class TestContext extends ForwardingPluginContext implements InboundContext, TransportContext,
+        AutoCloseable {
+    private static final String PLUGIN_ID = "transport-anytls";
+
     private final String outboundTag;
     private final NettyResources netty;
     private final Outbound route;
-    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    private ScheduledExecutorService scheduler;
+    private final SimpleMeterRegistry registry;
+    private final ScheduledExecutorService scheduler;
 
     private TestContext(String outboundTag, NettyResources netty, Outbound route) {
+        this(outboundTag, netty, route, new SimpleMeterRegistry(), testScheduler());
+    }
+
+    private TestContext(String outboundTag, NettyResources netty, Outbound route, SimpleMeterRegistry registry,
+                        ScheduledExecutorService scheduler) {
+        super(new DefaultPluginContext(PLUGIN_ID, ConfigFactory.empty(), Ticker.SYSTEM, scheduler, registry));
         this.outboundTag = outboundTag;
         this.netty = netty;
         this.route = route;
+        this.registry = registry;
+        this.scheduler = scheduler;
+    }
+
+    /** A single-thread scheduler whose daemon thread starts with the first task scheduled. */
+    private static ScheduledExecutorService testScheduler() {
+        return Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "test-scheduler");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /** The context of a test client serving outbound {@code outboundTag}. */
@@ -77,51 +98,12 @@ public final class TestContext implements InboundContext, TransportContext, Auto
         return Optional.empty();
     }
 
-    @Override
-    public String pluginId() {
-        return "transport-anytls";
-    }
-
-    @Override
-    public Config config() {
-        return ConfigFactory.empty();
-    }
-
-    @Override
-    public Ticker ticker() {
-        return Ticker.SYSTEM;
-    }
-
-    @Override
-    public synchronized ScheduledExecutorService scheduler() {
-        if (scheduler == null) {
-            scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "test-scheduler");
-                t.setDaemon(true);
-                return t;
-            });
-        }
-        return scheduler;
-    }
-
-    @Override
-    public String loggerName() {
-        return "org.anytls4j.plugin.transport-anytls";
-    }
-
-    @Override
-    public MeterRegistry meterRegistry() {
-        return registry;
-    }
-
     public SimpleMeterRegistry registry() {
         return registry;
     }
 
     @Override
-    public synchronized void close() {
-        if (scheduler != null) {
-            scheduler.shutdownNow();
-        }
+    public void close() {
+        scheduler.shutdownNow();
     }
 }
