@@ -28,7 +28,7 @@ class EmbeddedDefaultTest {
 
             for (String proxy : new String[] {"socks5h://127.0.0.1:1080", "http://127.0.0.1:1080"}) {
                 Curl.Result result = Curl.run("-x", proxy, page);
-                assertThat(result.exit()).as(proxy + ": " + result.err()).isZero();
+                assertThat(result.exit()).as("%s: %s%nprocess log:%n%s", proxy, result.err(), run.log()).isZero();
                 assertThat(result.out()).isEqualTo(Origins.body("/readme"));
             }
 

@@ -144,7 +144,7 @@ public final class AnytlsSessionConnector implements SessionConnector {
                     try {
                         session = new ClientSession(outbound, sequencer.getAsLong(), ticker, channel, scheme,
                                 random, settings.clientMetadata(), settings.streamReceiveBytes(),
-                                settings.sessionReceiveBytes()).attach();
+                                settings.sessionReceiveBytes(), settings.firstStreamWait()).attach();
                     } catch (RuntimeException e) {
                         fail(result, channel, "session setup", e);
                         return;

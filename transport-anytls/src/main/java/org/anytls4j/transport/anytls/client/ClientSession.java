@@ -15,6 +15,7 @@ import io.netty.util.collection.LongObjectMap;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -54,9 +55,13 @@ import org.slf4j.LoggerFactory;
  *   <li>Streams get ids from 1. The first stream's SYN and address PSH form one session write (joined with the
  *   held Settings); later streams send SYN and address PSH as two writes, as the reference does.</li>
  *   <li>{@link #openStream}: when the server announced {@code v >= 2} (ServerSettings), the stage completes on
- *   SYNACK, or fails with {@link StreamRefusedException} carrying its error text. Otherwise it completes once
- *   SYN and address were written; a later SYNACK error fires the exception through the stream's pipeline and
- *   closes the stream.</li>
+ *   SYNACK, or fails with {@link StreamRefusedException} carrying its error text. The first stream of a session
+ *   leaves with the Settings, before the server could announce anything: it waits up to
+ *   {@code first_stream_wait} for the server's answer (a v2 server sends ServerSettings at once, then SYNACK), so
+ *   that a refusal reaches the caller as a failed open (and the local client as a proper SOCKS or HTTP error)
+ *   instead of a stream that closes after it was handed out; a server that says nothing in that time (v1) gets
+ *   the stream handed out anyway. Otherwise the stage completes once SYN and address were written; a later SYNACK
+ *   error fires the exception through the stream's pipeline and closes the stream.</li>
  *   <li>SYNACK watchdog: opening a stream with id >= 2 while the peer version is >= 2 (re)starts a 3 s timer that
  *   any SYNACK cancels; when it fires the session closes with {@link CloseReason#SYNACK_TIMEOUT}.</li>
  *   <li>HeartRequest is answered at once with HeartResponse of the same stream id. Alert (non-empty) is logged
@@ -110,6 +115,11 @@ public final class ClientSession implements Session, Heartbeat, StreamChannel.Ho
     private final InboundBudget budget;
     private final LongObjectMap<StreamChannel> streams = new LongObjectHashMap<>();
     private final LongObjectMap<CompletableFuture<Channel>> awaitingSynack = new LongObjectHashMap<>();
+    /** How long the first stream waits for the server's first answer; 0 hands it out at once, as the reference. */
+    private final long firstStreamWaitNanos;
+    /** The id of a first stream waiting for its answer (in {@link #awaitingSynack}), or 0. */
+    private long awaitingFirstAnswer;
+    private ScheduledFuture<?> firstStreamTimer;
     private final LongObjectMap<Ping> pings = new LongObjectHashMap<>();
     private final CompletableFuture<CloseReason> closeFuture = new CompletableFuture<>();
     /** Streams that received data in the current read batch and wait for their {@code channelReadComplete}. */
@@ -141,6 +151,18 @@ public final class ClientSession implements Session, Heartbeat, StreamChannel.Ho
     public ClientSession(String outbound, long seq, Ticker ticker, Channel channel,
                          AtomicReference<PaddingScheme> scheme, RandomGenerator random, String clientMetadata,
                          long streamReceiveLimit, long sessionReceiveLimit) {
+        this(outbound, seq, ticker, channel, scheme, random, clientMetadata, streamReceiveLimit, sessionReceiveLimit,
+                Duration.ZERO);
+    }
+
+    /**
+     * As above, with {@code first_stream_wait}: how long the first stream waits for the server's first answer
+     * before it is handed out anyway ({@link Duration#ZERO}: at once, as the reference does).
+     */
+    public ClientSession(String outbound, long seq, Ticker ticker, Channel channel,
+                         AtomicReference<PaddingScheme> scheme, RandomGenerator random, String clientMetadata,
+                         long streamReceiveLimit, long sessionReceiveLimit, Duration firstStreamWait) {
+        this.firstStreamWaitNanos = firstStreamWait.toNanos();
         this.outbound = requireNonNull(outbound, "outbound");
         this.seq = seq;
         this.ticker = requireNonNull(ticker, "ticker");
@@ -323,6 +345,19 @@ public final class ClientSession implements Session, Heartbeat, StreamChannel.Ho
             awaitingSynack.put(id, result);
             return;
         }
+        if (id == 1 && peerVersion == 0 && firstStreamWaitNanos > 0) {
+            // The Settings leave with this stream: wait for the server's ServerSettings and SYNACK, within bounds.
+            awaitingSynack.put(id, result);
+            awaitingFirstAnswer = id;
+            firstStreamTimer = eventLoop.schedule(this::firstStreamWaitOver, firstStreamWaitNanos,
+                    TimeUnit.NANOSECONDS);
+            written.addListener(f -> {
+                if (!f.isSuccess() && awaitingSynack.remove(id) != null) {
+                    result.completeExceptionally(f.cause());
+                }
+            });
+            return;
+        }
         written.addListener(f -> {
             if (f.isSuccess()) {
                 handOut(stream, result);
@@ -339,6 +374,31 @@ public final class ClientSession implements Session, Heartbeat, StreamChannel.Ho
         }
         // Handlers the caller added in its completion callback now see data that arrived meanwhile.
         eventLoop.execute(stream::deliverPending);
+    }
+
+    /**
+     * The first stream waited long enough, or the server announced a version below 2 (which never sends SYNACK):
+     * hand it out as the reference would have at once.
+     */
+    private void firstStreamWaitOver() {
+        firstStreamTimer = null;
+        long id = awaitingFirstAnswer;
+        awaitingFirstAnswer = 0;
+        CompletableFuture<Channel> pending = id == 0 ? null : awaitingSynack.remove(id);
+        StreamChannel stream = id == 0 ? null : streams.get(id);
+        if (pending != null && stream != null) {
+            log.debug("outbound={} session=#{} stream={} handed out without SYNACK (server version {})", outbound,
+                    seq, id, peerVersion);
+            handOut(stream, pending);
+        }
+    }
+
+    private void cancelFirstStreamTimer() {
+        awaitingFirstAnswer = 0;
+        if (firstStreamTimer != null) {
+            firstStreamTimer.cancel(false);
+            firstStreamTimer = null;
+        }
     }
 
     private void synackTimedOut() {
@@ -379,6 +439,7 @@ public final class ClientSession implements Session, Heartbeat, StreamChannel.Ho
         closeReason = reason;
         active = false;
         cancelWatchdog();
+        cancelFirstStreamTimer();
         IOException closed = closedException();
         for (CompletableFuture<Channel> pending : new ArrayList<>(awaitingSynack.values())) {
             pending.completeExceptionally(closed);
@@ -455,6 +516,9 @@ public final class ClientSession implements Session, Heartbeat, StreamChannel.Ho
                     if (v != null) {
                         peerVersion = v;
                         log.debug("outbound={} session=#{} server version={}", outbound, seq, v);
+                        if (v < 2 && awaitingFirstAnswer != 0) {
+                            firstStreamWaitOver(); // a v1 server never answers a SYN
+                        }
                     }
                 }
             }
@@ -481,6 +545,9 @@ public final class ClientSession implements Session, Heartbeat, StreamChannel.Ho
 
     private void onSynack(long sid, ByteBuf data) {
         cancelWatchdog();
+        if (sid == awaitingFirstAnswer) {
+            cancelFirstStreamTimer();
+        }
         StreamChannel stream = streams.get(sid);
         if (stream == null) {
             return;

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import java.time.Duration;
 import org.anytls4j.api.ApiVersion;
+import org.anytls4j.api.GoDurations;
 import org.anytls4j.api.InvalidSettingException;
 import org.anytls4j.api.Settings;
 import org.anytls4j.transport.anytls.tls.ClientTlsSettings;
@@ -23,7 +24,8 @@ import org.anytls4j.transport.anytls.tls.ClientTlsSettings;
  * @param tls                 the TLS block
  */
 public record ClientSettings(String server, int port, byte[] passwordHash, String clientMetadata,
-        Duration connectTimeout, long streamReceiveBytes, long sessionReceiveBytes, ClientTlsSettings tls) {
+        Duration connectTimeout, long streamReceiveBytes, long sessionReceiveBytes, Duration firstStreamWait,
+        ClientTlsSettings tls) {
     /** The {@code client} value sent when {@code client_metadata} is not set. */
     public static final String DEFAULT_CLIENT_METADATA = "anytls4j/" + ApiVersion.PRODUCT;
 
@@ -50,6 +52,11 @@ public record ClientSettings(String server, int port, byte[] passwordHash, Strin
                     "must not contain a line feed (it is one line of the Settings text)");
         }
         Duration connectTimeout = Settings.positiveDuration(settings, "connect_timeout");
+        Duration firstStreamWait = Settings.nonNegativeDuration(settings, "first_stream_wait");
+        if (firstStreamWait.compareTo(Duration.ofSeconds(30)) > 0) {
+            throw new InvalidSettingException(settings.getValue("first_stream_wait").origin(), "first_stream_wait",
+                    "must be at most 30s, was " + GoDurations.format(firstStreamWait));
+        }
         long streamBytes = bytesAtLeast(settings, "stream_receive_buffer", 1024);
         long sessionBytes = bytesAtLeast(settings, "session_receive_buffer", 1024);
         if (sessionBytes < streamBytes) {
@@ -59,7 +66,7 @@ public record ClientSettings(String server, int port, byte[] passwordHash, Strin
         }
         ClientTlsSettings tls = ClientTlsSettings.parse(settings.getConfig("tls"), server, "tls.");
         return new ClientSettings(server, port, ClientFrames.passwordHash(password), clientMetadata,
-                connectTimeout, streamBytes, sessionBytes, tls);
+                connectTimeout, streamBytes, sessionBytes, firstStreamWait, tls);
     }
 
     private static String requiredString(Config settings, String key) {
