@@ -5,6 +5,7 @@ import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.UnknownHostException;
 import java.util.Locale;
+import java.util.regex.Pattern;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import org.anytls4j.api.Destination;
@@ -17,6 +18,8 @@ import org.anytls4j.api.outbound.StreamRefusedException;
  * 10.0.0.1:80: i/o timeout}. A refusal relayed from an upstream server keeps the upstream's text. Stateless.
  */
 final class DialErrors {
+    private static final Pattern NATIVE_PREFIX = Pattern.compile("^[^:]*error\\(-?\\d+\\): ");
+
     private DialErrors() {
     }
 
@@ -37,8 +40,10 @@ final class DialErrors {
             return "lookup " + destination.host() + ": no such host";
         }
         if (cause instanceof ConnectException || cause instanceof NoRouteToHostException) {
-            int colon = message.indexOf(':'); // Netty appends ": /address:port"
-            String what = (colon > 0 ? message.substring(0, colon) : message).toLowerCase(Locale.ROOT);
+            // The native transports say "finishConnect(..) failed with error(-111): Connection refused"
+            String what = NATIVE_PREFIX.matcher(message).replaceFirst("");
+            int colon = what.indexOf(':'); // Netty appends ": /address:port"
+            what = (colon > 0 ? what.substring(0, colon) : what).toLowerCase(Locale.ROOT);
             return "connect: " + (what.isEmpty() ? "connection failed" : what);
         }
         return message.isEmpty() ? cause.getClass().getSimpleName() : message;
