@@ -87,6 +87,10 @@ final class ServerSession extends ChannelInboundHandlerAdapter {
         ServerRuntime.LOG.info("inbound={} session=#{} opened user={} from {}", runtime.tag, number, user,
                 ctx.channel().remoteAddress());
         lastActivityNanos = now();
+        // Also on the close future, not only channelInactive (a later task): a listener added now runs before
+        // those of whoever closed the channel (AnytlsInbound.stop), so the session has ended when they hear of it.
+        ctx.channel().closeFuture().addListener(f -> close(runtime.stopping() ? CloseReason.SHUTDOWN
+                : CloseReason.PEER_CLOSE));
         if (runtime.settings.sessionIdleTimeoutNanos() > 0) {
             scheduleIdleCheck(runtime.settings.sessionIdleTimeoutNanos());
         }
