@@ -220,13 +220,17 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         inbound.openStream(client, destination, "http", (opened, outbound) -> {
             stream = opened;
             outboundTag = outbound;
+            ctx.pipeline().remove(ProtocolDetector.CODEC_ENCODER); // responses are relayed as raw bytes
+            // The response reader goes in first. A multiplexed stream lives on another event loop and delivers
+            // what arrives as soon as its pipeline has a handler: with the (outbound-only) request encoder first, a
+            // fast origin's response could pass it and fall off the pipeline's end before the reader was added,
+            // leaving the client an empty reply.
+            Relay.forward(opened, client, inbound.metrics().download(outbound),
+                    "inbound=" + inbound.tag() + " dest=" + destination);
             opened.pipeline().addLast("http-request-encoder", new HttpRequestEncoder());
             early.writeTo(opened);
             opened.flush();
             state = requestComplete ? State.DONE : State.FORWARDING;
-            ctx.pipeline().remove(ProtocolDetector.CODEC_ENCODER); // responses are relayed as raw bytes
-            Relay.forward(opened, client, inbound.metrics().download(outbound),
-                    "inbound=" + inbound.tag() + " dest=" + destination);
             client.config().setAutoRead(opened.isWritable());
             client.read();
         }, (failure, cause) -> openFailed(ctx, destination, failure, cause));

@@ -212,6 +212,40 @@ class ProtocolDetectionTest {
         assertThat(http.finish()).isFalse();
     }
 
+    /**
+     * A multiplexed stream lives on another event loop and delivers a response as soon as its pipeline has any
+     * handler: the plain HTTP proxy must install the response reader before the (outbound-only) request encoder,
+     * or a fast origin's response falls off the pipeline's end and the client gets an empty reply.
+     */
+    @Test
+    void aPlainHttpProxyStreamGetsItsResponseReaderBeforeAnythingElse() {
+        EmbeddedChannel stream = new EmbeddedChannel();
+        Outbound opening = new Outbound() {
+            @Override
+            public String tag() {
+                return "stream";
+            }
+
+            @Override
+            public CompletionStage<Channel> open(Destination destination, EventLoop eventLoop) {
+                return CompletableFuture.completedFuture(stream);
+            }
+        };
+        ProxyInbound inbound = new ProxyInbound(ProxyKind.MIXED, ProxyInboundSettings.parse(
+                TestInboundContext.settings(ProxyKind.MIXED.type(), ""), ProxyKind.MIXED),
+                new TestInboundContext("test", null, opening, new SimpleMeterRegistry()));
+        EmbeddedChannel http = new EmbeddedChannel();
+        http.pipeline().addLast(ProtocolDetector.NAME, new ProtocolDetector(inbound));
+        http.writeInbound(Unpooled.copiedBuffer("GET http://10.0.0.1/x HTTP/1.1\r\nHost: 10.0.0.1\r\n\r\n",
+                StandardCharsets.US_ASCII));
+        assertThat(stream.pipeline().names().get(0)).isEqualTo(org.anytls4j.core.relay.Relay.HANDLER_NAME);
+        assertThat(writtenText(stream)).startsWith("GET /x HTTP/1.1");
+        stream.writeInbound(Unpooled.copiedBuffer("HTTP/1.1 204 No Content\r\n\r\n", StandardCharsets.US_ASCII));
+        assertThat(writtenText(http)).startsWith("HTTP/1.1 204 No Content");
+        http.finishAndReleaseAll();
+        stream.finishAndReleaseAll();
+    }
+
     @Test
     void aConnectTimeoutIsSocks5HostUnreachableAndHttp504() {
         outbound.cause = new ConnectTimeoutException("connection timed out after 5000 ms: /10.0.0.1:80");
