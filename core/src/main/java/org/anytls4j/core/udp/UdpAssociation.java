@@ -148,10 +148,14 @@ public final class UdpAssociation {
             control.closeFuture().addListener(c -> closeAll("control connection closed"));
             stream.closeFuture().addListener(c -> closeAll("stream closed"));
             udp.closeFuture().addListener(c -> closeAll("udp socket closed"));
-            stream.pipeline().addLast("uot-decoder", new UotPacketDecoder());
-            stream.pipeline().addLast("to-client", new ToClient());
-            stream.config().setAutoRead(true);
-            stream.read();
+            // On the stream's own loop, in one task: a multiplexed stream delivers as soon as its pipeline has a
+            // handler, and a packet decoded between the two additions would fall off the pipeline's end.
+            stream.eventLoop().execute(() -> {
+                stream.pipeline().addLast("uot-decoder", new UotPacketDecoder());
+                stream.pipeline().addLast("to-client", new ToClient());
+                stream.config().setAutoRead(true);
+                stream.read();
+            });
             InetSocketAddress relay = (InetSocketAddress) udp.localAddress();
             log.debug("{} client={} UDP association relay={}", logTag, control.remoteAddress(), relay);
             result.complete(relay);
