@@ -6,6 +6,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.AbstractChannel;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelConfig;
+import io.netty.channel.ChannelInboundHandler;
 import io.netty.channel.ChannelMetadata;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPromise;
@@ -32,8 +33,8 @@ import java.util.ArrayDeque;
  * others nothing below its bound, and the session as a whole never buffers more than its budget (plus one read,
  * see {@link InboundBudget}). Nothing is ever dropped.
  *
- * <p>Data is not delivered while the pipeline has no handler at all (a stream just handed out); it stays queued
- * until a handler was added and the next delivery attempt (data arriving, {@code read()}, a write, or
+ * <p>Data is not delivered while the pipeline has no inbound handler (a stream just handed out, or one that so
+ * far got only an encoder); it stays queued until a reading handler was added and the next delivery attempt (data arriving, {@code read()}, a write, or
  * {@link #deliverPending()}).
  *
  * <h2>Writing</h2>
@@ -79,6 +80,8 @@ public final class StreamChannel extends AbstractChannel {
     private boolean open = true;
     private boolean readRequested;
     private boolean delivering;
+    /** Whether the pipeline has had a handler that reads (any inbound handler); checked until it has. */
+    private boolean readerAdded;
     private boolean readCompletePending;
     private boolean peerClosed;
     private boolean sessionClosed;
@@ -194,7 +197,7 @@ public final class StreamChannel extends AbstractChannel {
         if (delivering || !open) {
             return;
         }
-        if (pipeline().first() == null) {
+        if (!hasReader()) {
             return; // nobody would see the data yet: keep it queued
         }
         delivering = true;
@@ -225,6 +228,23 @@ public final class StreamChannel extends AbstractChannel {
         if (peerClosed && inbound.isEmpty() && open) {
             unsafe().close(unsafe().voidPromise());
         }
+    }
+
+    /**
+     * Whether a handler that reads has been added. An outbound-only handler (an encoder a caller installs first)
+     * does not count: data passing it would fall off the pipeline's end before the caller's reader arrives from
+     * its own thread. Checked by walking the few handlers until one reads, never again after that.
+     */
+    private boolean hasReader() {
+        if (!readerAdded) {
+            for (String name : pipeline().names()) {
+                if (pipeline().get(name) instanceof ChannelInboundHandler) {
+                    readerAdded = true;
+                    break;
+                }
+            }
+        }
+        return readerAdded;
     }
 
     private void account(long delta) {
