@@ -61,6 +61,43 @@ public interface Session {
     CompletionStage<CloseReason> closeFuture();
 
     /**
+     * When anything (any frame, any byte) was last received from the peer, on the host's
+     * {@link org.anytls4j.api.Ticker}; {@link Long#MIN_VALUE} while nothing has been received yet. Any received
+     * byte is proof that the peer and the path are alive: liveness monitors measure silence from here, and the pool
+     * treats a session that closes before it heard anything as a failed creation.
+     *
+     * <p>The default, for transports that do not track reads, is {@link #createdNanos()} (the connect counts).
+     *
+     * @since 1.2.0
+     */
+    default long lastReadNanos() {
+        return createdNanos();
+    }
+
+    /**
+     * True while the session's reads are held off by local back-pressure (a stream's reader is slower than the
+     * peer): data the peer sent, a keep-alive answer included, may be sitting unread in the socket. Neither a
+     * liveness monitor nor a watchdog may judge the peer during such time, and the pool does not place a new
+     * stream on such a session.
+     *
+     * @since 1.2.0
+     */
+    default boolean readsPaused() {
+        return false;
+    }
+
+    /**
+     * The total time, on the host's ticker, during which the session's reads were held off by local back-pressure
+     * since it was created, an ongoing pause included. A monitor compares two readings to learn whether reads
+     * were paused at any moment of a window (then it cannot judge the peer for that window).
+     *
+     * @since 1.2.0
+     */
+    default long readsPausedNanos() {
+        return 0;
+    }
+
+    /**
      * An optional capability of this session's transport, e.g. {@link Heartbeat}. Empty when the transport
      * does not offer it.
      */
