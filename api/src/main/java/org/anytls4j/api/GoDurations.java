@@ -1,11 +1,14 @@
 package org.anytls4j.api;
 
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.time.Duration;
 
 /**
  * Formats durations as Go's {@code time.Duration.String()} does ({@code 30s}, {@code 5m0s}, {@code 1h5m30.5s},
  * {@code 12.5ms}), so that log lines read exactly like those of the Go implementations operators already grep
- * (POOL.md section 8.8).
+ * (POOL.md section 8.8), and parses them as Go's {@code time.ParseDuration} does ({@code 1m30s}, {@code 5m0s},
+ * {@code 1.5h}, {@code 300ms}), so that durations copied from sing-box or Go tools read the same here.
  *
  * <h2>Threading</h2>
  * Stateless and thread-safe.
@@ -50,6 +53,69 @@ public final class GoDurations {
             return minutes + "m" + seconds;
         }
         return seconds;
+    }
+
+    /**
+     * Parses a duration as Go's {@code time.ParseDuration}: an optional sign, then one or more decimal numbers
+     * each followed by a unit ({@code ns}, {@code us}, {@code µs}, {@code ms}, {@code s}, {@code m}, {@code h}),
+     * e.g. {@code 1m30s}, {@code -1.5h}, {@code 2h45m}, {@code 300ms}; {@code 0} alone is zero. Fractions below a
+     * nanosecond are dropped, as Go does.
+     *
+     * @throws IllegalArgumentException naming what is wrong, e.g. a missing unit or an unknown one
+     */
+    public static Duration parse(String text) {
+        String s = text.strip();
+        if (s.isEmpty()) {
+            throw new IllegalArgumentException("invalid duration '" + text + "': empty");
+        }
+        int i = 0;
+        boolean negative = false;
+        if (s.charAt(0) == '-' || s.charAt(0) == '+') {
+            negative = s.charAt(0) == '-';
+            i++;
+        }
+        if (s.substring(i).equals("0")) {
+            return Duration.ZERO;
+        }
+        if (i == s.length()) {
+            throw new IllegalArgumentException("invalid duration '" + text + "': no number");
+        }
+        BigInteger total = BigInteger.ZERO;
+        while (i < s.length()) {
+            int start = i;
+            while (i < s.length() && (Character.isDigit(s.charAt(i)) || s.charAt(i) == '.')) {
+                i++;
+            }
+            String number = s.substring(start, i);
+            if (number.isEmpty() || number.equals(".") || number.indexOf('.') != number.lastIndexOf('.')) {
+                throw new IllegalArgumentException("invalid duration '" + text + "': expected a number at '"
+                        + s.substring(start) + "'");
+            }
+            int unitStart = i;
+            while (i < s.length() && !Character.isDigit(s.charAt(i)) && s.charAt(i) != '.') {
+                i++;
+            }
+            String unit = s.substring(unitStart, i);
+            long unitNanos = switch (unit) {
+                case "ns" -> 1L;
+                case "us", "\u00b5s", "\u03bcs" -> 1_000L;
+                case "ms" -> 1_000_000L;
+                case "s" -> 1_000_000_000L;
+                case "m" -> 60_000_000_000L;
+                case "h" -> 3_600_000_000_000L;
+                case "" -> throw new IllegalArgumentException("invalid duration '" + text + "': missing unit after "
+                        + number + " (ns, us, ms, s, m, h)");
+                default -> throw new IllegalArgumentException("invalid duration '" + text + "': unknown unit '"
+                        + unit + "' (ns, us, ms, s, m, h)");
+            };
+            total = total.add(new BigDecimal(number.startsWith(".") ? "0" + number : number)
+                    .multiply(BigDecimal.valueOf(unitNanos)).toBigInteger());
+        }
+        if (total.bitLength() > 63) {
+            throw new IllegalArgumentException("invalid duration '" + text + "': out of range");
+        }
+        long nanos = total.longValueExact();
+        return Duration.ofNanos(negative ? -nanos : nanos);
     }
 
     /** {@code value / unit} in decimal, without trailing zeros after the point. */

@@ -7,15 +7,17 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigResolveOptions;
+import com.typesafe.config.ConfigSyntax;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * Reads the operator's file and merges it over the defaults of the host and every started plugin.
  *
- * <p>The file is {@code -c/--config FILE}, else {@code -Dconfig.file}, else none (an empty configuration). HOCON and
- * JSON both load (a {@code .json} file is parsed as JSON). System properties override any key ({@code -Dlog.level=debug});
+ * <p>The file is {@code -c/--config FILE}, else {@code -Dconfig.file}, else none (an empty configuration). Every
+ * file is parsed as HOCON, which reads JSON too, comments included; a YAML file is refused with a pointer. System properties override any key ({@code -Dlog.level=debug});
  * {@code ${?VAR}} substitutions read the environment.
  *
  * <h2>Threading</h2>
@@ -24,6 +26,7 @@ import java.util.Optional;
 public final class ConfigLoader {
     /** The system property typesafe-config uses for the configuration file. */
     public static final String FILE_PROPERTY = "config.file";
+    private static final Pattern YAML = Pattern.compile("\\.ya?ml$", Pattern.CASE_INSENSITIVE);
 
     private ConfigLoader() {
     }
@@ -37,15 +40,27 @@ public final class ConfigLoader {
         requireNonNull(reference, "reference");
         Optional<Path> chosen = file.or(() -> Optional.ofNullable(System.getProperty(FILE_PROPERTY)).map(Path::of));
         String source = chosen.map(Path::toString).orElse("(no configuration file)");
-        try {
-            Config user = chosen
-                    .map(path -> ConfigFactory.parseFile(path.toFile(),
-                            ConfigParseOptions.defaults().setAllowMissing(false)))
-                    .orElse(ConfigFactory.empty(source));
-            return resolve(source, user, reference);
-        } catch (ConfigException e) {
-            throw new InvalidConfigException(List.of(ConfigProblem.of("", e)));
+        if (chosen.isPresent() && YAML.matcher(chosen.get().getFileName().toString()).find()) {
+            throw new InvalidConfigException(List.of(new ConfigProblem(source, "", "a YAML file (mihomo/Clash) is"
+                    + " not a configuration anytls4j reads; write the outbound as HOCON or JSON (sing-box's shape:"
+                    + " docs/CONFIGURATION.md), or convert a proxy link with `anytls4j uri import`")));
         }
+        Config user;
+        try {
+            // Every file is parsed as HOCON, a superset of JSON: sing-box's JSON files load unchanged, and so do
+            // JSON files with // or # comments (sing-box accepts those too), which a strict JSON parser refuses.
+            user = chosen
+                    .map(path -> ConfigFactory.parseFile(path.toFile(), ConfigParseOptions.defaults()
+                            .setAllowMissing(false).setSyntax(ConfigSyntax.CONF)))
+                    .orElse(ConfigFactory.empty(source));
+        } catch (ConfigException.IO e) {
+            throw new InvalidConfigException(List.of(ConfigProblem.of("", e)));
+        } catch (ConfigException e) {
+            ConfigProblem problem = ConfigProblem.of("", e);
+            throw new InvalidConfigException(List.of(new ConfigProblem(problem.location(), problem.key(),
+                    problem.problem() + " (parsed as HOCON, which reads JSON with or without comments)")));
+        }
+        return resolve(source, user, reference);
     }
 
     /** Merges and resolves an already parsed user tree (used for configurations not read from a file). */

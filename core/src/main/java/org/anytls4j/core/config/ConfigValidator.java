@@ -24,6 +24,8 @@ import java.util.TreeSet;
 import java.util.regex.Pattern;
 import org.anytls4j.core.plugin.PluginContributions;
 import org.anytls4j.core.plugin.PluginStatus;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Checks an operator's configuration against the defaults of the host and the installed plugins, before anything is
@@ -54,10 +56,14 @@ public final class ConfigValidator {
     public static final String DIRECT = "direct";
 
     private static final List<String> TOP_LEVEL = List.of("log", "inbounds", "outbounds", "plugins", "admin",
-            "anytls4j");
+            "anytls4j", "validation");
     private static final Set<String> OUTBOUND_HOST_KEYS = Set.of("type", "tag");
     private static final Set<String> INBOUND_HOST_KEYS = Set.of("type", "tag", "outbound");
     private static final String POOL_POLICIES = "pool_policies";
+    /** The top-level block of validation options. */
+    static final String VALIDATION = "validation";
+    static final String SING_BOX_KEYS = "sing_box_keys";
+    private static final Logger log = LoggerFactory.getLogger("org.anytls4j.config");
     private static final Pattern DURATION = Pattern.compile("\\s*\\d+(\\.\\d+)?\\s*[a-zA-Z]+\\s*");
 
     private final PluginContributions contributions;
@@ -75,30 +81,74 @@ public final class ConfigValidator {
         ConfigObject user = loaded.user().root();
         Config reference = loaded.reference();
 
+        List<ConfigProblem> warnings = new ArrayList<>();
+        SingBoxKeys singBox = new SingBoxKeys(warnings);
         for (String key : new TreeSet<>(user.keySet())) {
+            if (!TOP_LEVEL.contains(key) && singBox.topLevel(user.get(key), key)) {
+                continue;
+            }
             if (!TOP_LEVEL.contains(key)) {
                 problems.add(unknown(user.get(key), key, TOP_LEVEL));
             }
         }
-        for (String block : List.of("log", "admin", "anytls4j")) {
+        Config full = loaded.full();
+        for (String block : List.of("log", "admin", "anytls4j", VALIDATION)) {
             ConfigValue value = user.get(block);
             if (value != null) {
-                checkValue(value, referenceValue(reference, block), block, problems);
+                ConfigValue checked = checkValue(value, referenceValue(reference, block), block, problems,
+                        singBox.block(block));
+                full = replaced(full, block, value, checked);
             }
         }
-        checkPlugins(user.get("plugins"), reference, problems);
+        full = checkPlugins(user.get("plugins"), reference, problems, singBox, full);
         String logLevel = logLevel(loaded, problems);
 
-        List<BlockSpec> outbounds = checkOutbounds(user.get("outbounds"), reference, problems);
+        List<BlockSpec> outbounds = checkOutbounds(user.get("outbounds"), reference, problems, singBox);
         Set<String> outboundTags = new LinkedHashSet<>();
         outbounds.forEach(spec -> outboundTags.add(spec.tag()));
-        List<BlockSpec> inbounds = checkInbounds(user.get("inbounds"), reference, outboundTags, problems);
+        List<BlockSpec> inbounds = checkInbounds(user.get("inbounds"), reference, outboundTags, problems, singBox);
 
+        warnings.sort(null);
+        if (strictSingBoxKeys(full, problems)) {
+            problems.addAll(warnings.stream().map(w -> new ConfigProblem(w.location(), w.key(), w.problem()
+                    + " (" + VALIDATION + "." + SING_BOX_KEYS + " = error)")).toList());
+            warnings.clear();
+        }
         if (!problems.isEmpty()) {
             problems.sort(null);
             throw new InvalidConfigException(problems);
         }
-        return new ValidatedConfig(loaded.source(), loaded.full(), logLevel, outbounds, inbounds);
+        for (ConfigProblem warning : warnings) {
+            log.warn("{}", warning);
+        }
+        return new ValidatedConfig(loaded.source(), full, logLevel, outbounds, inbounds, warnings);
+    }
+
+    /** {@code validation.sing_box_keys}: whether sing-box keys anytls4j does not implement are errors. */
+    private static boolean strictSingBoxKeys(Config full, List<ConfigProblem> problems) {
+        String path = VALIDATION + "." + SING_BOX_KEYS;
+        if (!full.hasPath(path)) {
+            return false;
+        }
+        ConfigValue value = full.getValue(path);
+        String mode = String.valueOf(value.unwrapped()).toLowerCase(Locale.ROOT);
+        if (!mode.equals("warn") && !mode.equals("error")) {
+            problems.add(ConfigProblem.at(value.origin(), path, "must be warn or error, was '" + value.unwrapped()
+                    + "'"));
+            return false;
+        }
+        return mode.equals("error");
+    }
+
+    /** {@code full} with the operator's top-level {@code block} replaced by its normalised form, if it changed. */
+    private static Config replaced(Config full, String path, ConfigValue original, ConfigValue checked) {
+        if (checked == original || !(checked instanceof ConfigObject object)) {
+            return full;
+        }
+        ConfigValue merged = full.hasPath(path) && full.getValue(path) instanceof ConfigObject defaults
+                ? object.withFallback(defaults)
+                : object;
+        return full.withValue(path, merged);
     }
 
     private String logLevel(LoadedConfig loaded, List<ConfigProblem> problems) {
@@ -115,13 +165,14 @@ public final class ConfigValidator {
         return level;
     }
 
-    private void checkPlugins(ConfigValue plugins, Config reference, List<ConfigProblem> problems) {
+    private Config checkPlugins(ConfigValue plugins, Config reference, List<ConfigProblem> problems,
+                                SingBoxKeys singBox, Config full) {
         if (plugins == null) {
-            return;
+            return full;
         }
         if (!(plugins instanceof ConfigObject blocks)) {
             problems.add(wrongKind(plugins, "plugins", "an object"));
-            return;
+            return full;
         }
         Set<String> ids = new TreeSet<>();
         contributions.plugins().forEach(p -> ids.add(p.id()));
@@ -132,13 +183,17 @@ public final class ConfigValidator {
                 problems.add(ConfigProblem.at(blocks.get(id).origin(), path,
                         "unknown plugin '" + id + "'; installed: " + ids));
             } else if (plugin.get().status() == PluginStatus.STARTED) {
-                checkValue(blocks.get(id), referenceValue(reference, ConfigUtil.joinPath("plugins", id)), path,
-                        problems);
+                String fullPath = ConfigUtil.joinPath("plugins", id);
+                ConfigValue checked = checkValue(blocks.get(id), referenceValue(reference, fullPath), path, problems,
+                        singBox.block(path));
+                full = replaced(full, fullPath, blocks.get(id), checked);
             }
         }
+        return full;
     }
 
-    private List<BlockSpec> checkOutbounds(ConfigValue value, Config reference, List<ConfigProblem> problems) {
+    private List<BlockSpec> checkOutbounds(ConfigValue value, Config reference, List<ConfigProblem> problems,
+                                           SingBoxKeys singBox) {
         Set<String> types = new TreeSet<>(contributions.transports().keySet());
         types.add(DIRECT);
         Set<String> policyNames = new TreeSet<>(contributions.poolPolicies().keySet());
@@ -159,31 +214,36 @@ public final class ConfigValidator {
                 }
                 checkPolicyNames(item.get(POOL_POLICIES), path + "." + POOL_POLICIES, policyNames, problems);
             }
-            checkObject(item, schema, OUTBOUND_HOST_KEYS, path, problems);
-            return schema;
+            return new Checked(schema, checkObject(item, schema, OUTBOUND_HOST_KEYS, path, problems,
+                    singBox.outbound()));
         });
     }
 
     private List<BlockSpec> checkInbounds(ConfigValue value, Config reference, Set<String> outboundTags,
-                                          List<ConfigProblem> problems) {
+                                          List<ConfigProblem> problems, SingBoxKeys singBox) {
         Set<String> types = new TreeSet<>(contributions.inbounds().keySet());
         return checkList(value, "inbounds", types, problems, (item, path, type) -> {
             List<ConfigObject> schema = new ArrayList<>();
             objectAt(reference, ConfigUtil.joinPath("anytls4j", "inbound", type)).ifPresent(schema::add);
-            checkObject(item, schema, INBOUND_HOST_KEYS, path, problems);
+            ConfigObject checked = checkObject(item, schema, INBOUND_HOST_KEYS, path, problems,
+                    singBox.inbound());
             ConfigValue route = item.get("outbound");
             if (route != null && !outboundTags.contains(String.valueOf(route.unwrapped()))) {
                 problems.add(ConfigProblem.at(route.origin(), path + ".outbound",
                         "no outbound has tag '" + route.unwrapped() + "'; configured: " + outboundTags));
             }
-            return schema;
+            return new Checked(schema, checked);
         });
     }
 
-    /** Checks one item of {@code outbounds} or {@code inbounds} once its type is known; returns its schema. */
+    /** Checks one item of {@code outbounds} or {@code inbounds} once its type is known. */
     @FunctionalInterface
     private interface ItemCheck {
-        List<ConfigObject> check(ConfigObject item, String path, String type);
+        Checked check(ConfigObject item, String path, String type);
+    }
+
+    /** The declarations that apply to an item, and the item with its values normalised (durations). */
+    private record Checked(List<ConfigObject> schema, ConfigObject item) {
     }
 
     private List<BlockSpec> checkList(ConfigValue value, String name, Set<String> types, List<ConfigProblem> problems,
@@ -220,14 +280,14 @@ public final class ConfigValidator {
                         "unknown type '" + type.get() + "'; installed: " + types));
                 continue;
             }
-            List<ConfigObject> schema = itemCheck.check(item, path, type.get());
+            Checked checked = itemCheck.check(item, path, type.get());
             if (tag.isPresent()) {
                 Config defaults = ConfigFactory.empty();
-                for (ConfigObject block : schema) {
+                for (ConfigObject block : checked.schema()) {
                     defaults = defaults.withFallback(block);
                 }
-                specs.add(new BlockSpec(path, type.get(), tag.get(), item.toConfig().withFallback(defaults),
-                        item.origin()));
+                specs.add(new BlockSpec(path, type.get(), tag.get(),
+                        checked.item().toConfig().withFallback(defaults), item.origin()));
             }
         }
         return specs;
@@ -262,14 +322,19 @@ public final class ConfigValidator {
 
     /**
      * Checks every key of {@code user} against the union of {@code schema}; {@code hostKeys} are declared by the
-     * host itself.
+     * host itself. A key no schema declares is an error, unless sing-box's schema has it there ({@code singBox}):
+     * then a warning.
+     *
+     * @return {@code user} with its values normalised (the same instance when nothing changed)
      */
-    private void checkObject(ConfigObject user, List<ConfigObject> schema, Set<String> hostKeys, String path,
-                             List<ConfigProblem> problems) {
+    private ConfigObject checkObject(ConfigObject user, List<ConfigObject> schema, Set<String> hostKeys, String path,
+                                     List<ConfigProblem> problems, SingBoxKeys.Scope singBox) {
+        ConfigObject result = user;
         for (String key : new TreeSet<>(user.keySet())) {
             if (hostKeys.contains(key)) {
                 continue;
             }
+            ConfigValue checked = user.get(key);
             String keyPath = ConfigProblem.join(path, key);
             ConfigValue declared = null;
             List<ConfigObject> nested = new ArrayList<>();
@@ -283,43 +348,53 @@ public final class ConfigValidator {
                 }
             }
             if (declared == null) {
-                Set<String> known = new TreeSet<>(hostKeys);
-                schema.forEach(block -> known.addAll(block.keySet()));
-                problems.add(unknown(user.get(key), keyPath, known));
+                if (!singBox.ignored(user.get(key), keyPath, key)) {
+                    Set<String> known = new TreeSet<>(hostKeys);
+                    schema.forEach(block -> known.addAll(block.keySet()));
+                    problems.add(unknown(user.get(key), keyPath, known));
+                }
             } else if (declared instanceof ConfigObject) {
                 ConfigValue value = user.get(key);
                 if (value instanceof ConfigObject object) {
-                    checkObject(object, nested, Set.of(), keyPath, problems);
+                    checked = checkObject(object, nested, Set.of(), keyPath, problems, singBox.nested(key));
                 } else if (value.valueType() != ConfigValueType.NULL) {
                     problems.add(wrongKind(value, keyPath, "an object"));
                 }
             } else {
-                checkValue(user.get(key), declared, keyPath, problems);
+                checked = checkValue(user.get(key), declared, keyPath, problems, singBox.nested(key));
+            }
+            if (checked != user.get(key)) {
+                result = result.withValue(key, checked);
             }
         }
+        return result;
     }
 
-    /** Checks one value against its declaration (null: nothing declared at all). */
-    private void checkValue(ConfigValue value, ConfigValue declared, String path, List<ConfigProblem> problems) {
+    /**
+     * Checks one value against its declaration (null: nothing declared at all).
+     *
+     * @return the value to use: {@code value} itself, or its normalised form (a Go duration such as {@code 1m30s}
+     *     rewritten so that typesafe-config reads it)
+     */
+    private ConfigValue checkValue(ConfigValue value, ConfigValue declared, String path, List<ConfigProblem> problems,
+                                   SingBoxKeys.Scope singBox) {
         if (declared == null) {
             if (value instanceof ConfigObject object) {
-                checkObject(object, List.of(), Set.of(), path, problems);
-            } else {
-                problems.add(ConfigProblem.at(value.origin(), path, "unknown key; nothing is configured here"));
+                return checkObject(object, List.of(), Set.of(), path, problems, singBox);
             }
-            return;
+            problems.add(ConfigProblem.at(value.origin(), path, "unknown key; nothing is configured here"));
+            return value;
         }
         if (value.valueType() == ConfigValueType.NULL) {
-            return;
+            return value;
         }
         switch (declared.valueType()) {
             case NULL -> { }
             case OBJECT -> {
                 if (value instanceof ConfigObject object) {
-                    checkObject(object, List.of((ConfigObject) declared), Set.of(), path, problems);
-                } else {
-                    problems.add(wrongKind(value, path, "an object"));
+                    return checkObject(object, List.of((ConfigObject) declared), Set.of(), path, problems, singBox);
                 }
+                problems.add(wrongKind(value, path, "an object"));
             }
             case LIST -> {
                 // A single string where a list is declared is sing-box's Listable ("alpn": "h2"): the key's reader
@@ -331,6 +406,8 @@ public final class ConfigValidator {
             case NUMBER -> {
                 if (!converts(value, Config::getNumber)) {
                     problems.add(wrongKind(value, path, "a number"));
+                } else if (isInteger(declared) && !isInteger(value)) {
+                    problems.add(wrongKind(value, path, "an integer"));
                 }
             }
             case BOOLEAN -> {
@@ -339,11 +416,28 @@ public final class ConfigValidator {
                 }
             }
             case STRING -> {
-                if (isDuration(declared) && !converts(value, (c, k) -> c.getDuration(k))) {
-                    problems.add(wrongKind(value, path, "a duration with a unit, such as 30s or 5m"));
+                if (isDuration(declared)) {
+                    return Durations.check(value, path, problems);
                 }
             }
         }
+        return value;
+    }
+
+    /** Whether {@code value} is a whole number (declared: the default is written without a fraction). */
+    private static boolean isInteger(ConfigValue value) {
+        Object number = value.unwrapped();
+        if (number instanceof String text) {
+            try {
+                number = ConfigFactory.empty().withValue("v", value).getNumber("v");
+            } catch (ConfigException e) {
+                return false;
+            }
+            if (text.contains(".") || text.toLowerCase(Locale.ROOT).contains("e")) {
+                return false;
+            }
+        }
+        return number instanceof Integer || number instanceof Long;
     }
 
     private static boolean isDuration(ConfigValue declared) {
@@ -360,7 +454,7 @@ public final class ConfigValidator {
         }
     }
 
-    private static ConfigProblem wrongKind(ConfigValue value, String path, String expected) {
+    static ConfigProblem wrongKind(ConfigValue value, String path, String expected) {
         String was = value.valueType() == ConfigValueType.STRING
                 ? "'" + value.unwrapped() + "'"
                 : value.valueType().name().toLowerCase(Locale.ROOT);

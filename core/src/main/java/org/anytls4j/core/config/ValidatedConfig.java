@@ -13,15 +13,17 @@ import java.util.List;
  * @param logLevel  {@code log.level}, one of {@link ConfigValidator#LOG_LEVELS}
  * @param outbounds the outbounds in file order
  * @param inbounds  the inbounds in file order
+ * @param warnings  what was accepted but is ignored (sing-box keys anytls4j does not implement), already logged
  */
 public record ValidatedConfig(String source, Config full, String logLevel, List<BlockSpec> outbounds,
-                              List<BlockSpec> inbounds) {
+                              List<BlockSpec> inbounds, List<ConfigProblem> warnings) {
     public ValidatedConfig {
         requireNonNull(source, "source");
         requireNonNull(full, "full");
         requireNonNull(logLevel, "logLevel");
         outbounds = List.copyOf(outbounds);
         inbounds = List.copyOf(inbounds);
+        warnings = List.copyOf(warnings);
     }
 
     /** The plugin's own block {@code plugins.<id>}, defaults applied; empty when it has none. */

@@ -165,7 +165,7 @@ class ConfigValidatorTest {
         assertThat(problems(file)).containsExactlyInAnyOrder(
                 file + ":1: log.level: must be one of [trace, debug, info, warn, error, off], was 'loud'",
                 file + ":4: outbounds[0].server_port: must be a number, was 'four-four-three'",
-                file + ":5: outbounds[0].idle_session_timeout: must be a duration with a unit, such as 30s or 5m, "
+                file + ":5: outbounds[0].idle_session_timeout: must be a duration with a unit, such as 30s, 5m or 1m30s, "
                         + "was 'soon'",
                 file + ":6: outbounds[0].tls: must be an object, was boolean",
                 file + ":8: outbounds[1].type: unknown type 'samples'; installed: [direct, sample]");
@@ -288,5 +288,119 @@ class ConfigValidatorTest {
         assertThat(validate(single).outbounds().get(0).settings().getString("tls.alpn")).isEqualTo("h2");
         assertThat(problems(number)).singleElement().asString()
                 .endsWith("outbounds[0].tls.alpn: must be a list, was number");
+    }
+
+    @Test
+    void refusesABareNumberForADurationShowingBothReadingsButAcceptsZero() throws IOException {
+        Path file = file("client.conf", """
+                outbounds = [ {
+                  type = sample, tag = hk, server = "h", password = p
+                  heartbeat = 30
+                  idle_session_timeout = "3600"
+                  idle_session_check_interval = 0
+                } ]
+                """);
+
+        assertThat(problems(file)).containsExactly(
+                file + ":3: outbounds[0].heartbeat: must be a duration with a unit, was the bare number 30 (it would"
+                        + " be read as 30 milliseconds); write 30s for seconds or 30ms for milliseconds",
+                file + ":4: outbounds[0].idle_session_timeout: must be a duration with a unit, was the bare number"
+                        + " 3600 (it would be read as 3600 milliseconds); write 3600s for seconds or 3600ms for"
+                        + " milliseconds");
+    }
+
+    @Test
+    void acceptsEveryGoDurationAndHandsThePluginAReadableValue() throws IOException {
+        Path file = file("client.json", """
+                {
+                  "outbounds": [ {
+                    "type": "sample", "tag": "hk", "server": "h", "password": "p",
+                    "heartbeat": "1m30s", "idle_session_timeout": "5m0s", "idle_session_check_interval": "1.5h"
+                  } ],
+                  "admin": { }
+                }
+                """);
+
+        Config settings = validate(file).outbounds().get(0).settings();
+
+        assertThat(settings.getDuration("heartbeat")).hasSeconds(90);
+        assertThat(settings.getDuration("idle_session_timeout")).hasMinutes(5);
+        assertThat(settings.getDuration("idle_session_check_interval")).hasMinutes(90);
+        assertThat(settings.getValue("heartbeat").origin().lineNumber()).as("origin kept for later messages")
+                .isEqualTo(4);
+    }
+
+    @Test
+    void refusesAFractionWhereAnIntegerIsDeclared() throws IOException {
+        Path file = file("client.conf", """
+                outbounds = [ { type = sample, tag = hk, server = "h", password = p, min_idle_session = 2.5 } ]
+                """);
+
+        assertThat(problems(file)).containsExactly(
+                file + ":1: outbounds[0].min_idle_session: must be an integer, was number");
+    }
+
+    @Test
+    void readsJsonWithCommentsAndNamesTheParserWhenAFileDoesNotParse() throws IOException {
+        Path commented = file("client.json", """
+                {
+                  // the guide's snippets carry comments
+                  "outbounds": [ { "type": "sample", "tag": "hk", "server": "h", "password": "p" } ] # and this
+                }
+                """);
+        Path broken = file("broken.json", "{ \"outbounds\": [ }\n");
+
+        assertThat(validate(commented).outbounds()).hasSize(1);
+        assertThat(problems(broken)).singleElement().asString()
+                .startsWith(broken + ":1: ")
+                .endsWith("(parsed as HOCON, which reads JSON with or without comments)");
+    }
+
+    @Test
+    void refusesAYamlFileWithAPointerInsteadOfAParseError() throws IOException {
+        Path yaml = file("config.yaml", "proxies:\n  - name: a\n    type: anytls\n");
+
+        assertThat(problems(yaml)).singleElement().asString()
+                .startsWith(yaml + ": a YAML file (mihomo/Clash) is not a configuration anytls4j reads");
+    }
+
+    @Test
+    void warnsAboutSingBoxKeysItDoesNotImplementAndStillRefusesTypos() throws IOException {
+        Path file = file("sing-box.json", """
+                {
+                  "log": { "level": "info", "timestamp": true },
+                  "route": { "final": "anytls-out" },
+                  "outbounds": [ {
+                    "type": "sample", "tag": "anytls-out", "server": "h", "password": "p",
+                    "detour": "direct", "tls": { "enabled": true, "utls": { "enabled": true } }
+                  } ]
+                }
+                """);
+        Path typo = file("typo.json", """
+                { "outbounds": [ { "type": "sample", "tag": "a", "server": "h", "detuor": "direct" } ] }
+                """);
+
+        ValidatedConfig config = validate(file);
+
+        assertThat(config.warnings()).extracting(ConfigProblem::toString).containsExactly(
+                file + ":2: log.timestamp: sing-box key ignored: log lines always carry a timestamp",
+                file + ":3: route: sing-box key ignored: anytls4j has no router: each inbound sends every stream to"
+                        + " its `outbound` (default: the first outbound)",
+                file + ":6: outbounds[0].detour: sing-box key ignored: connections to the server go out directly",
+                file + ":6: outbounds[0].tls.utls: sing-box key ignored: the TLS fingerprint is BoringSSL's or the"
+                        + " JDK's, not a browser's");
+        assertThat(problems(typo)).singleElement().asString().contains("outbounds[0].detuor: unknown key");
+    }
+
+    @Test
+    void makesSingBoxKeysErrorsWhenAsked() throws IOException {
+        Path file = file("strict.conf", """
+                validation { sing_box_keys = error }
+                dns { servers = [] }
+                """);
+
+        assertThat(problems(file)).containsExactly(file + ":2: dns: sing-box key ignored: host names are resolved by"
+                + " the AnyTLS server (socks5h, HTTP) or by the system resolver (direct)"
+                + " (validation.sing_box_keys = error)");
     }
 }
