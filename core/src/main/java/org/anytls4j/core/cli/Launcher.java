@@ -100,6 +100,7 @@ public final class Launcher implements AutoCloseable {
         try {
             return execute(global, args, out, err, builtin, propertyOverrides);
         } finally {
+            Logging.restore();
             if (levelBefore != null) {
                 Logging.setLevel(levelBefore);
             }
@@ -201,11 +202,9 @@ public final class Launcher implements AutoCloseable {
         return host;
     }
 
-    /** Applies {@code log.level} unless {@code --log-level} was given. */
+    /** Applies the {@code log} block; its {@code level} only when {@code --log-level} was not given. */
     void applyLogLevel(ValidatedConfig config) {
-        if (global.logLevel == null) {
-            Logging.setLevel(config.logLevel());
-        }
+        Logging.configure(config, global.logLevel == null);
     }
 
     /**

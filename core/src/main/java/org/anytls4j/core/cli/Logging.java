@@ -3,18 +3,44 @@ package org.anytls4j.core.cli;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.turbo.TurboFilter;
+import ch.qos.logback.core.Appender;
+import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.FileAppender;
+import ch.qos.logback.core.OutputStreamAppender;
 import ch.qos.logback.core.spi.FilterReply;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigValue;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
 import org.anytls4j.core.config.ConfigValidator;
+import org.anytls4j.core.config.ValidatedConfig;
 import org.slf4j.LoggerFactory;
 import org.slf4j.Marker;
 
 /**
- * Sets the root log level of Logback, from {@code --log-level} or {@code log.level}, and keeps PF4J from repeating
- * our own line about a plugin the host refuses. Stateless apart from Logback's own configuration.
+ * Applies the {@code log} block to Logback (root level from {@code --log-level} or {@code log.level}, levels of
+ * single loggers, output file, timestamps), and keeps PF4J from repeating our own line about a plugin the host
+ * refuses. Stateless apart from Logback's own configuration.
  */
 final class Logging {
+    /** Our appender, when the log block asks for a file or no timestamps. */
+    private static final String APPENDER = "LOG";
+    /** logback.xml's appender. */
+    private static final String DEFAULT_APPENDER = "STDERR";
+    private static final Map<Logger, Optional<Level>> CHANGED_LEVELS = new HashMap<>();
+    private static Appender<ILoggingEvent> replacedDefault;
+
     private Logging() {
     }
 
@@ -30,6 +56,98 @@ final class Logging {
         }
         if (root() instanceof Logger root) {
             root.setLevel(Level.toLevel(normalized, Level.INFO));
+        }
+    }
+
+    /**
+     * Applies the {@code log} block: the root level (unless {@code --log-level} set it already), the levels of
+     * single loggers, where lines go ({@code output}: a file, else standard error) and whether they carry a
+     * timestamp.
+     *
+     * @param rootLevelFromConfig false when the command line chose the root level
+     * @throws IllegalArgumentException when {@code log.output} cannot be opened for appending, naming the file
+     */
+    static synchronized void configure(ValidatedConfig config, boolean rootLevelFromConfig) {
+        Config block = config.full().getConfig("log");
+        if (rootLevelFromConfig) {
+            setLevel(block.getBoolean("disabled") ? "off" : config.logLevel());
+        }
+        if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
+            return;
+        }
+        for (Map.Entry<String, ConfigValue> entry : block.getObject("levels").entrySet()) {
+            Logger logger = context.getLogger(entry.getKey());
+            CHANGED_LEVELS.putIfAbsent(logger, Optional.ofNullable(logger.getLevel()));
+            logger.setLevel(Level.toLevel(String.valueOf(entry.getValue().unwrapped())));
+        }
+        boolean timestamp = block.getBoolean("timestamp");
+        Optional<Path> output = block.getIsNull("output") ? Optional.empty() : Optional.of(Path.of(
+                block.getString("output")));
+        if (timestamp && output.isEmpty()) {
+            return; // logback.xml's appender is exactly that
+        }
+        PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+        encoder.setContext(context);
+        encoder.setPattern((timestamp ? "%d{yyyy-MM-dd'T'HH:mm:ss.SSS} " : "") + "%-5level %logger{0} - %msg%n");
+        encoder.start();
+        OutputStreamAppender<ILoggingEvent> appender;
+        if (output.isPresent()) {
+            checkWritable(output.get());
+            FileAppender<ILoggingEvent> file = new FileAppender<>();
+            file.setFile(output.get().toString());
+            file.setAppend(true);
+            appender = file;
+        } else {
+            ConsoleAppender<ILoggingEvent> console = new ConsoleAppender<>();
+            console.setTarget("System.err");
+            appender = console;
+        }
+        appender.setContext(context);
+        appender.setName(APPENDER);
+        appender.setEncoder(encoder);
+        appender.start();
+        Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        Appender<ILoggingEvent> console = root.getAppender(DEFAULT_APPENDER);
+        if (console != null) {
+            root.detachAppender(console);
+            replacedDefault = console;
+        }
+        Appender<ILoggingEvent> previous = root.getAppender(APPENDER);
+        if (previous != null) {
+            root.detachAppender(previous);
+            previous.stop();
+        }
+        root.addAppender(appender);
+    }
+
+    /**
+     * Undoes {@link #configure}: the loggers' previous levels and logback.xml's appender come back. The launcher
+     * calls it when an invocation ends, so that invocations in one JVM (tests) do not inherit each other's setup.
+     */
+    static synchronized void restore() {
+        CHANGED_LEVELS.forEach((logger, level) -> logger.setLevel(level.orElse(null)));
+        CHANGED_LEVELS.clear();
+        if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
+            return;
+        }
+        Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        Appender<ILoggingEvent> ours = root.getAppender(APPENDER);
+        if (ours != null) {
+            root.detachAppender(ours);
+            ours.stop();
+        }
+        if (replacedDefault != null) {
+            root.addAppender(replacedDefault);
+            replacedDefault = null;
+        }
+    }
+
+    private static void checkWritable(Path file) {
+        try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+            out.flush();
+        } catch (IOException e) {
+            throw new IllegalArgumentException("log.output: cannot append to " + file + ": "
+                    + (e instanceof NoSuchFileException ? "no such directory" : String.valueOf(e.getMessage())));
         }
     }
 

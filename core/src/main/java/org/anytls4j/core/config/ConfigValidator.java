@@ -11,6 +11,8 @@ import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
 import com.typesafe.config.ConfigValueType;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -20,6 +22,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
 import org.anytls4j.core.plugin.PluginContributions;
@@ -62,6 +65,8 @@ public final class ConfigValidator {
     private static final String POOL_POLICIES = "pool_policies";
     /** The top-level block of validation options. */
     static final String VALIDATION = "validation";
+    private static final String LOG_LEVELS_KEY = "log.levels";
+    private static final String LOG_OUTPUT_KEY = "log.output";
     static final String SING_BOX_KEYS = "sing_box_keys";
     private static final Logger log = LoggerFactory.getLogger("org.anytls4j.config");
     private static final Pattern DURATION = Pattern.compile("\\s*\\d+(\\.\\d+)?\\s*[a-zA-Z]+\\s*");
@@ -102,6 +107,7 @@ public final class ConfigValidator {
         }
         full = checkPlugins(user.get("plugins"), reference, problems, singBox, full);
         String logLevel = logLevel(loaded, problems);
+        checkLogOutput(full, problems);
 
         List<BlockSpec> outbounds = checkOutbounds(user.get("outbounds"), reference, problems, singBox);
         Set<String> outboundTags = new LinkedHashSet<>();
@@ -122,6 +128,42 @@ public final class ConfigValidator {
             log.warn("{}", warning);
         }
         return new ValidatedConfig(loaded.source(), full, logLevel, outbounds, inbounds, warnings);
+    }
+
+    /** {@code log.output}: a file in a directory that exists and can be written. */
+    private static void checkLogOutput(Config full, List<ConfigProblem> problems) {
+        if (!full.hasPath(LOG_OUTPUT_KEY)) {
+            return;
+        }
+        ConfigValue value = full.getValue(LOG_OUTPUT_KEY);
+        Path file = Path.of(String.valueOf(value.unwrapped())).toAbsolutePath();
+        Path directory = file.getParent();
+        if (Files.isDirectory(file)) {
+            problems.add(ConfigProblem.at(value.origin(), LOG_OUTPUT_KEY, file + " is a directory; name a file"));
+        } else if (directory == null || !Files.isDirectory(directory)) {
+            problems.add(ConfigProblem.at(value.origin(), LOG_OUTPUT_KEY, "directory " + directory
+                    + " does not exist"));
+        } else if (Files.exists(file) ? !Files.isWritable(file) : !Files.isWritable(directory)) {
+            problems.add(ConfigProblem.at(value.origin(), LOG_OUTPUT_KEY, "cannot write " + file));
+        }
+    }
+
+    /** {@code log.levels}: logger names (any) mapped to levels. */
+    private static void checkLoggerLevels(ConfigValue value, List<ConfigProblem> problems) {
+        if (!(value instanceof ConfigObject levels)) {
+            if (value.valueType() != ConfigValueType.NULL) {
+                problems.add(wrongKind(value, LOG_LEVELS_KEY, "an object of logger name = level"));
+            }
+            return;
+        }
+        for (Map.Entry<String, ConfigValue> entry : new TreeMap<>(levels).entrySet()) {
+            String level = String.valueOf(entry.getValue().unwrapped()).toLowerCase(Locale.ROOT);
+            if (!LOG_LEVELS.contains(level)) {
+                problems.add(ConfigProblem.at(entry.getValue().origin(),
+                        LOG_LEVELS_KEY + "." + ConfigUtil.quoteString(entry.getKey()),
+                        "must be one of " + LOG_LEVELS + ", was '" + entry.getValue().unwrapped() + "'"));
+            }
+        }
     }
 
     /** {@code validation.sing_box_keys}: whether sing-box keys anytls4j does not implement are errors. */
@@ -353,6 +395,8 @@ public final class ConfigValidator {
                     schema.forEach(block -> known.addAll(block.keySet()));
                     problems.add(unknown(user.get(key), keyPath, known));
                 }
+            } else if (keyPath.equals(LOG_LEVELS_KEY)) {
+                checkLoggerLevels(user.get(key), problems);
             } else if (declared instanceof ConfigObject) {
                 ConfigValue value = user.get(key);
                 if (value instanceof ConfigObject object) {

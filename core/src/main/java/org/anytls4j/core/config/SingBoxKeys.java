@@ -37,10 +37,6 @@ final class SingBoxKeys {
                             + "tls.certificate_public_key_sha256 per outbound",
                     "endpoints", NOT_IMPLEMENTED,
                     "services", NOT_IMPLEMENTED),
-            "log", Map.of(
-                    "timestamp", "log lines always carry a timestamp",
-                    "output", "logs go to standard error",
-                    "disabled", "use log.level = off to silence logs"),
             "outbound", dialFields(),
             "outbound.tls", Map.ofEntries(
                     Map.entry("utls", "the TLS fingerprint is BoringSSL's or the JDK's, not a browser's"),

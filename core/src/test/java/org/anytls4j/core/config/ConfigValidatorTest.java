@@ -370,6 +370,7 @@ class ConfigValidatorTest {
                 {
                   "log": { "level": "info", "timestamp": true },
                   "route": { "final": "anytls-out" },
+                  "experimental": { "cache_file": { "enabled": true } },
                   "outbounds": [ {
                     "type": "sample", "tag": "anytls-out", "server": "h", "password": "p",
                     "detour": "direct", "tls": { "enabled": true, "utls": { "enabled": true } }
@@ -383,11 +384,11 @@ class ConfigValidatorTest {
         ValidatedConfig config = validate(file);
 
         assertThat(config.warnings()).extracting(ConfigProblem::toString).containsExactly(
-                file + ":2: log.timestamp: sing-box key ignored: log lines always carry a timestamp",
                 file + ":3: route: sing-box key ignored: anytls4j has no router: each inbound sends every stream to"
                         + " its `outbound` (default: the first outbound)",
-                file + ":6: outbounds[0].detour: sing-box key ignored: connections to the server go out directly",
-                file + ":6: outbounds[0].tls.utls: sing-box key ignored: the TLS fingerprint is BoringSSL's or the"
+                file + ":4: experimental: sing-box key ignored: metrics and health are served by the `admin` block",
+                file + ":7: outbounds[0].detour: sing-box key ignored: connections to the server go out directly",
+                file + ":7: outbounds[0].tls.utls: sing-box key ignored: the TLS fingerprint is BoringSSL's or the"
                         + " JDK's, not a browser's");
         assertThat(problems(typo)).singleElement().asString().contains("outbounds[0].detuor: unknown key");
     }
@@ -402,5 +403,20 @@ class ConfigValidatorTest {
         assertThat(problems(file)).containsExactly(file + ":2: dns: sing-box key ignored: host names are resolved by"
                 + " the AnyTLS server (socks5h, HTTP) or by the system resolver (direct)"
                 + " (validation.sing_box_keys = error)");
+    }
+
+    @Test
+    void checksLoggerLevelsByNameAndTheLogFilesDirectory() throws IOException {
+        Path good = file("good.conf", """
+                log { levels { "org.anytls4j.pool" = debug, "io.netty" = WARN }, output = "%s", timestamp = false }
+                """.formatted(dir.resolve("anytls4j.log")));
+        Path bad = file("bad.conf", """
+                log { levels { "io.netty" = loud }, output = "%s" }
+                """.formatted(dir.resolve("absent/anytls4j.log")));
+
+        assertThat(validate(good).full().getString("log.levels.\"org.anytls4j.pool\"")).isEqualTo("debug");
+        assertThat(problems(bad)).containsExactly(
+                bad + ":1: log.levels.\"io.netty\": must be one of [trace, debug, info, warn, error, off], was 'loud'",
+                bad + ":1: log.output: directory " + dir.resolve("absent") + " does not exist");
     }
 }
