@@ -1,6 +1,7 @@
 package org.anytls4j.transport.anytls.tls;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigOrigin;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
@@ -18,7 +19,9 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.Collection;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import javax.net.ssl.SSLException;
@@ -74,7 +77,27 @@ public record ServerTlsSettings(boolean enabled, String certificatePem, String k
         }
         List<String> alpn = tls.getIsNull("alpn") ? List.of() : tls.getStringList("alpn");
         List<String> protocols = TlsVersions.protocols(tls, prefix);
-        return new ServerTlsSettings(enabled, certificate, key, alpn, protocols);
+        ServerTlsSettings settings = new ServerTlsSettings(enabled, certificate, key, alpn, protocols);
+        if (certificate != null) {
+            settings.checkPair(tls, prefix);
+        }
+        return settings;
+    }
+
+    /**
+     * Reads the certificate chain and the key and checks that the key belongs to the chain's first certificate, so
+     * that a mismatch fails {@code check} and start-up, naming the keys, instead of every handshake later.
+     */
+    private void checkPair(Config tls, String prefix) {
+        String certificateKey = tls.getIsNull("certificate") ? "certificate_path" : "certificate";
+        String keyKey = tls.getIsNull("key") ? "key_path" : "key";
+        X509Certificate leaf = certificates(prefix + certificateKey, tls.getValue(certificateKey).origin())[0];
+        PrivateKey key = privateKey(prefix + keyKey, tls.getValue(keyKey).origin());
+        if (!KeyPairs.matches(key, leaf.getPublicKey())) {
+            throw new InvalidSettingException(tls.getValue(keyKey).origin(), prefix + keyKey,
+                    "the private key does not belong to the certificate (" + leaf.getSubjectX500Principal().getName()
+                            + "): every handshake would fail; give the key the certificate was issued for");
+        }
     }
 
     /** The inline PEM under {@code inlineKey} or the content of the file under {@code pathKey}; null if neither. */
@@ -95,15 +118,21 @@ public record ServerTlsSettings(boolean enabled, String certificatePem, String k
             Path path = Path.of(tls.getString(pathKey));
             try {
                 return Files.readString(path, StandardCharsets.US_ASCII);
+            } catch (NoSuchFileException e) {
+                throw new InvalidSettingException(tls.getValue(pathKey).origin(), prefix + pathKey,
+                        "cannot read " + path.toAbsolutePath() + ": no such file");
+            } catch (AccessDeniedException e) {
+                throw new InvalidSettingException(tls.getValue(pathKey).origin(), prefix + pathKey,
+                        "cannot read " + path.toAbsolutePath() + ": permission denied");
             } catch (IOException e) {
                 throw new InvalidSettingException(tls.getValue(pathKey).origin(), prefix + pathKey,
-                        "cannot read " + path + ": " + e);
+                        "cannot read " + path.toAbsolutePath() + ": " + e.getMessage());
             }
         }
         return null;
     }
 
-    private X509Certificate[] certificates(String prefix) {
+    private X509Certificate[] certificates(String key, ConfigOrigin origin) {
         try {
             Collection<? extends Certificate> all = CertificateFactory.getInstance("X.509").generateCertificates(
                     new ByteArrayInputStream(certificatePem.getBytes(StandardCharsets.US_ASCII)));
@@ -112,13 +141,13 @@ public record ServerTlsSettings(boolean enabled, String certificatePem, String k
             }
             return all.toArray(new X509Certificate[0]);
         } catch (CertificateException e) {
-            throw new InvalidSettingException(null, prefix + "certificate_path",
-                    "cannot read the certificate: " + e.getMessage());
+            throw new InvalidSettingException(origin, key, "cannot read the certificate: it is not a PEM X.509"
+                    + " certificate (expected -----BEGIN CERTIFICATE-----)");
         }
     }
 
     /** PKCS#8, PKCS#1 (RSA) or SEC1 (EC) PEM, through BouncyCastle. */
-    private PrivateKey privateKey(String prefix) {
+    private PrivateKey privateKey(String key, ConfigOrigin origin) {
         try (PEMParser parser = new PEMParser(new StringReader(keyPem))) {
             Object o = parser.readObject();
             JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
@@ -128,11 +157,11 @@ public record ServerTlsSettings(boolean enabled, String certificatePem, String k
             if (o instanceof PrivateKeyInfo info) {
                 return converter.getPrivateKey(info);
             }
-            throw new IOException(o == null ? "no PEM object found"
-                    : "expected an unencrypted private key, found " + o.getClass().getSimpleName());
+            throw new InvalidSettingException(origin, key, "cannot read the private key: " + (o == null
+                    ? "no PEM object found (expected -----BEGIN PRIVATE KEY-----)"
+                    : "expected an unencrypted private key, found " + KeyPairs.describe(o)));
         } catch (IOException e) {
-            throw new InvalidSettingException(null, prefix + "key_path", "cannot read the private key: "
-                    + e.getMessage());
+            throw new InvalidSettingException(origin, key, "cannot read the private key: it is not valid PEM");
         }
     }
 
@@ -157,7 +186,8 @@ public record ServerTlsSettings(boolean enabled, String certificatePem, String k
                     + " certificate_public_key_sha256 = {}", logPrefix, self.publicKeyPin());
             builder = SslContextBuilder.forServer(self.keyPair().getPrivate(), self.certificate());
         } else {
-            builder = SslContextBuilder.forServer(privateKey(prefix), certificates(prefix));
+            builder = SslContextBuilder.forServer(privateKey(prefix + "key_path", null),
+                    certificates(prefix + "certificate_path", null));
         }
         builder.sslProvider(provider);
         if (!protocols.isEmpty()) {

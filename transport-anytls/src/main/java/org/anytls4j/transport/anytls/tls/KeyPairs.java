@@ -1,0 +1,66 @@
+package org.anytls4j.transport.anytls.tls;
+
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.security.interfaces.ECKey;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.openssl.PEMEncryptedKeyPair;
+import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
+
+/** Checks about key pairs, in words an operator reads. Stateless. */
+final class KeyPairs {
+    private static final byte[] CHALLENGE = "anytls4j key pair check".getBytes(StandardCharsets.US_ASCII);
+
+    private KeyPairs() {
+    }
+
+    /**
+     * Whether {@code key} is the private half of {@code publicKey}: a signature made with it verifies with the
+     * public key (RSA, EC and EdDSA alike, whatever the encoding of either).
+     */
+    static boolean matches(PrivateKey key, PublicKey publicKey) {
+        if (!key.getAlgorithm().equals(publicKey.getAlgorithm())
+                && !(key instanceof ECKey && publicKey instanceof ECKey)) {
+            return false;
+        }
+        String algorithm = switch (key.getAlgorithm()) {
+            case "RSA" -> "SHA256withRSA";
+            case "EC", "ECDSA" -> "SHA256withECDSA";
+            case "Ed25519", "Ed448", "EdDSA" -> key.getAlgorithm();
+            default -> null;
+        };
+        if (algorithm == null) {
+            return true; // an algorithm this check does not know: let the TLS engine decide
+        }
+        try {
+            Signature signer = Signature.getInstance(algorithm);
+            signer.initSign(key);
+            signer.update(CHALLENGE);
+            byte[] signature = signer.sign();
+            Signature verifier = Signature.getInstance(algorithm);
+            verifier.initVerify(publicKey);
+            verifier.update(CHALLENGE);
+            return verifier.verify(signature);
+        } catch (GeneralSecurityException e) {
+            return false;
+        }
+    }
+
+    /** What a PEM object that is not an unencrypted private key is, in words. */
+    static String describe(Object pemObject) {
+        if (pemObject instanceof X509CertificateHolder) {
+            return "a certificate (is key_path pointing at the certificate file?)";
+        }
+        if (pemObject instanceof PEMEncryptedKeyPair || pemObject instanceof PKCS8EncryptedPrivateKeyInfo) {
+            return "an encrypted private key (decrypt it first: openssl pkey -in key.pem -out key-plain.pem)";
+        }
+        if (pemObject instanceof SubjectPublicKeyInfo) {
+            return "a public key";
+        }
+        return "a PEM object of another kind";
+    }
+}
