@@ -23,7 +23,9 @@ import org.anytls4j.api.InvalidSettingException;
  * or {@code certificate_path} (a PEM file) replace the trust store with the given CA or server certificates.
  * {@code certificate_public_key_sha256} pins the server: the base64 SHA-256 of the leaf certificate's
  * SubjectPublicKeyInfo must be one of the listed values, and then no CA is consulted (sing-box does the same).
- * {@code insecure = true} skips verification entirely.
+ * {@code insecure = true} skips verification entirely. A server named by an IP address with none of these is
+ * refused at load time (as the {@code client} command's flags are): public CAs rarely name an IP, so every
+ * handshake would fail with a PKIX error.
  *
  * @param serverName   the name to verify and to send as SNI; an IP literal is verified but never sent as SNI
  * @param insecure     skip certificate verification
@@ -100,7 +102,18 @@ public record ClientTlsSettings(String serverName, boolean insecure, String cert
         }
         List<String> alpn = stringOrList(tls, "alpn", prefix);
         List<String> protocols = TlsVersions.protocols(tls, prefix);
-        return new ClientTlsSettings(serverName, insecure, pem, pins, alpn, protocols);
+        ClientTlsSettings settings = new ClientTlsSettings(serverName, insecure, pem, pins, alpn, protocols);
+        if (!insecure && pins.isEmpty() && pem == null && !settings.sendsSni()) {
+            boolean named = tls.hasPath("server_name") && !tls.getString("server_name").isEmpty();
+            throw new InvalidSettingException(named ? tls.getValue("server_name").origin() : tls.origin(),
+                    named ? prefix + "server_name" : "server", "cannot verify the server's certificate: '"
+                            + serverName + "' is an IP address, which certificates from public CAs rarely name."
+                            + " Set " + prefix + "certificate_public_key_sha256 (the pin an anytls server logs for"
+                            + " the certificate it generated), " + prefix + "server_name (the name in its"
+                            + " certificate), " + prefix + "certificate_path (its CA), or " + prefix
+                            + "insecure = true to skip verification as the reference client does");
+        }
+        return settings;
     }
 
     /** A sing-box "listable" string: one string or a list of strings. */
