@@ -32,6 +32,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.anytls4j.api.CloseReason;
 import org.anytls4j.api.Destination;
 import org.anytls4j.api.GoDurations;
@@ -43,6 +44,7 @@ import org.anytls4j.api.outbound.Outbound;
 import org.anytls4j.api.outbound.Session;
 import org.anytls4j.api.outbound.SessionConnector;
 import org.anytls4j.api.outbound.StreamRefusedException;
+import org.anytls4j.api.pool.CreationBackoffException;
 import org.anytls4j.api.pool.Decision;
 import org.anytls4j.api.pool.PoolAction;
 import org.anytls4j.api.pool.PoolPolicy;
@@ -105,6 +107,10 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
     public static final String CREATED_ON_DEMAND = "demand";
     /** The reason ensure_idle gives; its creations are logged with the guide's {@code [EnsureIdleSession]} text. */
     static final String CREATED_BY_ENSURE = "ensure";
+    /** Causes of failed creations (tag {@code cause} of {@code anytls4j.pool.sessions.create.failures}). */
+    static final String CAUSE_CONNECT = "connect";
+    static final String CAUSE_CLOSED_UNHEARD = "closed-unheard";
+    static final String CAUSE_CLOSED_YOUNG = "closed-young";
     /** The soonest a policy may ask to be evaluated again, so a policy asking for "now" cannot spin the scheduler. */
     static final long MIN_RUN_DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final long CLOSE_WAIT_SECONDS = 5;
@@ -130,9 +136,10 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
     /** The connectors' futures of those creations, cancelled at shutdown. Guarded by {@link #lock}. */
     private final Set<CompletableFuture<Session>> connects = new LinkedHashSet<>();
     private int creating;
-    private int creationFailures;
-    private long lastFailureNanos;
-    private String lastFailure = "";
+    /** {@link #creating} by the reason its creator gave. Guarded by {@link #lock}. */
+    private final Map<String, Integer> creatingByReason = new HashMap<>();
+    /** The creations' failure streak and gate, shared by every creator. Guarded by {@link #lock}. */
+    private final CreationBackoff backoff;
     private int protectedThisRun;
     /** Whether the last {@link #takeExisting} skipped an idle session a policy refused. */
     private boolean refusedLastTake;
@@ -149,6 +156,8 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
         this.env = env;
         this.policies = policies;
         this.monitors = monitors;
+        this.backoff = new CreationBackoff(settings.backoffInitial().toNanos(), settings.backoffMax().toNanos(),
+                env.randomSource().get());
     }
 
     /**
@@ -185,9 +194,10 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
         List<NamedPolicy> policies = new ArrayList<>();
         policies.add(new NamedPolicy(IdleCleanupPolicy.NAME, PoolPolicyFactory.ORDER_IDLE_CLEANUP,
                 new IdleCleanupPolicy(tag, poolSettings.idleTimeout().toNanos(), () -> self[0].protectedThisRun)));
+        Supplier<PoolSnapshot> current = () -> self[0] != null ? self[0].snapshot() : null;
         for (PoolPolicyFactory factory : installedPolicies) {
             if (named.contains(factory.name()) || factory.enabledBy(settings)) {
-                PoolPolicy policy = factory.create(settings, context(factory, tag, poolSettings, env));
+                PoolPolicy policy = factory.create(settings, context(factory, tag, poolSettings, env, current));
                 policies.add(new NamedPolicy(factory.name(), factory.order(), requireNonNull(policy, factory.name())));
             }
         }
@@ -195,7 +205,7 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
         List<NamedMonitor> monitors = new ArrayList<>();
         for (SessionMonitorFactory factory : installedMonitors) {
             if (named.contains(factory.name()) || factory.enabledBy(settings)) {
-                SessionMonitor monitor = factory.create(settings, context(factory, tag, poolSettings, env));
+                SessionMonitor monitor = factory.create(settings, context(factory, tag, poolSettings, env, current));
                 monitors.add(new NamedMonitor(factory.name(), requireNonNull(monitor, factory.name())));
             }
         }
@@ -204,10 +214,11 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
         return self[0];
     }
 
-    private static PoolPolicyContext context(Object factory, String tag, PoolSettings settings, PoolEnvironment env) {
+    private static PoolPolicyContext context(Object factory, String tag, PoolSettings settings, PoolEnvironment env,
+                                             Supplier<PoolSnapshot> current) {
         PluginContext plugin = requireNonNull(env.pluginContextOf().apply(factory),
                 () -> "no plugin context for " + factory);
-        return new PoolPolicyContext(plugin, tag, settings, env.randomSource().get());
+        return new PoolPolicyContext(plugin, tag, settings, env.randomSource().get(), current);
     }
 
     @Override
@@ -307,16 +318,21 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
         requireNonNull(destination, "destination");
         Lease lease;
         boolean refusedSome;
+        long generation = -1;
         lock.lock();
         try {
             if (closing) {
                 return CompletableFuture.failedFuture(new IllegalStateException("outbound=" + tag + " is closed"));
             }
+            long now = env.ticker().nanoTime();
             refusedLastTake = false;
-            lease = takeExisting(env.ticker().nanoTime());
+            lease = takeExisting(now);
             refusedSome = refusedLastTake;
             if (lease == null) {
-                creating++;
+                generation = admitCreation(now, CREATED_ON_DEMAND);
+                if (generation < 0) {
+                    return CompletableFuture.failedFuture(backingOff(now));
+                }
             }
         } finally {
             lock.unlock();
@@ -327,7 +343,7 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
             requestRunAt(env.ticker().nanoTime());
         }
         CompletionStage<Lease> leased = lease != null ? CompletableFuture.completedFuture(lease)
-                : create(CREATED_ON_DEMAND, 0, true).thenApply(entry -> new Lease(entry, false));
+                : create(CREATED_ON_DEMAND, 0, true, generation).thenApply(entry -> new Lease(entry, false));
         return leased.thenCompose(l -> openOn(l, destination, true));
     }
 
@@ -348,9 +364,11 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
         if (settings.maxStreamsPerSession() > 1) {
             Entry best = null;
             for (Entry entry : live.values()) {
+                // A session whose reads are held off by a slow stream reader would leave the new stream's replies
+                // (its SYNACK included) unread: never share one.
                 if (entry.streams > 0 && entry.streams < settings.maxStreamsPerSession()
-                        && entry.session.isActive() && (best == null || entry.seq() > best.seq())
-                        && mayHandOut(entry, nowNanos)) {
+                        && entry.session.isActive() && !entry.session.readsPaused()
+                        && (best == null || entry.seq() > best.seq()) && mayHandOut(entry, nowNanos)) {
                     best = entry;
                 }
             }
@@ -398,16 +416,23 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
             if (lease.pooled() && mayRetry && !(cause instanceof StreamRefusedException) && !session.isActive()) {
                 log.debug("outbound={} session=#{} stream to {} failed on a pooled session that had died ({}); "
                         + "retrying once on a new session", tag, session.seq(), destination, cause.toString());
+                long generation;
                 lock.lock();
                 try {
                     if (closing) {
                         return CompletableFuture.<Channel>failedFuture(cause);
                     }
-                    creating++;
+                    long now = env.ticker().nanoTime();
+                    generation = admitCreation(now, CREATED_ON_DEMAND);
+                    if (generation < 0) {
+                        CreationBackoffException backingOff = backingOff(now);
+                        backingOff.addSuppressed(cause);
+                        return CompletableFuture.<Channel>failedFuture(backingOff);
+                    }
                 } finally {
                     lock.unlock();
                 }
-                return create(CREATED_ON_DEMAND, 0, true)
+                return create(CREATED_ON_DEMAND, 0, true, generation)
                         .thenCompose(entry -> openOn(new Lease(entry, false), destination, false));
             }
             return CompletableFuture.<Channel>failedFuture(cause);
@@ -417,9 +442,11 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
     /** A stream on {@code entry} ended (its FIN is written by now): the session goes back to the idle pool. */
     private void release(Entry entry) {
         boolean closeIt = false;
+        boolean recovered = false;
         lock.lock();
         try {
             entry.streams--;
+            recovered = checkProof(entry, env.ticker().nanoTime());
             if (entry.streams > 0 || live.get(entry.seq()) != entry) {
                 return;
             }
@@ -432,6 +459,9 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
             }
         } finally {
             lock.unlock();
+            if (recovered) {
+                recovered(entry);
+            }
         }
         if (closeIt) {
             entry.session.close(CloseReason.SHUTDOWN);
@@ -441,14 +471,41 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
     // ---------------------------------------------------------------- creation
 
     /**
-     * Connects one session; the caller has already counted it in {@link #creating}. A demand creation completes with
-     * the entry already carrying the caller's stream; a policy creation pools it as idle.
-     *
-     * @param index the 1-based number of this creation within its maintenance run (for the log), 0 for demand
+     * Under lock. Lets a creation start now unless the pool is backing off ({@link CreationBackoff}); when it may,
+     * counts it in {@link #creating} and returns its back-off generation, else returns -1.
      */
-    private CompletableFuture<Entry> create(String reason, int index, boolean forDemand) {
+    private long admitCreation(long nowNanos, String reason) {
+        if (!backoff.mayAttempt(nowNanos)) {
+            return -1;
+        }
+        creating++;
+        creatingByReason.merge(reason, 1, Integer::sum);
+        return backoff.attempt(nowNanos);
+    }
+
+    /** Under lock. A creation counted by {@link #admitCreation} settled. */
+    private void settledCreation(String reason) {
+        creating--;
+        creatingByReason.computeIfPresent(reason, (r, n) -> n > 1 ? n - 1 : null);
+    }
+
+    /** Under lock. The fast failure of a stream that needs a new session while the pool backs off. */
+    private CreationBackoffException backingOff(long nowNanos) {
+        return new CreationBackoffException(backoff.lastFailure(), backoff.failures(),
+                Duration.ofNanos(Math.max(0, backoff.allowedAtNanos() - nowNanos)));
+    }
+
+    /**
+     * Connects one session; the caller has already counted it ({@link #admitCreation}). A demand creation completes
+     * with the entry already carrying the caller's stream; a policy creation pools it as idle.
+     *
+     * @param index      the 1-based number of this creation within its maintenance run (for the log), 0 for demand
+     * @param generation the back-off generation {@link #admitCreation} returned
+     */
+    private CompletableFuture<Entry> create(String reason, int index, boolean forDemand, long generation) {
         CompletableFuture<Entry> result = new CompletableFuture<>();
         CompletableFuture<Void> settled = new CompletableFuture<>();
+        counter("anytls4j.pool.sessions.create.attempts", "reason", reason).increment();
         lock.lock();
         try {
             inFlight.add(settled);
@@ -481,9 +538,9 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
         connecting.whenComplete((session, failure) -> {
             try {
                 if (failure != null) {
-                    createFailed(reason, index, forDemand, unwrap(failure), result);
+                    createFailed(reason, index, generation, unwrap(failure), result);
                 } else {
-                    created(session, reason, index, forDemand, result);
+                    created(session, reason, index, forDemand, generation, result);
                 }
             } catch (RuntimeException e) {
                 log.error("outbound={} failed to register a new session", tag, e);
@@ -511,38 +568,33 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
         }
     }
 
-    private void createFailed(String reason, int index, boolean forDemand, Throwable cause,
+    private void createFailed(String reason, int index, long generation, Throwable cause,
                               CompletableFuture<Entry> result) {
-        boolean retryRun;
+        String description = String.valueOf(cause.getMessage() != null ? cause.getMessage() : cause);
+        Failure failure;
         lock.lock();
         try {
-            creating--;
+            settledCreation(reason);
             if (closing && cause instanceof CancellationException) {
                 result.completeExceptionally(cause);
                 return;
             }
-            creationFailures++;
-            lastFailureNanos = env.ticker().nanoTime();
-            lastFailure = String.valueOf(cause.getMessage() != null ? cause.getMessage() : cause);
-            retryRun = !forDemand && !closing;
+            failure = failedLocked(generation, description);
         } finally {
             lock.unlock();
         }
-        counter("anytls4j.pool.sessions.create.failures", "reason", reason).increment();
-        // Logged per attempt only at trace: the requesting policy logs once per failure streak (the snapshot
-        // carries creationFailures and lastFailure), and a demand failure reaches its caller.
+        // Logged per attempt only at trace: the pool logs each failure streak once (failed(...)), and a demand
+        // failure reaches its caller.
         if (index > 0) {
             log.trace("outbound={} [EnsureIdleSession] Failed to create session #{}: {}", tag, index, cause.toString());
         } else {
             log.trace("outbound={} failed to create session reason={}: {}", tag, reason, cause.toString());
         }
-        if (retryRun) {
-            requestRunAt(env.ticker().nanoTime());
-        }
+        failed(failure, reason, CAUSE_CONNECT, null);
         result.completeExceptionally(cause);
     }
 
-    private void created(Session session, String reason, int index, boolean forDemand,
+    private void created(Session session, String reason, int index, boolean forDemand, long generation,
                          CompletableFuture<Entry> result) {
         for (NamedMonitor monitor : monitors) {
             try {
@@ -551,12 +603,15 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
                 log.warn("outbound={} session=#{} monitor {} failed to attach", tag, session.seq(), monitor.name(), e);
             }
         }
-        Entry entry = new Entry(session);
+        Entry entry = new Entry(session, reason, generation);
         boolean shutDown;
+        boolean recovered = false;
+        long proofCheckAt = Long.MAX_VALUE;
         lock.lock();
         try {
-            creating--;
-            creationFailures = 0;
+            // A connect is not a success: a server refusing the password closes the session right after it. The
+            // session ends a failure streak only once it proves itself (checkProof).
+            settledCreation(reason);
             shutDown = closing;
             if (!shutDown) {
                 live.put(entry.seq(), entry);
@@ -566,9 +621,20 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
                     entry.idleSinceNanos = env.ticker().nanoTime();
                     idle.put(entry.seq(), entry);
                 }
+                recovered = checkProof(entry, env.ticker().nanoTime());
+                if (!entry.proven && backoff.backingOff()) {
+                    proofCheckAt = session.createdNanos() + settings.probation().toNanos();
+                }
             }
         } finally {
             lock.unlock();
+        }
+        if (recovered) {
+            recovered(entry);
+        } else if (proofCheckAt != Long.MAX_VALUE) {
+            // During a streak, look again when the session has outlived its probation: if it heard from the server
+            // by then, the streak ends at that moment and the policies may fill the pool.
+            requestRunAt(proofCheckAt);
         }
         if (shutDown) {
             log.debug("outbound={} session=#{} connected after shutdown; closing it", tag, session.seq());
@@ -591,25 +657,127 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
         result.complete(entry);
     }
 
-    /** The session closed, by anyone: it leaves the pool at once. */
+    /**
+     * The session closed, by anyone: it leaves the pool at once. Closed on its own (by the peer, an error or a
+     * monitor, not by the pool) before it proved itself, it counts as a failed creation: the pool backs off and
+     * does not run its policies now (a server refusing the password would otherwise be hammered). Closed on its own
+     * after it proved itself, it lets the policies react now (e.g. ensure_idle replacing a session the heartbeat
+     * found dead) instead of at the next regular check.
+     */
     private void sessionClosed(Entry entry, CloseReason reason) {
         boolean wasOwned;
+        boolean recovered = false;
+        Failure failure = null;
+        String cause = null;
         lock.lock();
         try {
             wasOwned = live.remove(entry.seq(), entry);
             idle.remove(entry.seq(), entry);
+            if (wasOwned && !closing && !CloseReason.SHUTDOWN.equals(reason)) {
+                long now = env.ticker().nanoTime();
+                recovered = checkProof(entry, now);
+                if (!entry.proven) {
+                    boolean heard = entry.session.lastReadNanos() != Long.MIN_VALUE;
+                    cause = heard ? CAUSE_CLOSED_YOUNG : CAUSE_CLOSED_UNHEARD;
+                    failure = failedLocked(entry.generation, describeClose(entry.session, reason, heard, now));
+                }
+            }
         } finally {
             lock.unlock();
         }
         counter("anytls4j.pool.sessions.closed", "reason", reason.name()).increment();
+        if (recovered) {
+            recovered(entry);
+        }
         if (wasOwned) {
             // The transport logs the close itself; the pool's line would only repeat it.
             log.trace("outbound={} session=#{} left the pool reason={} streams={}", tag, entry.seq(), reason,
                     entry.streams);
-            // Closed by the peer, a monitor or an error rather than by a policy: let the policies react now (e.g.
-            // ensure_idle replacing a session the heartbeat found dead) instead of at the next regular check.
-            requestRunAt(env.ticker().nanoTime());
+            if (failure != null) {
+                failed(failure, entry.reason, cause, entry);
+            } else {
+                requestRunAt(env.ticker().nanoTime());
+            }
         }
+    }
+
+    /** Why a session that closed before it proved itself failed, in words for the log and the local client. */
+    private String describeClose(Session session, CloseReason reason, boolean heard, long nowNanos) {
+        long ageNanos = Math.max(0, nowNanos - session.createdNanos());
+        String age = GoDurations.format(ageNanos - ageNanos % TimeUnit.MILLISECONDS.toNanos(1));
+        boolean young = ageNanos < settings.probation().toNanos();
+        if (CloseReason.PEER_CLOSE.equals(reason)) {
+            if (!heard && young) {
+                return "server closed the session right after authentication: wrong password or not an AnyTLS server";
+            }
+            if (!heard) {
+                return "server closed the session " + age + " after it was made without sending anything: wrong "
+                        + "password, or a server that closes unused sessions";
+            }
+            return "server closed the session " + age + " after it was made";
+        }
+        return "session closed (" + reason + ") " + age + " after it was made"
+                + (heard ? "" : ", before the server sent anything");
+    }
+
+    /** Under lock. Records a failed creation with the back-off; what to log and meter once the lock is released. */
+    private Failure failedLocked(long generation, String description) {
+        boolean started = backoff.failed(generation, env.ticker().nanoTime(), description);
+        return new Failure(description, started, backoff.failures(), backoff.delayNanos(), backoff.allowedAtNanos());
+    }
+
+    /**
+     * Outside the lock: meters and logs a failed creation (WARN once per streak, with the wait really applied;
+     * DEBUG for the others) and has the policies evaluated again when the next creation is allowed.
+     *
+     * @param entry the session that closed before it proved itself, or null for a failed connect
+     */
+    private void failed(Failure failure, String reason, String cause, Entry entry) {
+        Counter.builder("anytls4j.pool.sessions.create.failures").tag("outbound", tag).tag("reason", reason)
+                .tag("cause", cause).register(env.meterRegistry()).increment();
+        String session = entry != null ? " session=#" + entry.seq() : "";
+        if (failure.startedStreak()) {
+            log.warn("outbound={}{} Failed to create session: {}; backing off: next attempt in {} (the wait grows up "
+                            + "to {} while creations keep failing)", tag, session, failure.description(),
+                    GoDurations.format(failure.delayNanos()), GoDurations.format(settings.backoffMax()));
+        } else {
+            log.debug("outbound={}{} Failed to create session ({} in a row): {}; next attempt in {}", tag, session,
+                    failure.failures(), failure.description(),
+                    GoDurations.format(Math.max(0, failure.allowedAtNanos() - env.ticker().nanoTime())));
+        }
+        requestRunAt(failure.allowedAtNanos());
+    }
+
+    /**
+     * Under lock. Whether {@code entry} proved itself now (it heard from the server and has outlived the probation),
+     * marking it so; returns true when that ended a failure streak.
+     */
+    private boolean checkProof(Entry entry, long nowNanos) {
+        if (entry.proven || entry.session.lastReadNanos() == Long.MIN_VALUE
+                || nowNanos - entry.session.createdNanos() < settings.probation().toNanos()) {
+            return false;
+        }
+        entry.proven = true;
+        long streakStart = backoff.streakStartNanos();
+        int failures = backoff.failures();
+        if (!backoff.succeeded()) {
+            return false;
+        }
+        entry.endedStreak = new Streak(failures, nowNanos - streakStart);
+        return true;
+    }
+
+    /** Outside the lock: a session ended a failure streak; logs it once and lets the policies fill the pool now. */
+    private void recovered(Entry entry) {
+        logRecovery(entry);
+        requestRunAt(env.ticker().nanoTime());
+    }
+
+    private void logRecovery(Entry entry) {
+        Streak streak = entry.endedStreak;
+        log.info("outbound={} session=#{} Creating sessions works again (after {} failed creations in {})", tag,
+                entry.seq(), streak.failures(), GoDurations.format(streak.nanos() - streak.nanos()
+                        % TimeUnit.MILLISECONDS.toNanos(1)));
     }
 
     // ---------------------------------------------------------------- maintenance
@@ -617,13 +785,19 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
     private void runMaintenance() {
         List<Closing> closes = new ArrayList<>();
         List<Creation> creations = new ArrayList<>();
+        Entry recovered = null;
         lock.lock();
         try {
             if (closing) {
                 return;
             }
             long now = env.ticker().nanoTime();
-            long askAgainAt = Decision.AT_NEXT_CHECK;
+            for (Entry entry : live.values()) {
+                if (checkProof(entry, now)) {
+                    recovered = entry;
+                }
+            }
+            long askAgainAt = proofCheckAt(now);
             protectedThisRun = 0;
             for (NamedPolicy policy : policies) {
                 Decision decision;
@@ -643,14 +817,38 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
         } finally {
             lock.unlock();
         }
+        if (recovered != null) {
+            logRecovery(recovered);              // this run's policies already saw the streak ended
+        }
         for (Closing close : closes) {
             log.debug("outbound={} session=#{} closed reason={} {}", tag, close.entry().seq(), close.action().reason(),
                     close.action().detail());
             close.entry().session.close(close.action().reason());
         }
         for (Creation creation : creations) {
-            create(creation.reason(), creation.index(), false);
+            create(creation.reason(), creation.index(), false, creation.generation());
         }
+    }
+
+    /**
+     * Under lock. While a failure streak lasts, when to look again at the sessions that have not proved themselves
+     * yet: at the end of a session's probation, then every probation (at least every second) until it heard from the
+     * server or closed. {@link Decision#AT_NEXT_CHECK} when there is nothing to watch.
+     */
+    private long proofCheckAt(long nowNanos) {
+        if (!backoff.backingOff()) {
+            return Decision.AT_NEXT_CHECK;
+        }
+        long probation = settings.probation().toNanos();
+        long again = Math.max(probation, TimeUnit.SECONDS.toNanos(1));
+        long at = Decision.AT_NEXT_CHECK;
+        for (Entry entry : live.values()) {
+            if (!entry.proven && entry.session.isActive()) {
+                long due = entry.session.createdNanos() + probation;
+                at = Math.min(at, due > nowNanos ? due : nowNanos + again);
+            }
+        }
+        return at;
     }
 
     /** Carries out one action under the lock; sessions are closed and connects started after it is released. */
@@ -671,10 +869,20 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
                 protectedThisRun++;
             }
         } else if (action instanceof PoolAction.Create create) {
-            creating += create.count();
+            // The back-off holds for every creator: while it lasts, a policy gets at most one creation per wait.
             int first = creations.size() + 1;
-            for (int i = 0; i < create.count(); i++) {
-                creations.add(new Creation(create.reason(), first + i));
+            int started = 0;
+            for (; started < create.count(); started++) {
+                long generation = admitCreation(now, create.reason());
+                if (generation < 0) {
+                    break;
+                }
+                creations.add(new Creation(create.reason(), first + started, generation));
+            }
+            if (started < create.count()) {
+                log.debug("outbound={} backing off after {} failed creations: starting {} of the {} sessions {} asked "
+                                + "for; next attempt in {}", tag, backoff.failures(), started, create.count(),
+                        policyName, GoDurations.format(Math.max(0, backoff.allowedAtNanos() - now)));
             }
         }
     }
@@ -687,7 +895,8 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
         live.values().stream().filter(entry -> !idle.containsKey(entry.seq()))
                 .sorted(Comparator.comparingLong(Entry::seq).reversed())
                 .forEach(entry -> busyViews.add(entry.view(false)));
-        return new PoolSnapshot(tag, idleViews, busyViews, creating, creationFailures, lastFailureNanos, lastFailure);
+        return new PoolSnapshot(tag, idleViews, busyViews, creating, backoff.failures(), backoff.lastFailureNanos(),
+                backoff.lastFailure(), creatingByReason, backoff.backingOff() ? backoff.allowedAtNanos() : Long.MIN_VALUE);
     }
 
     /** Under lock. */
@@ -746,9 +955,16 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
         gauges.add(Gauge.builder("anytls4j.pool.sessions.live", this, p -> p.count(State.TOTAL))
                 .description("Live sessions, idle or busy").tag("outbound", tag).strongReference(true)
                 .register(registry));
+        gauges.add(Gauge.builder("anytls4j.pool.sessions.create.backoff", this, p -> p.count(State.BACKOFF) / 1e9)
+                .description("The wait between session creations while they keep failing; 0 when they work")
+                .baseUnit("seconds").tag("outbound", tag).strongReference(true).register(registry));
+        gauges.add(Gauge.builder("anytls4j.pool.sessions.create.consecutive.failures", this,
+                        p -> p.count(State.FAILURES))
+                .description("Session creations that failed in a row; 0 once a session proved itself")
+                .tag("outbound", tag).strongReference(true).register(registry));
     }
 
-    private enum State { IDLE, ACTIVE, TOTAL }
+    private enum State { IDLE, ACTIVE, TOTAL, BACKOFF, FAILURES }
 
     private double count(State state) {
         lock.lock();
@@ -757,6 +973,8 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
                 case IDLE -> idle.size();
                 case ACTIVE -> live.size() - idle.size();
                 case TOTAL -> live.size();
+                case BACKOFF -> backoff.delayNanos();
+                case FAILURES -> backoff.failures();
             };
         } finally {
             lock.unlock();
@@ -859,13 +1077,23 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
     /** A live session and the pool's bookkeeping of it; mutable fields guarded by the pool lock. */
     private static final class Entry {
         final Session session;
+        /** Who created it ({@code demand}, {@code ensure}, ...), for the failure meter. */
+        final String reason;
+        /** The back-off generation its creation started under. */
+        final long generation;
         long idleSinceNanos;
         int streams;
         /** The policy that last reset its idle timer or refused to hand it out since its last hand-out, or null. */
         String heldBy;
+        /** It heard from the server and outlived the probation: its close is no failed creation. */
+        boolean proven;
+        /** The failure streak its proof ended, for the recovery line; null when it ended none. */
+        Streak endedStreak;
 
-        Entry(Session session) {
+        Entry(Session session, String reason, long generation) {
             this.session = session;
+            this.reason = reason;
+            this.generation = generation;
         }
 
         long seq() {
@@ -891,6 +1119,15 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
     private record Closing(Entry entry, PoolAction.Close action) {
     }
 
-    private record Creation(String reason, int index) {
+    private record Creation(String reason, int index, long generation) {
+    }
+
+    /** A failed creation as recorded, to log and meter outside the lock. */
+    private record Failure(String description, boolean startedStreak, int failures, long delayNanos,
+                           long allowedAtNanos) {
+    }
+
+    /** A failure streak a session ended: how many failures, over how long. */
+    private record Streak(int failures, long nanos) {
     }
 }
