@@ -67,14 +67,30 @@ import org.slf4j.LoggerFactory;
  * has sent its FIN by then: FIN first, POOL.md section 4) the session's idle timer restarts and it goes back into
  * the idle pool. A session that closes for any reason leaves the pool at once. If opening the stream fails on a
  * pooled session that turns out to be dead, the pool retries once on a fresh session (POOL.md 3 step 4 allows it);
- * a refusal by the server ({@link StreamRefusedException}) is never retried.
+ * a refusal by the server ({@link StreamRefusedException}) is never retried. A busy session is shared only while its
+ * reads are not held off by back-pressure ({@link Session#readsPaused()}).
+ *
+ * <h2>Failed creations and back-off</h2>
+ * A creation fails when its connect fails, or when the session it made closes on its own (the peer, an error or a
+ * monitor, not the pool) before it <em>proved itself</em>: a session proves itself once it has received something
+ * from the server ({@link Session#lastReadNanos()}) and outlived {@code session_create_probation}. A connect is no
+ * success: a server that refuses the password closes the session right after it. Failures feed one
+ * {@link CreationBackoff} per outbound, shared by every creator: on-demand opens, policies' {@link PoolAction.Create}
+ * and the retry on a fresh session. While it backs off no creation starts; during a failure streak at most one
+ * starts per wait ({@code session_create_backoff_initial} growing with jitter up to {@code session_create_backoff_max});
+ * a stream that needs a new session then fails at once with {@link CreationBackoffException}, whose message gives
+ * the last failure in words. The first session to prove itself ends the streak at that moment (checked when the
+ * session's probation ends, then every probation while the streak lasts, at each stream's end and at each run), and
+ * the policies run at once. Logged: one WARN per streak with the wait really applied, one INFO when it ends.
  *
  * <h2>Maintenance</h2>
  * One task on the environment's scheduler: the first run in {@link #start()}, then every
  * {@code idle_session_check_interval}, or earlier (at least 1 ms after the cause, coalesced) when a policy asks
  * ({@link Decision#askAgainAtNanos()}), when a policy-requested creation failed (so a backing-off policy can
- * schedule its retry), when a policy refused to hand out an idle session (so it can close it), or when a session
- * closed by itself (so ensure_idle replaces a session the peer or the heartbeat ended). A run consults the enabled
+ * schedule its retry), when a policy refused to hand out an idle session (so it can close it), when a session
+ * that had proved itself closed by itself (so ensure_idle replaces a session the peer or the heartbeat ended; one
+ * that had not is a failed creation and runs nothing before the back-off allows), or when a failure streak ended.
+ * A run consults the enabled
  * policies in {@link PoolPolicyFactory#order()} (the core's own idle cleanup at 200) and carries out each one's
  * actions before asking the next, which therefore sees closed sessions gone, reset timers reset and requested
  * creations counted in {@link PoolSnapshot#creating()}. Deciding and acting happen under the pool lock, the same
@@ -97,10 +113,14 @@ import org.slf4j.LoggerFactory;
  * connect starts, tells policies and monitors {@code close()}, and removes its meters.
  *
  * <h2>Metrics (tag {@code outbound})</h2>
- * Gauges {@code anytls4j.pool.sessions.idle}, {@code .active} (carrying streams), {@code .live} (both); counters
- * {@code anytls4j.pool.sessions.opened} (tag {@code reason}: {@code demand}, {@code ensure}, ...),
- * {@code anytls4j.pool.sessions.closed} (tag {@code reason}: {@link CloseReason#name()}) and
- * {@code anytls4j.pool.sessions.create.failures}.
+ * Gauges {@code anytls4j.pool.sessions.idle}, {@code .active} (carrying streams), {@code .live} (both),
+ * {@code anytls4j.pool.sessions.create.backoff} (seconds: the current wait between creations, 0 when they work) and
+ * {@code anytls4j.pool.sessions.create.consecutive.failures}; counters {@code anytls4j.pool.sessions.opened} (tag
+ * {@code reason}: {@code demand}, {@code ensure}, ...), {@code anytls4j.pool.sessions.closed} (tag {@code reason}:
+ * {@link CloseReason#name()}), {@code anytls4j.pool.sessions.create.attempts} (tag {@code reason}) and
+ * {@code anytls4j.pool.sessions.create.failures} (tags {@code reason} and {@code cause}: {@code connect},
+ * {@code closed-unheard} (closed before anything came from the server), {@code closed-young} (closed within the
+ * probation)).
  */
 public final class SessionPool implements Outbound, PoolView, AutoCloseable {
     /** Reason of creations made for a waiting stream. */
@@ -319,6 +339,7 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
         Lease lease;
         boolean refusedSome;
         long generation = -1;
+        CreationBackoffException backingOff = null;
         lock.lock();
         try {
             if (closing) {
@@ -331,7 +352,7 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
             if (lease == null) {
                 generation = admitCreation(now, CREATED_ON_DEMAND);
                 if (generation < 0) {
-                    return CompletableFuture.failedFuture(backingOff(now));
+                    backingOff = backingOff(now);
                 }
             }
         } finally {
@@ -341,6 +362,10 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
             // A policy refused an idle session (e.g. past its lifetime): let the policies act on it now rather
             // than at the next regular check.
             requestRunAt(env.ticker().nanoTime());
+        }
+        if (backingOff != null) {
+            // It needs a new session and the pool is backing off: fail at once rather than queue behind the wait.
+            return CompletableFuture.failedFuture(backingOff);
         }
         CompletionStage<Lease> leased = lease != null ? CompletableFuture.completedFuture(lease)
                 : create(CREATED_ON_DEMAND, 0, true, generation).thenApply(entry -> new Lease(entry, false));
