@@ -517,7 +517,7 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
     /** Under lock. The fast failure of a stream that needs a new session while the pool backs off. */
     private CreationBackoffException backingOff(long nowNanos) {
         return new CreationBackoffException(backoff.lastFailure(), backoff.failures(),
-                Duration.ofNanos(Math.max(0, backoff.allowedAtNanos() - nowNanos)));
+                untilMillis(backoff.allowedAtNanos(), nowNanos));
     }
 
     /**
@@ -745,6 +745,13 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
                 + (heard ? "" : ", before the server sent anything");
     }
 
+    /** The time from {@code nowNanos} to {@code atNanos}, rounded up to whole milliseconds for people to read. */
+    private static Duration untilMillis(long atNanos, long nowNanos) {
+        long millis = TimeUnit.MILLISECONDS.toNanos(1);
+        long nanos = Math.max(0, atNanos - nowNanos);
+        return Duration.ofNanos((nanos + millis - 1) / millis * millis);
+    }
+
     /** Under lock. Records a failed creation with the back-off; what to log and meter once the lock is released. */
     private Failure failedLocked(long generation, String description) {
         boolean started = backoff.failed(generation, env.ticker().nanoTime(), description);
@@ -768,7 +775,7 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
         } else {
             log.debug("outbound={}{} Failed to create session ({} in a row): {}; next attempt in {}", tag, session,
                     failure.failures(), failure.description(),
-                    GoDurations.format(Math.max(0, failure.allowedAtNanos() - env.ticker().nanoTime())));
+                    GoDurations.format(untilMillis(failure.allowedAtNanos(), env.ticker().nanoTime())));
         }
         requestRunAt(failure.allowedAtNanos());
     }
@@ -907,7 +914,7 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
             if (started < create.count()) {
                 log.debug("outbound={} backing off after {} failed creations: starting {} of the {} sessions {} asked "
                                 + "for; next attempt in {}", tag, backoff.failures(), started, create.count(),
-                        policyName, GoDurations.format(Math.max(0, backoff.allowedAtNanos() - now)));
+                        policyName, GoDurations.format(untilMillis(backoff.allowedAtNanos(), now)));
             }
         }
     }
