@@ -71,9 +71,11 @@ import org.slf4j.LoggerFactory;
  * reads are not held off by back-pressure ({@link Session#readsPaused()}).
  *
  * <h2>Failed creations and back-off</h2>
- * A creation fails when its connect fails, or when the session it made closes on its own (the peer, an error or a
- * monitor, not the pool) before it <em>proved itself</em>: a session proves itself once it has received something
- * from the server ({@link Session#lastReadNanos()}) and outlived {@code session_create_probation}. A connect is no
+ * A creation fails when its connect fails, or when the session it made closes on its own (not by the pool) before
+ * it <em>proved itself</em>, and either nothing was ever received from the server ({@link Session#lastReadNanos()}),
+ * or the server or the path (peer close, error, protocol error, not a monitor) ended it within
+ * {@code session_create_probation}. A session proves itself once it has received something from the server and
+ * outlived the probation. A connect is no
  * success: a server that refuses the password closes the session right after it. Failures feed one
  * {@link CreationBackoff} per outbound, shared by every creator: on-demand opens, policies' {@link PoolAction.Create}
  * and the retry on a fresh session. While it backs off no creation starts; during a failure streak at most one
@@ -683,11 +685,11 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
     }
 
     /**
-     * The session closed, by anyone: it leaves the pool at once. Closed on its own (by the peer, an error or a
-     * monitor, not by the pool) before it proved itself, it counts as a failed creation: the pool backs off and
-     * does not run its policies now (a server refusing the password would otherwise be hammered). Closed on its own
-     * after it proved itself, it lets the policies react now (e.g. ensure_idle replacing a session the heartbeat
-     * found dead) instead of at the next regular check.
+     * The session closed, by anyone: it leaves the pool at once. Closed on its own (not by the pool) before it
+     * proved itself, it counts as a failed creation when nothing was ever received from the server, or when the
+     * server or the path ended it within the probation: the pool backs off and does not run its policies now (a
+     * server refusing the password would otherwise be hammered). Otherwise it lets the policies react now (e.g.
+     * ensure_idle replacing a session the heartbeat found dead) instead of at the next regular check.
      */
     private void sessionClosed(Entry entry, CloseReason reason) {
         boolean wasOwned;
@@ -701,8 +703,9 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
             if (wasOwned && !closing && !CloseReason.SHUTDOWN.equals(reason)) {
                 long now = env.ticker().nanoTime();
                 recovered = checkProof(entry, now);
-                if (!entry.proven) {
-                    boolean heard = entry.session.lastReadNanos() != Long.MIN_VALUE;
+                boolean heard = entry.session.lastReadNanos() != Long.MIN_VALUE;
+                boolean young = now - entry.session.createdNanos() < settings.probation().toNanos();
+                if (!entry.proven && (!heard || young && endedByPeerOrPath(reason))) {
                     cause = heard ? CAUSE_CLOSED_YOUNG : CAUSE_CLOSED_UNHEARD;
                     failure = failedLocked(entry.generation, describeClose(entry.session, reason, heard, now));
                 }
@@ -724,6 +727,16 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
                 requestRunAt(env.ticker().nanoTime());
             }
         }
+    }
+
+    /**
+     * Whether the server or the path ended the session (it closed the connection, reset it, broke the protocol),
+     * rather than a monitor or watchdog judging it: a young session a heartbeat found dead after the server had
+     * answered it is a dead path to replace at once, not a failed creation.
+     */
+    private static boolean endedByPeerOrPath(CloseReason reason) {
+        return CloseReason.PEER_CLOSE.equals(reason) || CloseReason.ERROR.equals(reason)
+                || CloseReason.PROTOCOL_ERROR.equals(reason);
     }
 
     /** Why a session that closed before it proved itself failed, in words for the log and the local client. */

@@ -225,8 +225,8 @@ class PoolBackoffTest {
         PoolHarness h = pool("").start();
         h.open().close();
         h.advance(Duration.ofSeconds(2));
-        h.connector.session(1).close(CloseReason.HEARTBEAT_TIMEOUT);
-        assertThat(h.pool.snapshot().lastFailure()).isEqualTo("session closed (heartbeat-timeout) 2s after it was made");
+        h.connector.session(1).close(CloseReason.ERROR);
+        assertThat(h.pool.snapshot().lastFailure()).isEqualTo("session closed (error) 2s after it was made");
         assertThat(h.meter("anytls4j.pool.sessions.create.failures", "reason", "demand", "cause", "closed-young"))
                 .isEqualTo(1);
 
@@ -237,6 +237,26 @@ class PoolBackoffTest {
         h.connector.session(2).close(CloseReason.PEER_CLOSE);
         assertThat(h.pool.snapshot().creationFailures()).isZero();
         assertThat(h.pool.snapshot().mayCreateAt(h.ticker.nanoTime())).isTrue();
+    }
+
+    @Test
+    void aYoungSessionAMonitorFoundDeadAfterTheServerHadAnsweredIsReplacedAtOnceNotBackedOff() {
+        ScriptedPolicy probe = new ScriptedPolicy("probe", 400, true);
+        PoolHarness h = pool("", probe).start();
+        h.open().close();
+        h.advance(Duration.ofSeconds(3));
+        h.connector.session(1).close(CloseReason.HEARTBEAT_TIMEOUT);
+        assertThat(h.pool.snapshot().creationFailures()).isZero();
+        h.advance(Duration.ofMillis(1));
+        assertThat(probe.evaluatedAt).containsExactly(0L, seconds(3) + 1_000_000);
+
+        // The same close of a session that never heard anything from the server: the server never worked.
+        h.connector.customize(FakeSession::silent);
+        h.open().close();
+        h.advance(Duration.ofSeconds(3));
+        h.connector.session(2).close(CloseReason.HEARTBEAT_TIMEOUT);
+        assertThat(h.pool.snapshot().lastFailure())
+                .isEqualTo("session closed (heartbeat-timeout) 3s after it was made, before the server sent anything");
     }
 
     @Test
