@@ -71,33 +71,32 @@ import org.slf4j.LoggerFactory;
  * reads are not held off by back-pressure ({@link Session#readsPaused()}).
  *
  * <h2>Failed creations and back-off</h2>
- * A creation fails when its connect fails, or when the session it made closes on its own (not by the pool) before
- * it <em>proved itself</em>, and either nothing was ever received from the server ({@link Session#lastReadNanos()}),
- * or the server or the path (peer close, error, protocol error, not a monitor) ended it within
+ * A creation fails when its connect fails, or when the session it made closes on its own (not by the pool) before it
+ * <em>proved itself</em>, and either nothing was ever received from the server ({@link Session#lastReadNanos()}), or
+ * the server or the path (peer close, error, protocol error, not a monitor) ended it within
  * {@code session_create_probation}. A session proves itself once it has received something from the server and
- * outlived the probation. A connect is no
- * success: a server that refuses the password closes the session right after it. Failures feed one
- * {@link CreationBackoff} per outbound, shared by every creator: on-demand opens, policies' {@link PoolAction.Create}
- * and the retry on a fresh session. While it backs off no creation starts; during a failure streak at most one
- * starts per wait ({@code session_create_backoff_initial} growing with jitter up to {@code session_create_backoff_max});
- * a stream that needs a new session then fails at once with {@link CreationBackoffException}, whose message gives
- * the last failure in words. The first session to prove itself ends the streak at that moment (checked when the
- * session's probation ends, then every probation while the streak lasts, at each stream's end and at each run), and
- * the policies run at once. Logged: one WARN per streak with the wait really applied, one INFO when it ends.
+ * outlived the probation; a connect is no success: a server that refuses the password closes the session right after
+ * it. Failures feed one {@link CreationBackoff} per outbound, shared by every creator: on-demand opens, policies'
+ * {@link PoolAction.Create} and the retry on a fresh session. While it backs off no creation starts; during a failure
+ * streak at most one starts per wait ({@code session_create_backoff_initial} growing with jitter up to
+ * {@code session_create_backoff_max}); a stream that needs a new session then fails at once with
+ * {@link CreationBackoffException}, whose message gives the last failure in words. The first session to prove itself
+ * ends the streak at that moment (checked when the session's probation ends, then every probation while the streak
+ * lasts, at each stream's end and at each run), and the policies run at once. Logged: one WARN per streak with the
+ * wait really applied, one INFO when it ends.
  *
  * <h2>Maintenance</h2>
  * One task on the environment's scheduler: the first run in {@link #start()}, then every
  * {@code idle_session_check_interval}, or earlier (at least 1 ms after the cause, coalesced) when a policy asks
- * ({@link Decision#askAgainAtNanos()}), when a policy-requested creation failed (so a backing-off policy can
- * schedule its retry), when a policy refused to hand out an idle session (so it can close it), when a session
- * that had proved itself closed by itself (so ensure_idle replaces a session the peer or the heartbeat ended; one
- * that had not is a failed creation and runs nothing before the back-off allows), or when a failure streak ended.
- * A run consults the enabled
- * policies in {@link PoolPolicyFactory#order()} (the core's own idle cleanup at 200) and carries out each one's
- * actions before asking the next, which therefore sees closed sessions gone, reset timers reset and requested
- * creations counted in {@link PoolSnapshot#creating()}. Deciding and acting happen under the pool lock, the same
- * lock {@code open} takes, so a session chosen for closing can never be handed out in between; closes act only
- * on sessions still idle.
+ * ({@link Decision#askAgainAtNanos()}), when a policy-requested creation failed (so a backing-off policy can schedule
+ * its retry), when a policy refused to hand out an idle session (so it can close it), when a session that had proved
+ * itself closed by itself (so ensure_idle replaces a session the peer or the heartbeat ended; one that had not is a
+ * failed creation and runs nothing before the back-off allows), or when a failure streak ended. A run consults the
+ * enabled policies in {@link PoolPolicyFactory#order()} (the core's own idle cleanup at 200) and carries out each
+ * one's actions before asking the next, which therefore sees closed sessions gone, reset timers reset and requested
+ * creations counted in {@link PoolSnapshot#creating()}. Deciding and acting happen under the pool lock, the same lock
+ * {@code open} takes, so a session chosen for closing can never be handed out in between; closes act only on sessions
+ * still idle.
  *
  * <h2>Monitors</h2>
  * Every enabled {@link SessionMonitor} is attached to each new session before the session is pooled or handed out.
