@@ -605,7 +605,7 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
                 result.completeExceptionally(cause);
                 return;
             }
-            failure = failedLocked(generation, description);
+            failure = failedLocked(generation, description, null);
         } finally {
             lock.unlock();
         }
@@ -616,7 +616,7 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
         } else {
             log.trace("outbound={} failed to create session reason={}: {}", tag, reason, cause.toString());
         }
-        failed(failure, reason, CAUSE_CONNECT, null);
+        failed(failure, reason, CAUSE_CONNECT);
         result.completeExceptionally(cause);
     }
 
@@ -706,7 +706,7 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
                 boolean young = now - entry.session.createdNanos() < settings.probation().toNanos();
                 if (!entry.proven && (!heard || young && endedByPeerOrPath(reason))) {
                     cause = heard ? CAUSE_CLOSED_YOUNG : CAUSE_CLOSED_UNHEARD;
-                    failure = failedLocked(entry.generation, describeClose(entry.session, reason, heard, now));
+                    failure = failedLocked(entry.generation, describeClose(entry.session, reason, heard, now), entry);
                 }
             }
         } finally {
@@ -721,7 +721,7 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
             log.trace("outbound={} session=#{} left the pool reason={} streams={}", tag, entry.seq(), reason,
                     entry.streams);
             if (failure != null) {
-                failed(failure, entry.reason, cause, entry);
+                failed(failure, entry.reason, cause);
             } else {
                 requestRunAt(env.ticker().nanoTime());
             }
@@ -764,31 +764,32 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
         return Duration.ofNanos((nanos + millis - 1) / millis * millis);
     }
 
-    /** Under lock. Records a failed creation with the back-off; what to log and meter once the lock is released. */
-    private Failure failedLocked(long generation, String description) {
-        boolean started = backoff.failed(generation, env.ticker().nanoTime(), description);
-        return new Failure(description, started, backoff.failures(), backoff.delayNanos(), backoff.allowedAtNanos());
-    }
-
     /**
-     * Outside the lock: meters and logs a failed creation (WARN once per streak, with the wait really applied;
-     * DEBUG for the others) and has the policies evaluated again when the next creation is allowed.
+     * Under lock. Records a failed creation with the back-off and logs it, under the lock so that the streak's WARN
+     * comes before the DEBUG lines of the failures that follow it: WARN once per streak, with the wait really applied
+     * (no creation can start sooner); DEBUG for the others.
      *
      * @param entry the session that closed before it proved itself, or null for a failed connect
      */
-    private void failed(Failure failure, String reason, String cause, Entry entry) {
-        Counter.builder("anytls4j.pool.sessions.create.failures").tag("outbound", tag).tag("reason", reason)
-                .tag("cause", cause).register(env.meterRegistry()).increment();
+    private Failure failedLocked(long generation, String description, Entry entry) {
+        long now = env.ticker().nanoTime();
+        boolean started = backoff.failed(generation, now, description);
         String session = entry != null ? " session=#" + entry.seq() : "";
-        if (failure.startedStreak()) {
+        if (started) {
             log.warn("outbound={}{} Failed to create session: {}; backing off: next attempt in {} (the wait grows up "
-                            + "to {} while creations keep failing)", tag, session, failure.description(),
-                    GoDurations.format(failure.delayNanos()), GoDurations.format(settings.backoffMax()));
+                            + "to {} while creations keep failing)", tag, session, description,
+                    GoDurations.format(backoff.delayNanos()), GoDurations.format(settings.backoffMax()));
         } else {
             log.debug("outbound={}{} Failed to create session ({} in a row): {}; next attempt in {}", tag, session,
-                    failure.failures(), failure.description(),
-                    GoDurations.format(untilMillis(failure.allowedAtNanos(), env.ticker().nanoTime())));
+                    backoff.failures(), description, GoDurations.format(untilMillis(backoff.allowedAtNanos(), now)));
         }
+        return new Failure(backoff.allowedAtNanos());
+    }
+
+    /** Outside the lock: meters a failed creation and has the policies evaluated when the next one may start. */
+    private void failed(Failure failure, String reason, String cause) {
+        Counter.builder("anytls4j.pool.sessions.create.failures").tag("outbound", tag).tag("reason", reason)
+                .tag("cause", cause).register(env.meterRegistry()).increment();
         requestRunAt(failure.allowedAtNanos());
     }
 
@@ -1166,9 +1167,8 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
     private record Creation(String reason, int index, long generation) {
     }
 
-    /** A failed creation as recorded, to log and meter outside the lock. */
-    private record Failure(String description, boolean startedStreak, int failures, long delayNanos,
-                           long allowedAtNanos) {
+    /** A failed creation as recorded: when the next creation may start. */
+    private record Failure(long allowedAtNanos) {
     }
 
     /** A failure streak a session ended: how many failures, over how long. */
