@@ -18,6 +18,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -51,6 +52,7 @@ import org.anytls4j.api.pool.PoolPolicy;
 import org.anytls4j.api.pool.PoolPolicyFactory;
 import org.anytls4j.api.pool.PoolSnapshot;
 import org.anytls4j.api.pool.PooledSession;
+import org.anytls4j.core.admin.CreationInfo;
 import org.anytls4j.core.admin.PoolView;
 import org.anytls4j.core.admin.SessionInfo;
 import org.slf4j.Logger;
@@ -311,6 +313,22 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
             lock.unlock();
         }
         return CompletableFuture.completedFuture(infos);
+    }
+
+    /** While creations keep failing: how many in a row, the wait, when the next may start and why the last failed. */
+    @Override
+    public CompletionStage<Optional<CreationInfo>> creation() {
+        lock.lock();
+        try {
+            if (!backoff.backingOff()) {
+                return CompletableFuture.completedFuture(Optional.empty());
+            }
+            return CompletableFuture.completedFuture(Optional.of(new CreationInfo(backoff.failures(),
+                    Duration.ofNanos(backoff.delayNanos()),
+                    untilMillis(backoff.allowedAtNanos(), env.ticker().nanoTime()), backoff.lastFailure())));
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Registers the meters and runs the first maintenance at once (so ensure_idle fills the pool at time 0). */

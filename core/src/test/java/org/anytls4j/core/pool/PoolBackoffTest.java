@@ -16,6 +16,7 @@ import org.anytls4j.api.pool.CreationBackoffException;
 import org.anytls4j.api.pool.Decision;
 import org.anytls4j.api.pool.PoolAction;
 import org.anytls4j.api.pool.PoolSnapshot;
+import org.anytls4j.core.admin.CreationInfo;
 import org.anytls4j.core.testing.FakeSession;
 import org.anytls4j.core.testing.LogCapture;
 import org.anytls4j.core.testing.PoolHarness;
@@ -111,6 +112,8 @@ class PoolBackoffTest {
         h.scheduler.runDueTasks();
         long allowedAt = h.pool.snapshot().createAllowedAtNanos();
 
+        assertThat(PoolHarness.join(h.pool.creation())).contains(new CreationInfo(1, Duration.ofNanos(allowedAt),
+                Duration.ofNanos(allowedAt), WRONG_PASSWORD));
         CreationBackoffException failure = fastFailure(h);
         assertThat(failure).hasMessage(WRONG_PASSWORD + " (1 failure in a row; next attempt in "
                 + org.anytls4j.api.GoDurations.format(allowedAt) + ")");
@@ -179,6 +182,7 @@ class PoolBackoffTest {
             assertThat(h.idleSeqs()).containsExactly(3L, 2L, 1L);
             assertThat(h.meter("anytls4j.pool.sessions.create.backoff")).isZero();
             assertThat(h.meter("anytls4j.pool.sessions.create.consecutive.failures")).isZero();
+            assertThat(PoolHarness.join(h.pool.creation())).isEmpty();
             assertThat(h.meter("anytls4j.pool.sessions.create.failures", "reason", "filler", "cause", "connect"))
                     .isEqualTo(3);
             assertThat(logs.lines(Level.WARN)).hasSize(1);
