@@ -78,10 +78,14 @@ final class EnsureIdlePolicy implements PoolPolicy {
         if (!pool.mayCreateAt(nowNanos)) {
             return new Decision(List.of(), pool.createAllowedAtNanos());
         }
-        int toCreate = settings.createRate() > 0 ? Math.min(missing, settings.createRate()) : missing;
         if (pool.creationFailures() > 0) {
-            toCreate = 1;                       // backing off: one probe per wait, the pool would start no more
+            // Backing off: one probe per wait; the pool would start no more.
+            log.debug("outbound={} [EnsureIdleSession] Current idle sessions: {}, target: {}, deficit={}, backing off "
+                    + "after {} failed creations: creating 1 session", outboundTag, idle, target, missing,
+                    pool.creationFailures());
+            return Decision.of(List.of(PoolAction.create(1, CREATE_REASON)));
         }
+        int toCreate = settings.createRate() > 0 ? Math.min(missing, settings.createRate()) : missing;
         if (toCreate < missing) {
             log.debug("outbound={} [EnsureIdleSession] Current idle sessions: {}, target: {}, deficit={}, "
                             + "rate-limited to creating {} sessions (will create {} more in next cycle)", outboundTag,
