@@ -22,4 +22,16 @@ public interface PolicyContext extends PluginContext {
      * of {@code evaluate} or of a monitor's session executor.
      */
     java.util.random.RandomGenerator random();
+
+    /**
+     * The pool as it is now, for gauges that must be current between maintenance runs (e.g. how far the pool is
+     * from a target). Thread-safe; it may briefly wait for the pool's state. Never call it from
+     * {@link PoolPolicy#evaluate} or {@link PoolPolicy#mayHandOut} (use the snapshot given there). Empty from a
+     * host that does not offer it.
+     *
+     * @since 1.2.0
+     */
+    default java.util.Optional<PoolSnapshot> currentPool() {
+        return java.util.Optional.empty();
+    }
 }

@@ -17,9 +17,11 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -80,7 +82,12 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         List<CompletableFuture<List<SessionInfo>>> stages = pools.stream()
                 .map(p -> p.sessions().toCompletableFuture().orTimeout(POOL_VIEW_TIMEOUT_SECONDS, TimeUnit.SECONDS))
                 .toList();
-        CompletableFuture.allOf(stages.toArray(CompletableFuture[]::new)).whenComplete((ignored, failure) ->
+        List<CompletableFuture<Optional<CreationInfo>>> creations = pools.stream()
+                .map(p -> p.creation().toCompletableFuture().orTimeout(POOL_VIEW_TIMEOUT_SECONDS, TimeUnit.SECONDS))
+                .toList();
+        List<CompletableFuture<?>> all = new ArrayList<>(stages);
+        all.addAll(creations);
+        CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).whenComplete((ignored, failure) ->
                 ctx.executor().execute(() -> {
                     if (failure != null) {
                         log.warn("admin /pool: a pool view failed: {}", failure.toString());
@@ -89,11 +96,14 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                         return;
                     }
                     Map<String, List<SessionInfo>> byOutbound = new LinkedHashMap<>();
+                    Map<String, CreationInfo> creationByOutbound = new LinkedHashMap<>();
                     for (int i = 0; i < pools.size(); i++) {
-                        byOutbound.put(pools.get(i).outboundTag(), stages.get(i).join());
+                        String outbound = pools.get(i).outboundTag();
+                        byOutbound.put(outbound, stages.get(i).join());
+                        creations.get(i).join().ifPresent(c -> creationByOutbound.put(outbound, c));
                     }
                     send(ctx, keepAlive, HttpResponseStatus.OK, "application/json",
-                            PoolJson.render(byOutbound) + "\n");
+                            PoolJson.render(byOutbound, creationByOutbound) + "\n");
                 }));
     }
 

@@ -6,15 +6,19 @@ import java.util.Map;
 
 /**
  * Renders {@code /pool}: {@code {"outbounds":[{"tag":"hk","sessions":[{"seq":1,"age_ms":..,"idle_ms":..,
- * "streams":0,"held_by":"min_idle","next_action":"close","next_action_in_ms":..}]}]}}. Absent values are JSON
- * {@code null}. Stateless.
+ * "streams":0,"held_by":"min_idle","next_action":"close","next_action_in_ms":..}],"creation":null}]}}. Absent values
+ * are JSON {@code null}. {@code creation} is null while creating sessions works, else
+ * {@code {"failures_in_a_row":5,"backoff_ms":..,"next_attempt_in_ms":..,"last_failure":"..."}}. Stateless.
  */
 final class PoolJson {
     private PoolJson() {
     }
 
-    /** @param outbounds outbound tag to its sessions, in the order to show */
-    static String render(Map<String, List<SessionInfo>> outbounds) {
+    /**
+     * @param outbounds outbound tag to its sessions, in the order to show
+     * @param creation  outbound tag to its failure streak of session creations; absent while creations work
+     */
+    static String render(Map<String, List<SessionInfo>> outbounds, Map<String, CreationInfo> creation) {
         StringBuilder out = new StringBuilder(256).append("{\"outbounds\":[");
         boolean firstOutbound = true;
         for (Map.Entry<String, List<SessionInfo>> e : outbounds.entrySet()) {
@@ -41,7 +45,19 @@ final class PoolJson {
                 string(out, s.nextAction());
                 out.append(",\"next_action_in_ms\":").append(millis(s.nextActionIn())).append('}');
             }
-            out.append("]}");
+            out.append("],\"creation\":");
+            CreationInfo c = creation.get(e.getKey());
+            if (c == null) {
+                out.append("null");
+            } else {
+                out.append("{\"failures_in_a_row\":").append(c.failuresInARow())
+                        .append(",\"backoff_ms\":").append(c.backoff().toMillis())
+                        .append(",\"next_attempt_in_ms\":").append(c.nextAttemptIn().toMillis())
+                        .append(",\"last_failure\":");
+                string(out, c.lastFailure());
+                out.append('}');
+            }
+            out.append('}');
         }
         return out.append("]}").toString();
     }

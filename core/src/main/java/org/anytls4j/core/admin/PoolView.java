@@ -1,6 +1,8 @@
 package org.anytls4j.core.admin;
 
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -17,4 +19,12 @@ public interface PoolView {
 
     /** A snapshot of the outbound's sessions, in sequence order. */
     CompletionStage<List<SessionInfo>> sessions();
+
+    /**
+     * The outbound's failure streak of session creations, empty while creations work. Never blocks, like
+     * {@link #sessions()}. Default: always empty.
+     */
+    default CompletionStage<Optional<CreationInfo>> creation() {
+        return CompletableFuture.completedFuture(Optional.empty());
+    }
 }

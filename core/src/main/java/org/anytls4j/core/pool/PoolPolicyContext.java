@@ -1,14 +1,17 @@
 package org.anytls4j.core.pool;
 
 import java.time.Duration;
+import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 import org.anytls4j.api.PluginContext;
 import org.anytls4j.api.pool.PolicyContext;
+import org.anytls4j.api.pool.PoolSnapshot;
 import org.anytls4j.core.runtime.ForwardingPluginContext;
 
 /**
  * The {@link PolicyContext} one policy or monitor of one outbound gets: its plugin's context plus the pool's tag,
- * clamped intervals and a random generator of its own.
+ * clamped intervals, a random generator of its own and a live view of the pool ({@link #currentPool()}).
  *
  * <h2>Threading</h2>
  * Immutable. The random generator is synchronized, because a monitor draws from it on several sessions' event
@@ -18,12 +21,18 @@ final class PoolPolicyContext extends ForwardingPluginContext implements PolicyC
     private final String outboundTag;
     private final PoolSettings settings;
     private final RandomGenerator random;
+    private final Supplier<PoolSnapshot> currentPool;
 
-    PoolPolicyContext(PluginContext plugin, String outboundTag, PoolSettings settings, RandomGenerator random) {
+    /**
+     * @param currentPool the pool's snapshot now; null until the pool exists (while policies are being created)
+     */
+    PoolPolicyContext(PluginContext plugin, String outboundTag, PoolSettings settings, RandomGenerator random,
+                      Supplier<PoolSnapshot> currentPool) {
         super(plugin);
         this.outboundTag = outboundTag;
         this.settings = settings;
         this.random = new SynchronizedRandom(random);
+        this.currentPool = currentPool;
     }
 
     @Override
@@ -44,6 +53,11 @@ final class PoolPolicyContext extends ForwardingPluginContext implements PolicyC
     @Override
     public RandomGenerator random() {
         return random;
+    }
+
+    @Override
+    public Optional<PoolSnapshot> currentPool() {
+        return Optional.ofNullable(currentPool.get());
     }
 
     /** Every other {@link RandomGenerator} method derives from {@code nextLong}, so locking it is enough. */

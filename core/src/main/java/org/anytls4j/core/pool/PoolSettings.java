@@ -17,13 +17,21 @@ import org.slf4j.LoggerFactory;
  * @param idleTimeout          {@code idle_session_timeout}, > 5 s
  * @param maxStreamsPerSession {@code max_streams_per_session}, 1 to 65535
  * @param poolPolicies         {@code pool_policies}, names as written
+ * @param backoffInitial       {@code session_create_backoff_initial}, > 0: the shortest wait after a failed creation
+ * @param backoffMax           {@code session_create_backoff_max}, >= backoffInitial: the longest
+ * @param probation            {@code session_create_probation}, >= 0: a session that closes on its own younger than
+ *                             this counts as a failed creation
  */
 public record PoolSettings(Duration checkInterval, Duration idleTimeout, int maxStreamsPerSession,
-                           List<String> poolPolicies) {
+                           List<String> poolPolicies, Duration backoffInitial, Duration backoffMax,
+                           Duration probation) {
     public static final String CHECK_INTERVAL = "idle_session_check_interval";
     public static final String IDLE_TIMEOUT = "idle_session_timeout";
     public static final String MAX_STREAMS = "max_streams_per_session";
     public static final String POOL_POLICIES = "pool_policies";
+    public static final String BACKOFF_INITIAL = "session_create_backoff_initial";
+    public static final String BACKOFF_MAX = "session_create_backoff_max";
+    public static final String PROBATION = "session_create_probation";
 
     /** Values at or below this are replaced by {@link #CLAMPED} (POOL.md section 6: "<= 5 s, including 0"). */
     static final Duration CLAMP_LIMIT = Duration.ofSeconds(5);
@@ -35,16 +43,33 @@ public record PoolSettings(Duration checkInterval, Duration idleTimeout, int max
         poolPolicies = List.copyOf(poolPolicies);
     }
 
+    /** Settings with the default back-off (1s to 1m) and probation (5s), for tests of other keys. */
+    public PoolSettings(Duration checkInterval, Duration idleTimeout, int maxStreamsPerSession,
+                        List<String> poolPolicies) {
+        this(checkInterval, idleTimeout, maxStreamsPerSession, poolPolicies, Duration.ofSeconds(1),
+                Duration.ofMinutes(1), Duration.ofSeconds(5));
+    }
+
     /**
      * Reads the pool keys of an outbound block that has the defaults applied.
      *
-     * @throws InvalidSettingException for a negative duration or a stream limit out of range
+     * @throws InvalidSettingException for a negative duration, a stream limit out of range, a zero initial back-off
+     *     or a maximum back-off below the initial one
      */
     public static PoolSettings from(String outboundTag, Config settings) {
         Duration interval = clamped(outboundTag, settings, CHECK_INTERVAL);
         Duration timeout = clamped(outboundTag, settings, IDLE_TIMEOUT);
         int maxStreams = Settings.intInRange(settings, MAX_STREAMS, 1, 65535);
-        return new PoolSettings(interval, timeout, maxStreams, settings.getStringList(POOL_POLICIES));
+        Duration backoffInitial = Settings.positiveDuration(settings, BACKOFF_INITIAL);
+        Duration backoffMax = Settings.positiveDuration(settings, BACKOFF_MAX);
+        if (backoffMax.compareTo(backoffInitial) < 0) {
+            throw new InvalidSettingException(settings.getValue(BACKOFF_MAX).origin(), BACKOFF_MAX,
+                    "must be >= " + BACKOFF_INITIAL + " (" + GoDurations.format(backoffInitial) + "), was "
+                            + GoDurations.format(backoffMax));
+        }
+        Duration probation = Settings.nonNegativeDuration(settings, PROBATION);
+        return new PoolSettings(interval, timeout, maxStreams, settings.getStringList(POOL_POLICIES), backoffInitial,
+                backoffMax, probation);
     }
 
     private static Duration clamped(String outboundTag, Config settings, String key) {

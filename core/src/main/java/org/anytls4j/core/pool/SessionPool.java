@@ -18,6 +18,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -32,6 +33,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.anytls4j.api.CloseReason;
 import org.anytls4j.api.Destination;
 import org.anytls4j.api.GoDurations;
@@ -43,12 +45,14 @@ import org.anytls4j.api.outbound.Outbound;
 import org.anytls4j.api.outbound.Session;
 import org.anytls4j.api.outbound.SessionConnector;
 import org.anytls4j.api.outbound.StreamRefusedException;
+import org.anytls4j.api.pool.CreationBackoffException;
 import org.anytls4j.api.pool.Decision;
 import org.anytls4j.api.pool.PoolAction;
 import org.anytls4j.api.pool.PoolPolicy;
 import org.anytls4j.api.pool.PoolPolicyFactory;
 import org.anytls4j.api.pool.PoolSnapshot;
 import org.anytls4j.api.pool.PooledSession;
+import org.anytls4j.core.admin.CreationInfo;
 import org.anytls4j.core.admin.PoolView;
 import org.anytls4j.core.admin.SessionInfo;
 import org.slf4j.Logger;
@@ -65,19 +69,36 @@ import org.slf4j.LoggerFactory;
  * has sent its FIN by then: FIN first, POOL.md section 4) the session's idle timer restarts and it goes back into
  * the idle pool. A session that closes for any reason leaves the pool at once. If opening the stream fails on a
  * pooled session that turns out to be dead, the pool retries once on a fresh session (POOL.md 3 step 4 allows it);
- * a refusal by the server ({@link StreamRefusedException}) is never retried.
+ * a refusal by the server ({@link StreamRefusedException}) is never retried. A busy session is shared only while its
+ * reads are not held off by back-pressure ({@link Session#readsPaused()}).
+ *
+ * <h2>Failed creations and back-off</h2>
+ * A creation fails when its connect fails, or when the session it made closes on its own (not by the pool) before it
+ * <em>proved itself</em>, and either nothing was ever received from the server ({@link Session#lastReadNanos()}), or
+ * the server or the path (peer close, error, protocol error, not a monitor) ended it within
+ * {@code session_create_probation}. A session proves itself once it has received something from the server and
+ * outlived the probation; a connect is no success: a server that refuses the password closes the session right after
+ * it. Failures feed one {@link CreationBackoff} per outbound, shared by every creator: on-demand opens, policies'
+ * {@link PoolAction.Create} and the retry on a fresh session. While it backs off no creation starts; during a failure
+ * streak at most one starts per wait ({@code session_create_backoff_initial} growing with jitter up to
+ * {@code session_create_backoff_max}); a stream that needs a new session then fails at once with
+ * {@link CreationBackoffException}, whose message gives the last failure in words. The first session to prove itself
+ * ends the streak at that moment (checked when the session's probation ends, then every probation while the streak
+ * lasts, at each stream's end and at each run), and the policies run at once. Logged: one WARN per streak with the
+ * wait really applied, one INFO when it ends.
  *
  * <h2>Maintenance</h2>
  * One task on the environment's scheduler: the first run in {@link #start()}, then every
  * {@code idle_session_check_interval}, or earlier (at least 1 ms after the cause, coalesced) when a policy asks
- * ({@link Decision#askAgainAtNanos()}), when a policy-requested creation failed (so a backing-off policy can
- * schedule its retry), when a policy refused to hand out an idle session (so it can close it), or when a session
- * closed by itself (so ensure_idle replaces a session the peer or the heartbeat ended). A run consults the enabled
- * policies in {@link PoolPolicyFactory#order()} (the core's own idle cleanup at 200) and carries out each one's
- * actions before asking the next, which therefore sees closed sessions gone, reset timers reset and requested
- * creations counted in {@link PoolSnapshot#creating()}. Deciding and acting happen under the pool lock, the same
- * lock {@code open} takes, so a session chosen for closing can never be handed out in between; closes act only
- * on sessions still idle.
+ * ({@link Decision#askAgainAtNanos()}), when a policy-requested creation failed (so a backing-off policy can schedule
+ * its retry), when a policy refused to hand out an idle session (so it can close it), when a session that had proved
+ * itself closed by itself (so ensure_idle replaces a session the peer or the heartbeat ended; one that had not is a
+ * failed creation and runs nothing before the back-off allows), or when a failure streak ended. A run consults the
+ * enabled policies in {@link PoolPolicyFactory#order()} (the core's own idle cleanup at 200) and carries out each
+ * one's actions before asking the next, which therefore sees closed sessions gone, reset timers reset and requested
+ * creations counted in {@link PoolSnapshot#creating()}. Deciding and acting happen under the pool lock, the same lock
+ * {@code open} takes, so a session chosen for closing can never be handed out in between; closes act only on sessions
+ * still idle.
  *
  * <h2>Monitors</h2>
  * Every enabled {@link SessionMonitor} is attached to each new session before the session is pooled or handed out.
@@ -95,16 +116,24 @@ import org.slf4j.LoggerFactory;
  * connect starts, tells policies and monitors {@code close()}, and removes its meters.
  *
  * <h2>Metrics (tag {@code outbound})</h2>
- * Gauges {@code anytls4j.pool.sessions.idle}, {@code .active} (carrying streams), {@code .live} (both); counters
- * {@code anytls4j.pool.sessions.opened} (tag {@code reason}: {@code demand}, {@code ensure}, ...),
- * {@code anytls4j.pool.sessions.closed} (tag {@code reason}: {@link CloseReason#name()}) and
- * {@code anytls4j.pool.sessions.create.failures}.
+ * Gauges {@code anytls4j.pool.sessions.idle}, {@code .active} (carrying streams), {@code .live} (both),
+ * {@code anytls4j.pool.sessions.create.backoff} (seconds: the current wait between creations, 0 when they work) and
+ * {@code anytls4j.pool.sessions.create.consecutive.failures}; counters {@code anytls4j.pool.sessions.opened} (tag
+ * {@code reason}: {@code demand}, {@code ensure}, ...), {@code anytls4j.pool.sessions.closed} (tag {@code reason}:
+ * {@link CloseReason#name()}), {@code anytls4j.pool.sessions.create.attempts} (tag {@code reason}) and
+ * {@code anytls4j.pool.sessions.create.failures} (tags {@code reason} and {@code cause}: {@code connect},
+ * {@code closed-unheard} (closed before anything came from the server), {@code closed-young} (closed within the
+ * probation)).
  */
 public final class SessionPool implements Outbound, PoolView, AutoCloseable {
     /** Reason of creations made for a waiting stream. */
     public static final String CREATED_ON_DEMAND = "demand";
     /** The reason ensure_idle gives; its creations are logged with the guide's {@code [EnsureIdleSession]} text. */
     static final String CREATED_BY_ENSURE = "ensure";
+    /** Causes of failed creations (tag {@code cause} of {@code anytls4j.pool.sessions.create.failures}). */
+    static final String CAUSE_CONNECT = "connect";
+    static final String CAUSE_CLOSED_UNHEARD = "closed-unheard";
+    static final String CAUSE_CLOSED_YOUNG = "closed-young";
     /** The soonest a policy may ask to be evaluated again, so a policy asking for "now" cannot spin the scheduler. */
     static final long MIN_RUN_DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final long CLOSE_WAIT_SECONDS = 5;
@@ -130,9 +159,10 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
     /** The connectors' futures of those creations, cancelled at shutdown. Guarded by {@link #lock}. */
     private final Set<CompletableFuture<Session>> connects = new LinkedHashSet<>();
     private int creating;
-    private int creationFailures;
-    private long lastFailureNanos;
-    private String lastFailure = "";
+    /** {@link #creating} by the reason its creator gave. Guarded by {@link #lock}. */
+    private final Map<String, Integer> creatingByReason = new HashMap<>();
+    /** The creations' failure streak and gate, shared by every creator. Guarded by {@link #lock}. */
+    private final CreationBackoff backoff;
     private int protectedThisRun;
     /** Whether the last {@link #takeExisting} skipped an idle session a policy refused. */
     private boolean refusedLastTake;
@@ -149,6 +179,8 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
         this.env = env;
         this.policies = policies;
         this.monitors = monitors;
+        this.backoff = new CreationBackoff(settings.backoffInitial().toNanos(), settings.backoffMax().toNanos(),
+                env.randomSource().get());
     }
 
     /**
@@ -185,9 +217,10 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
         List<NamedPolicy> policies = new ArrayList<>();
         policies.add(new NamedPolicy(IdleCleanupPolicy.NAME, PoolPolicyFactory.ORDER_IDLE_CLEANUP,
                 new IdleCleanupPolicy(tag, poolSettings.idleTimeout().toNanos(), () -> self[0].protectedThisRun)));
+        Supplier<PoolSnapshot> current = () -> self[0] != null ? self[0].snapshot() : null;
         for (PoolPolicyFactory factory : installedPolicies) {
             if (named.contains(factory.name()) || factory.enabledBy(settings)) {
-                PoolPolicy policy = factory.create(settings, context(factory, tag, poolSettings, env));
+                PoolPolicy policy = factory.create(settings, context(factory, tag, poolSettings, env, current));
                 policies.add(new NamedPolicy(factory.name(), factory.order(), requireNonNull(policy, factory.name())));
             }
         }
@@ -195,7 +228,7 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
         List<NamedMonitor> monitors = new ArrayList<>();
         for (SessionMonitorFactory factory : installedMonitors) {
             if (named.contains(factory.name()) || factory.enabledBy(settings)) {
-                SessionMonitor monitor = factory.create(settings, context(factory, tag, poolSettings, env));
+                SessionMonitor monitor = factory.create(settings, context(factory, tag, poolSettings, env, current));
                 monitors.add(new NamedMonitor(factory.name(), requireNonNull(monitor, factory.name())));
             }
         }
@@ -204,10 +237,11 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
         return self[0];
     }
 
-    private static PoolPolicyContext context(Object factory, String tag, PoolSettings settings, PoolEnvironment env) {
+    private static PoolPolicyContext context(Object factory, String tag, PoolSettings settings, PoolEnvironment env,
+                                             Supplier<PoolSnapshot> current) {
         PluginContext plugin = requireNonNull(env.pluginContextOf().apply(factory),
                 () -> "no plugin context for " + factory);
-        return new PoolPolicyContext(plugin, tag, settings, env.randomSource().get());
+        return new PoolPolicyContext(plugin, tag, settings, env.randomSource().get(), current);
     }
 
     @Override
@@ -281,6 +315,22 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
         return CompletableFuture.completedFuture(infos);
     }
 
+    /** While creations keep failing: how many in a row, the wait, when the next may start and why the last failed. */
+    @Override
+    public CompletionStage<Optional<CreationInfo>> creation() {
+        lock.lock();
+        try {
+            if (!backoff.backingOff()) {
+                return CompletableFuture.completedFuture(Optional.empty());
+            }
+            return CompletableFuture.completedFuture(Optional.of(new CreationInfo(backoff.failures(),
+                    Duration.ofNanos(backoff.delayNanos()),
+                    untilMillis(backoff.allowedAtNanos(), env.ticker().nanoTime()), backoff.lastFailure())));
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Registers the meters and runs the first maintenance at once (so ensure_idle fills the pool at time 0). */
     public void start() {
         lock.lock();
@@ -307,16 +357,22 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
         requireNonNull(destination, "destination");
         Lease lease;
         boolean refusedSome;
+        long generation = -1;
+        CreationBackoffException backingOff = null;
         lock.lock();
         try {
             if (closing) {
                 return CompletableFuture.failedFuture(new IllegalStateException("outbound=" + tag + " is closed"));
             }
+            long now = env.ticker().nanoTime();
             refusedLastTake = false;
-            lease = takeExisting(env.ticker().nanoTime());
+            lease = takeExisting(now);
             refusedSome = refusedLastTake;
             if (lease == null) {
-                creating++;
+                generation = admitCreation(now, CREATED_ON_DEMAND);
+                if (generation < 0) {
+                    backingOff = backingOff(now);
+                }
             }
         } finally {
             lock.unlock();
@@ -326,8 +382,12 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
             // than at the next regular check.
             requestRunAt(env.ticker().nanoTime());
         }
+        if (backingOff != null) {
+            // It needs a new session and the pool is backing off: fail at once rather than queue behind the wait.
+            return CompletableFuture.failedFuture(backingOff);
+        }
         CompletionStage<Lease> leased = lease != null ? CompletableFuture.completedFuture(lease)
-                : create(CREATED_ON_DEMAND, 0, true).thenApply(entry -> new Lease(entry, false));
+                : create(CREATED_ON_DEMAND, 0, true, generation).thenApply(entry -> new Lease(entry, false));
         return leased.thenCompose(l -> openOn(l, destination, true));
     }
 
@@ -348,9 +408,11 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
         if (settings.maxStreamsPerSession() > 1) {
             Entry best = null;
             for (Entry entry : live.values()) {
+                // A session whose reads are held off by a slow stream reader would leave the new stream's replies
+                // (its SYNACK included) unread: never share one.
                 if (entry.streams > 0 && entry.streams < settings.maxStreamsPerSession()
-                        && entry.session.isActive() && (best == null || entry.seq() > best.seq())
-                        && mayHandOut(entry, nowNanos)) {
+                        && entry.session.isActive() && !entry.session.readsPaused()
+                        && (best == null || entry.seq() > best.seq()) && mayHandOut(entry, nowNanos)) {
                     best = entry;
                 }
             }
@@ -398,16 +460,23 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
             if (lease.pooled() && mayRetry && !(cause instanceof StreamRefusedException) && !session.isActive()) {
                 log.debug("outbound={} session=#{} stream to {} failed on a pooled session that had died ({}); "
                         + "retrying once on a new session", tag, session.seq(), destination, cause.toString());
+                long generation;
                 lock.lock();
                 try {
                     if (closing) {
                         return CompletableFuture.<Channel>failedFuture(cause);
                     }
-                    creating++;
+                    long now = env.ticker().nanoTime();
+                    generation = admitCreation(now, CREATED_ON_DEMAND);
+                    if (generation < 0) {
+                        CreationBackoffException backingOff = backingOff(now);
+                        backingOff.addSuppressed(cause);
+                        return CompletableFuture.<Channel>failedFuture(backingOff);
+                    }
                 } finally {
                     lock.unlock();
                 }
-                return create(CREATED_ON_DEMAND, 0, true)
+                return create(CREATED_ON_DEMAND, 0, true, generation)
                         .thenCompose(entry -> openOn(new Lease(entry, false), destination, false));
             }
             return CompletableFuture.<Channel>failedFuture(cause);
@@ -417,9 +486,11 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
     /** A stream on {@code entry} ended (its FIN is written by now): the session goes back to the idle pool. */
     private void release(Entry entry) {
         boolean closeIt = false;
+        boolean recovered = false;
         lock.lock();
         try {
             entry.streams--;
+            recovered = checkProof(entry, env.ticker().nanoTime());
             if (entry.streams > 0 || live.get(entry.seq()) != entry) {
                 return;
             }
@@ -432,6 +503,9 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
             }
         } finally {
             lock.unlock();
+            if (recovered) {
+                recovered(entry);
+            }
         }
         if (closeIt) {
             entry.session.close(CloseReason.SHUTDOWN);
@@ -441,14 +515,41 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
     // ---------------------------------------------------------------- creation
 
     /**
-     * Connects one session; the caller has already counted it in {@link #creating}. A demand creation completes with
-     * the entry already carrying the caller's stream; a policy creation pools it as idle.
-     *
-     * @param index the 1-based number of this creation within its maintenance run (for the log), 0 for demand
+     * Under lock. Lets a creation start now unless the pool is backing off ({@link CreationBackoff}); when it may,
+     * counts it in {@link #creating} and returns its back-off generation, else returns -1.
      */
-    private CompletableFuture<Entry> create(String reason, int index, boolean forDemand) {
+    private long admitCreation(long nowNanos, String reason) {
+        if (!backoff.mayAttempt(nowNanos)) {
+            return -1;
+        }
+        creating++;
+        creatingByReason.merge(reason, 1, Integer::sum);
+        return backoff.attempt(nowNanos);
+    }
+
+    /** Under lock. A creation counted by {@link #admitCreation} settled. */
+    private void settledCreation(String reason) {
+        creating--;
+        creatingByReason.computeIfPresent(reason, (r, n) -> n > 1 ? n - 1 : null);
+    }
+
+    /** Under lock. The fast failure of a stream that needs a new session while the pool backs off. */
+    private CreationBackoffException backingOff(long nowNanos) {
+        return new CreationBackoffException(backoff.lastFailure(), backoff.failures(),
+                untilMillis(backoff.allowedAtNanos(), nowNanos));
+    }
+
+    /**
+     * Connects one session; the caller has already counted it ({@link #admitCreation}). A demand creation completes
+     * with the entry already carrying the caller's stream; a policy creation pools it as idle.
+     *
+     * @param index      the 1-based number of this creation within its maintenance run (for the log), 0 for demand
+     * @param generation the back-off generation {@link #admitCreation} returned
+     */
+    private CompletableFuture<Entry> create(String reason, int index, boolean forDemand, long generation) {
         CompletableFuture<Entry> result = new CompletableFuture<>();
         CompletableFuture<Void> settled = new CompletableFuture<>();
+        counter("anytls4j.pool.sessions.create.attempts", "reason", reason).increment();
         lock.lock();
         try {
             inFlight.add(settled);
@@ -481,9 +582,9 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
         connecting.whenComplete((session, failure) -> {
             try {
                 if (failure != null) {
-                    createFailed(reason, index, forDemand, unwrap(failure), result);
+                    createFailed(reason, index, generation, unwrap(failure), result);
                 } else {
-                    created(session, reason, index, forDemand, result);
+                    created(session, reason, index, forDemand, generation, result);
                 }
             } catch (RuntimeException e) {
                 log.error("outbound={} failed to register a new session", tag, e);
@@ -511,38 +612,33 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
         }
     }
 
-    private void createFailed(String reason, int index, boolean forDemand, Throwable cause,
+    private void createFailed(String reason, int index, long generation, Throwable cause,
                               CompletableFuture<Entry> result) {
-        boolean retryRun;
+        String description = String.valueOf(cause.getMessage() != null ? cause.getMessage() : cause);
+        Failure failure;
         lock.lock();
         try {
-            creating--;
+            settledCreation(reason);
             if (closing && cause instanceof CancellationException) {
                 result.completeExceptionally(cause);
                 return;
             }
-            creationFailures++;
-            lastFailureNanos = env.ticker().nanoTime();
-            lastFailure = String.valueOf(cause.getMessage() != null ? cause.getMessage() : cause);
-            retryRun = !forDemand && !closing;
+            failure = failedLocked(generation, description, null);
         } finally {
             lock.unlock();
         }
-        counter("anytls4j.pool.sessions.create.failures", "reason", reason).increment();
-        // Logged per attempt only at trace: the requesting policy logs once per failure streak (the snapshot
-        // carries creationFailures and lastFailure), and a demand failure reaches its caller.
+        // Logged per attempt only at trace: the pool logs each failure streak once (failed(...)), and a demand
+        // failure reaches its caller.
         if (index > 0) {
             log.trace("outbound={} [EnsureIdleSession] Failed to create session #{}: {}", tag, index, cause.toString());
         } else {
             log.trace("outbound={} failed to create session reason={}: {}", tag, reason, cause.toString());
         }
-        if (retryRun) {
-            requestRunAt(env.ticker().nanoTime());
-        }
+        failed(failure, reason, CAUSE_CONNECT);
         result.completeExceptionally(cause);
     }
 
-    private void created(Session session, String reason, int index, boolean forDemand,
+    private void created(Session session, String reason, int index, boolean forDemand, long generation,
                          CompletableFuture<Entry> result) {
         for (NamedMonitor monitor : monitors) {
             try {
@@ -551,12 +647,15 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
                 log.warn("outbound={} session=#{} monitor {} failed to attach", tag, session.seq(), monitor.name(), e);
             }
         }
-        Entry entry = new Entry(session);
+        Entry entry = new Entry(session, reason, generation);
         boolean shutDown;
+        boolean recovered = false;
+        long proofCheckAt = Long.MAX_VALUE;
         lock.lock();
         try {
-            creating--;
-            creationFailures = 0;
+            // A connect is not a success: a server refusing the password closes the session right after it. The
+            // session ends a failure streak only once it proves itself (checkProof).
+            settledCreation(reason);
             shutDown = closing;
             if (!shutDown) {
                 live.put(entry.seq(), entry);
@@ -566,9 +665,20 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
                     entry.idleSinceNanos = env.ticker().nanoTime();
                     idle.put(entry.seq(), entry);
                 }
+                recovered = checkProof(entry, env.ticker().nanoTime());
+                if (!entry.proven && backoff.backingOff()) {
+                    proofCheckAt = session.createdNanos() + settings.probation().toNanos();
+                }
             }
         } finally {
             lock.unlock();
+        }
+        if (recovered) {
+            recovered(entry);
+        } else if (proofCheckAt != Long.MAX_VALUE) {
+            // During a streak, look again when the session has outlived its probation: if it heard from the server
+            // by then, the streak ends at that moment and the policies may fill the pool.
+            requestRunAt(proofCheckAt);
         }
         if (shutDown) {
             log.debug("outbound={} session=#{} connected after shutdown; closing it", tag, session.seq());
@@ -591,25 +701,146 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
         result.complete(entry);
     }
 
-    /** The session closed, by anyone: it leaves the pool at once. */
+    /**
+     * The session closed, by anyone: it leaves the pool at once. Closed on its own (not by the pool) before it
+     * proved itself, it counts as a failed creation when nothing was ever received from the server, or when the
+     * server or the path ended it within the probation: the pool backs off and does not run its policies now (a
+     * server refusing the password would otherwise be hammered). Otherwise it lets the policies react now (e.g.
+     * ensure_idle replacing a session the heartbeat found dead) instead of at the next regular check.
+     */
     private void sessionClosed(Entry entry, CloseReason reason) {
         boolean wasOwned;
+        boolean recovered = false;
+        Failure failure = null;
+        String cause = null;
         lock.lock();
         try {
             wasOwned = live.remove(entry.seq(), entry);
             idle.remove(entry.seq(), entry);
+            if (wasOwned && !closing && !CloseReason.SHUTDOWN.equals(reason)) {
+                long now = env.ticker().nanoTime();
+                recovered = checkProof(entry, now);
+                boolean heard = entry.session.lastReadNanos() != Long.MIN_VALUE;
+                boolean young = now - entry.session.createdNanos() < settings.probation().toNanos();
+                if (!entry.proven && (!heard || young && endedByPeerOrPath(reason))) {
+                    cause = heard ? CAUSE_CLOSED_YOUNG : CAUSE_CLOSED_UNHEARD;
+                    failure = failedLocked(entry.generation, describeClose(entry.session, reason, heard, now), entry);
+                }
+            }
         } finally {
             lock.unlock();
         }
         counter("anytls4j.pool.sessions.closed", "reason", reason.name()).increment();
+        if (recovered) {
+            recovered(entry);
+        }
         if (wasOwned) {
             // The transport logs the close itself; the pool's line would only repeat it.
             log.trace("outbound={} session=#{} left the pool reason={} streams={}", tag, entry.seq(), reason,
                     entry.streams);
-            // Closed by the peer, a monitor or an error rather than by a policy: let the policies react now (e.g.
-            // ensure_idle replacing a session the heartbeat found dead) instead of at the next regular check.
-            requestRunAt(env.ticker().nanoTime());
+            if (failure != null) {
+                failed(failure, entry.reason, cause);
+            } else {
+                requestRunAt(env.ticker().nanoTime());
+            }
         }
+    }
+
+    /**
+     * Whether the server or the path ended the session (it closed the connection, reset it, broke the protocol),
+     * rather than a monitor or watchdog judging it: a young session a heartbeat found dead after the server had
+     * answered it is a dead path to replace at once, not a failed creation.
+     */
+    private static boolean endedByPeerOrPath(CloseReason reason) {
+        return CloseReason.PEER_CLOSE.equals(reason) || CloseReason.ERROR.equals(reason)
+                || CloseReason.PROTOCOL_ERROR.equals(reason);
+    }
+
+    /** Why a session that closed before it proved itself failed, in words for the log and the local client. */
+    private String describeClose(Session session, CloseReason reason, boolean heard, long nowNanos) {
+        long ageNanos = Math.max(0, nowNanos - session.createdNanos());
+        String age = GoDurations.format(ageNanos - ageNanos % TimeUnit.MILLISECONDS.toNanos(1));
+        boolean young = ageNanos < settings.probation().toNanos();
+        if (CloseReason.PEER_CLOSE.equals(reason)) {
+            if (!heard && young) {
+                return "server closed the session right after authentication: wrong password or not an AnyTLS server";
+            }
+            if (!heard) {
+                return "server closed the session " + age + " after it was made without sending anything: wrong "
+                        + "password, or a server that closes unused sessions";
+            }
+            return "server closed the session " + age + " after it was made";
+        }
+        return "session closed (" + reason + ") " + age + " after it was made"
+                + (heard ? "" : ", before the server sent anything");
+    }
+
+    /** The time from {@code nowNanos} to {@code atNanos}, rounded up to whole milliseconds for people to read. */
+    private static Duration untilMillis(long atNanos, long nowNanos) {
+        long millis = TimeUnit.MILLISECONDS.toNanos(1);
+        long nanos = Math.max(0, atNanos - nowNanos);
+        return Duration.ofNanos((nanos + millis - 1) / millis * millis);
+    }
+
+    /**
+     * Under lock. Records a failed creation with the back-off and logs it, under the lock so that the streak's WARN
+     * comes before the DEBUG lines of the failures that follow it: WARN once per streak, with the wait really applied
+     * (no creation can start sooner); DEBUG for the others.
+     *
+     * @param entry the session that closed before it proved itself, or null for a failed connect
+     */
+    private Failure failedLocked(long generation, String description, Entry entry) {
+        long now = env.ticker().nanoTime();
+        boolean started = backoff.failed(generation, now, description);
+        String session = entry != null ? " session=#" + entry.seq() : "";
+        if (started) {
+            log.warn("outbound={}{} Failed to create session: {}; backing off: next attempt in {} (the wait grows up "
+                            + "to {} while creations keep failing)", tag, session, description,
+                    GoDurations.format(backoff.delayNanos()), GoDurations.format(settings.backoffMax()));
+        } else {
+            log.debug("outbound={}{} Failed to create session ({} in a row): {}; next attempt in {}", tag, session,
+                    backoff.failures(), description, GoDurations.format(untilMillis(backoff.allowedAtNanos(), now)));
+        }
+        return new Failure(backoff.allowedAtNanos());
+    }
+
+    /** Outside the lock: meters a failed creation and has the policies evaluated when the next one may start. */
+    private void failed(Failure failure, String reason, String cause) {
+        Counter.builder("anytls4j.pool.sessions.create.failures").tag("outbound", tag).tag("reason", reason)
+                .tag("cause", cause).register(env.meterRegistry()).increment();
+        requestRunAt(failure.allowedAtNanos());
+    }
+
+    /**
+     * Under lock. Whether {@code entry} proved itself now (it heard from the server and has outlived the probation),
+     * marking it so; returns true when that ended a failure streak.
+     */
+    private boolean checkProof(Entry entry, long nowNanos) {
+        if (entry.proven || entry.session.lastReadNanos() == Long.MIN_VALUE
+                || nowNanos - entry.session.createdNanos() < settings.probation().toNanos()) {
+            return false;
+        }
+        entry.proven = true;
+        long streakStart = backoff.streakStartNanos();
+        int failures = backoff.failures();
+        if (!backoff.succeeded()) {
+            return false;
+        }
+        entry.endedStreak = new Streak(failures, nowNanos - streakStart);
+        return true;
+    }
+
+    /** Outside the lock: a session ended a failure streak; logs it once and lets the policies fill the pool now. */
+    private void recovered(Entry entry) {
+        logRecovery(entry);
+        requestRunAt(env.ticker().nanoTime());
+    }
+
+    private void logRecovery(Entry entry) {
+        Streak streak = entry.endedStreak;
+        log.info("outbound={} session=#{} Creating sessions works again (after {} failed creations in {})", tag,
+                entry.seq(), streak.failures(), GoDurations.format(streak.nanos() - streak.nanos()
+                        % TimeUnit.MILLISECONDS.toNanos(1)));
     }
 
     // ---------------------------------------------------------------- maintenance
@@ -617,13 +848,19 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
     private void runMaintenance() {
         List<Closing> closes = new ArrayList<>();
         List<Creation> creations = new ArrayList<>();
+        Entry recovered = null;
         lock.lock();
         try {
             if (closing) {
                 return;
             }
             long now = env.ticker().nanoTime();
-            long askAgainAt = Decision.AT_NEXT_CHECK;
+            for (Entry entry : live.values()) {
+                if (checkProof(entry, now)) {
+                    recovered = entry;
+                }
+            }
+            long askAgainAt = proofCheckAt(now);
             protectedThisRun = 0;
             for (NamedPolicy policy : policies) {
                 Decision decision;
@@ -643,14 +880,38 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
         } finally {
             lock.unlock();
         }
+        if (recovered != null) {
+            logRecovery(recovered);              // this run's policies already saw the streak ended
+        }
         for (Closing close : closes) {
             log.debug("outbound={} session=#{} closed reason={} {}", tag, close.entry().seq(), close.action().reason(),
                     close.action().detail());
             close.entry().session.close(close.action().reason());
         }
         for (Creation creation : creations) {
-            create(creation.reason(), creation.index(), false);
+            create(creation.reason(), creation.index(), false, creation.generation());
         }
+    }
+
+    /**
+     * Under lock. While a failure streak lasts, when to look again at the sessions that have not proved themselves
+     * yet: at the end of a session's probation, then every probation (at least every second) until it heard from the
+     * server or closed. {@link Decision#AT_NEXT_CHECK} when there is nothing to watch.
+     */
+    private long proofCheckAt(long nowNanos) {
+        if (!backoff.backingOff()) {
+            return Decision.AT_NEXT_CHECK;
+        }
+        long probation = settings.probation().toNanos();
+        long again = Math.max(probation, TimeUnit.SECONDS.toNanos(1));
+        long at = Decision.AT_NEXT_CHECK;
+        for (Entry entry : live.values()) {
+            if (!entry.proven && entry.session.isActive()) {
+                long due = entry.session.createdNanos() + probation;
+                at = Math.min(at, due > nowNanos ? due : nowNanos + again);
+            }
+        }
+        return at;
     }
 
     /** Carries out one action under the lock; sessions are closed and connects started after it is released. */
@@ -671,10 +932,20 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
                 protectedThisRun++;
             }
         } else if (action instanceof PoolAction.Create create) {
-            creating += create.count();
+            // The back-off holds for every creator: while it lasts, a policy gets at most one creation per wait.
             int first = creations.size() + 1;
-            for (int i = 0; i < create.count(); i++) {
-                creations.add(new Creation(create.reason(), first + i));
+            int started = 0;
+            for (; started < create.count(); started++) {
+                long generation = admitCreation(now, create.reason());
+                if (generation < 0) {
+                    break;
+                }
+                creations.add(new Creation(create.reason(), first + started, generation));
+            }
+            if (started < create.count()) {
+                log.debug("outbound={} backing off after {} failed creations: starting {} of the {} sessions {} asked "
+                                + "for; next attempt in {}", tag, backoff.failures(), started, create.count(),
+                        policyName, GoDurations.format(untilMillis(backoff.allowedAtNanos(), now)));
             }
         }
     }
@@ -687,7 +958,8 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
         live.values().stream().filter(entry -> !idle.containsKey(entry.seq()))
                 .sorted(Comparator.comparingLong(Entry::seq).reversed())
                 .forEach(entry -> busyViews.add(entry.view(false)));
-        return new PoolSnapshot(tag, idleViews, busyViews, creating, creationFailures, lastFailureNanos, lastFailure);
+        return new PoolSnapshot(tag, idleViews, busyViews, creating, backoff.failures(), backoff.lastFailureNanos(),
+                backoff.lastFailure(), creatingByReason, backoff.backingOff() ? backoff.allowedAtNanos() : Long.MIN_VALUE);
     }
 
     /** Under lock. */
@@ -746,9 +1018,16 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
         gauges.add(Gauge.builder("anytls4j.pool.sessions.live", this, p -> p.count(State.TOTAL))
                 .description("Live sessions, idle or busy").tag("outbound", tag).strongReference(true)
                 .register(registry));
+        gauges.add(Gauge.builder("anytls4j.pool.sessions.create.backoff", this, p -> p.count(State.BACKOFF) / 1e9)
+                .description("The wait between session creations while they keep failing; 0 when they work")
+                .baseUnit("seconds").tag("outbound", tag).strongReference(true).register(registry));
+        gauges.add(Gauge.builder("anytls4j.pool.sessions.create.consecutive.failures", this,
+                        p -> p.count(State.FAILURES))
+                .description("Session creations that failed in a row; 0 once a session proved itself")
+                .tag("outbound", tag).strongReference(true).register(registry));
     }
 
-    private enum State { IDLE, ACTIVE, TOTAL }
+    private enum State { IDLE, ACTIVE, TOTAL, BACKOFF, FAILURES }
 
     private double count(State state) {
         lock.lock();
@@ -757,6 +1036,8 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
                 case IDLE -> idle.size();
                 case ACTIVE -> live.size() - idle.size();
                 case TOTAL -> live.size();
+                case BACKOFF -> backoff.delayNanos();
+                case FAILURES -> backoff.failures();
             };
         } finally {
             lock.unlock();
@@ -859,13 +1140,23 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
     /** A live session and the pool's bookkeeping of it; mutable fields guarded by the pool lock. */
     private static final class Entry {
         final Session session;
+        /** Who created it ({@code demand}, {@code ensure}, ...), for the failure meter. */
+        final String reason;
+        /** The back-off generation its creation started under. */
+        final long generation;
         long idleSinceNanos;
         int streams;
         /** The policy that last reset its idle timer or refused to hand it out since its last hand-out, or null. */
         String heldBy;
+        /** It heard from the server and outlived the probation: its close is no failed creation. */
+        boolean proven;
+        /** The failure streak its proof ended, for the recovery line; null when it ended none. */
+        Streak endedStreak;
 
-        Entry(Session session) {
+        Entry(Session session, String reason, long generation) {
             this.session = session;
+            this.reason = reason;
+            this.generation = generation;
         }
 
         long seq() {
@@ -891,6 +1182,14 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
     private record Closing(Entry entry, PoolAction.Close action) {
     }
 
-    private record Creation(String reason, int index) {
+    private record Creation(String reason, int index, long generation) {
+    }
+
+    /** A failed creation as recorded: when the next creation may start. */
+    private record Failure(long allowedAtNanos) {
+    }
+
+    /** A failure streak a session ended: how many failures, over how long. */
+    private record Streak(int failures, long nanos) {
     }
 }

@@ -14,6 +14,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -41,6 +42,10 @@ class AdminServerTest {
     }
 
     private static PoolView view(String tag, List<SessionInfo> sessions) {
+        return view(tag, sessions, null);
+    }
+
+    private static PoolView view(String tag, List<SessionInfo> sessions, CreationInfo creation) {
         return new PoolView() {
             @Override
             public String outboundTag() {
@@ -50,6 +55,11 @@ class AdminServerTest {
             @Override
             public CompletionStage<List<SessionInfo>> sessions() {
                 return CompletableFuture.completedFuture(sessions);
+            }
+
+            @Override
+            public CompletionStage<Optional<CreationInfo>> creation() {
+                return CompletableFuture.completedFuture(Optional.ofNullable(creation));
             }
         };
     }
@@ -117,7 +127,8 @@ class AdminServerTest {
                         new SessionInfo(1, Duration.ofSeconds(90), Duration.ofSeconds(12), 0, "min_idle", "close",
                                 Duration.ofSeconds(18)),
                         new SessionInfo(2, Duration.ofSeconds(5), null, 3, null, null, null))),
-                view("jp \"east\"", List.of())));
+                view("jp \"east\"", List.of(), new CreationInfo(5, Duration.ofSeconds(12), Duration.ofMillis(3500),
+                        "server closed the session right after authentication"))));
         HttpResponse<String> response = get(port, "/pool");
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.headers().firstValue("content-type")).hasValue("application/json");
@@ -138,6 +149,12 @@ class AdminServerTest {
         assertThat(sessions.get(1).getIsNull("held_by")).isTrue();
         assertThat(outbounds.get(1).getString("tag")).isEqualTo("jp \"east\"");
         assertThat(outbounds.get(1).getConfigList("sessions")).isEmpty();
+        assertThat(outbounds.get(0).getIsNull("creation")).isTrue();
+        Config creation = outbounds.get(1).getConfig("creation");
+        assertThat(creation.getInt("failures_in_a_row")).isEqualTo(5);
+        assertThat(creation.getLong("backoff_ms")).isEqualTo(12_000);
+        assertThat(creation.getLong("next_attempt_in_ms")).isEqualTo(3_500);
+        assertThat(creation.getString("last_failure")).isEqualTo("server closed the session right after authentication");
     }
 
     @Test

@@ -29,6 +29,7 @@ import org.junit.jupiter.api.Test;
 
 class SessionPoolTest {
     private static final Duration INTERVAL = Duration.ofSeconds(30);
+    private static final Duration PROBATION = Duration.ofSeconds(5);
     private PoolHarness harness;
 
     private PoolHarness pool(String hocon, List<PoolPolicyFactory> policies, List<SessionMonitorFactory> monitors) {
@@ -111,6 +112,7 @@ class SessionPoolTest {
         PoolHarness h = pool("").start();
         h.open().close();
         assertThat(h.idleSeqs()).containsExactly(1L);
+        h.advance(PROBATION);                             // a proven session: its close is no failed creation
 
         h.connector.session(1).close(CloseReason.PEER_CLOSE);
 
@@ -264,6 +266,7 @@ class SessionPoolTest {
     void retriesOnceOnAFreshSessionWhenAPooledSessionHadDied() {
         PoolHarness h = pool("").start();
         h.open().close();
+        h.advance(PROBATION);
         h.connector.session(1).dieOnNextStream();
 
         Channel stream = h.open();
@@ -294,8 +297,11 @@ class SessionPoolTest {
         CompletableFuture<Channel> open = h.pool.open(DESTINATION, null).toCompletableFuture();
         assertThatThrownBy(open::join).hasRootCauseMessage("connection refused");
         assertThat(h.pool.snapshot().creationFailures()).isEqualTo(1);
+        h.advanceTo(Duration.ofNanos(h.pool.snapshot().createAllowedAtNanos()));
         h.open();
         assertThat(h.connector.session(1).isActive()).isTrue();
+        assertThat(h.pool.snapshot().creationFailures()).as("a connect is no proof").isEqualTo(1);
+        h.advance(PROBATION);
         assertThat(h.pool.snapshot().creationFailures()).isZero();
     }
 
@@ -309,13 +315,17 @@ class SessionPoolTest {
         h.start();
         h.advance(Duration.ofSeconds(3));
         h.connector.failPending(new IOException("refused"));
-        h.advance(Duration.ofMillis(1));
-        assertThat(creator.evaluatedAt).containsExactly(0L, seconds(3) + 1_000_000L);
+        long allowedAt = h.pool.snapshot().createAllowedAtNanos();
+        assertThat(allowedAt).isBetween(seconds(4), seconds(5));  // round 1: 1s to 2s
+        h.advanceTo(Duration.ofNanos(allowedAt));
+        assertThat(creator.evaluatedAt).containsExactly(0L, allowedAt);
         PoolSnapshot seen = creator.seen.get(1);
         assertThat(seen.creationFailures()).isEqualTo(1);
         assertThat(seen.lastFailureNanos()).isEqualTo(seconds(3));
         assertThat(seen.lastFailure()).isEqualTo("refused");
         assertThat(seen.creating()).isZero();
+        assertThat(seen.mayCreateAt(allowedAt)).isTrue();
+        assertThat(seen.mayCreateAt(allowedAt - 1)).isFalse();
     }
 
     @Test
@@ -425,10 +435,10 @@ class SessionPoolTest {
         ScriptedPolicy probe = new ScriptedPolicy("probe", 400, true);
         PoolHarness h = pool("", probe).start();
         h.open().close();
-        h.advance(Duration.ofSeconds(3));
+        h.advance(Duration.ofSeconds(6));                       // past the 5s probation: a proven session
         h.connector.session(1).close(CloseReason.HEARTBEAT_TIMEOUT);
         h.advance(Duration.ofMillis(1));
-        assertThat(probe.evaluatedAt).containsExactly(0L, seconds(3) + 1_000_000L);
+        assertThat(probe.evaluatedAt).containsExactly(0L, seconds(6) + 1_000_000L);
         assertThat(h.meter("anytls4j.pool.sessions.closed", "reason", "heartbeat-timeout")).isEqualTo(1);
     }
 

@@ -38,6 +38,8 @@ public final class FakeSession implements Session {
     private final FakeHeartbeat heartbeat = new FakeHeartbeat(this);
     private volatile boolean heartbeatCapable = true;
     private volatile int peerVersion = 2;
+    private volatile long lastReadNanos;
+    private volatile boolean readsPaused;
     private String refuseNext;
     private boolean dieOnNext;
 
@@ -45,6 +47,7 @@ public final class FakeSession implements Session {
         this.seq = seq;
         this.createdNanos = createdNanos;
         this.executor = executor;
+        this.lastReadNanos = createdNanos;
     }
 
     @Override
@@ -69,6 +72,35 @@ public final class FakeSession implements Session {
 
     public FakeSession peerVersion(int version) {
         this.peerVersion = version;
+        return this;
+    }
+
+    /** By default the server is heard from at once (the connect's time); see {@link #silent()}, {@link #heardAt}. */
+    @Override
+    public long lastReadNanos() {
+        return lastReadNanos;
+    }
+
+    /** Plays a server that has sent nothing yet: {@link #lastReadNanos()} is {@link Long#MIN_VALUE}. */
+    public FakeSession silent() {
+        this.lastReadNanos = Long.MIN_VALUE;
+        return this;
+    }
+
+    /** Plays something received from the server at {@code nanos} on the ticker. */
+    public FakeSession heardAt(long nanos) {
+        this.lastReadNanos = nanos;
+        return this;
+    }
+
+    @Override
+    public boolean readsPaused() {
+        return readsPaused;
+    }
+
+    /** Plays local back-pressure holding off (or no longer holding off) the session's reads. */
+    public FakeSession readsPaused(boolean paused) {
+        this.readsPaused = paused;
         return this;
     }
 

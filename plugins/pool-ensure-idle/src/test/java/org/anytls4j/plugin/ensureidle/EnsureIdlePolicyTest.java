@@ -9,18 +9,30 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
 import org.anytls4j.api.InvalidSettingException;
 import org.anytls4j.api.pool.Decision;
 import org.anytls4j.api.pool.PoolAction;
+import org.anytls4j.api.pool.PoolSnapshot;
 import org.anytls4j.core.testing.PoolConfigs;
 import org.junit.jupiter.api.Test;
 
 class EnsureIdlePolicyTest {
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
+    private PoolSnapshot current;
+
     private EnsureIdlePolicy policy(int target, int rate) {
-        return new EnsureIdlePolicy("hk", new EnsureIdleSettings(target, rate), Duration.ofSeconds(30), registry);
+        return new EnsureIdlePolicy("hk", new EnsureIdleSettings(target, rate), registry,
+                () -> Optional.ofNullable(current));
+    }
+
+    /** {@code pool} with these creations in flight by reason and creations allowed from {@code allowedAt}. */
+    private static PoolSnapshot with(PoolSnapshot pool, Map<String, Integer> creating, int failures, long allowedAt) {
+        int total = creating.values().stream().mapToInt(Integer::intValue).sum();
+        return new PoolSnapshot(pool.outboundTag(), pool.idle(), pool.busy(), total, failures, 0,
+                failures > 0 ? "connection refused" : "", creating, allowedAt);
     }
 
     @Test
@@ -31,10 +43,25 @@ class EnsureIdlePolicyTest {
     }
 
     @Test
-    void sessionsBeingCreatedCountTowardTheTarget() {
-        assertThat(policy(5, 0).evaluate(snapshot(3, idle(1, 0, 0), idle(2, 0, 0)), 0).actions()).isEmpty();
-        assertThat(policy(5, 0).evaluate(snapshot(1, idle(1, 0, 0), idle(2, 0, 0)), 0).actions())
+    void itsOwnCreationsInFlightCountTowardTheTargetButOnDemandConnectsDoNot() {
+        PoolSnapshot twoIdle = snapshot(idle(1, 0, 0), idle(2, 0, 0));
+        assertThat(policy(5, 0).evaluate(with(twoIdle, Map.of("ensure", 3), 0, Long.MIN_VALUE), 0).actions())
+                .isEmpty();
+        assertThat(policy(5, 0).evaluate(with(twoIdle, Map.of("ensure", 1), 0, Long.MIN_VALUE), 0).actions())
                 .containsExactly(PoolAction.create(2, "ensure"));
+        // A burst of streams: three on-demand connects in flight will carry streams, not sit idle.
+        assertThat(policy(5, 0).evaluate(with(twoIdle, Map.of("demand", 3), 0, Long.MIN_VALUE), 0).actions())
+                .containsExactly(PoolAction.create(3, "ensure"));
+    }
+
+    @Test
+    void theDeficitGaugeIsCurrentNotThatOfTheLastRun() {
+        EnsureIdlePolicy policy = policy(5, 0);
+        policy.evaluate(snapshot(), 0);
+        current = snapshot(idle(1, 0, 0), idle(2, 0, 0), idle(3, 0, 0), idle(4, 0, 0));
+        assertThat(registry.get("anytls4j.pool.ensure.deficit").gauge().value()).isEqualTo(1);
+        current = snapshot(busy(1, 0));
+        assertThat(registry.get("anytls4j.pool.ensure.deficit").gauge().value()).isEqualTo(5);
     }
 
     @Test
@@ -52,19 +79,15 @@ class EnsureIdlePolicyTest {
     }
 
     @Test
-    void backsOffExponentiallyAfterFailuresCappedAtTheCheckInterval() {
+    void waitsWhileThePoolBacksOffThenAsksForOneProbeAtATime() {
         EnsureIdlePolicy policy = policy(5, 0);
-        assertThat(policy.backoffNanos(1)).isEqualTo(seconds(1));
-        assertThat(policy.backoffNanos(2)).isEqualTo(seconds(2));
-        assertThat(policy.backoffNanos(5)).isEqualTo(seconds(16));
-        assertThat(policy.backoffNanos(6)).isEqualTo(seconds(30));
-        assertThat(policy.backoffNanos(100)).isEqualTo(seconds(30));
-
-        var pool = failing(snapshot(), 3, seconds(10));                    // 3 failures, last at 10 s: wait 4 s
-        Decision waiting = policy.evaluate(pool, seconds(12));
+        PoolSnapshot backingOff = with(snapshot(), Map.of(), 3, seconds(14));   // 3 failures, next creation at 14 s
+        Decision waiting = policy.evaluate(backingOff, seconds(12));
         assertThat(waiting.actions()).isEmpty();
         assertThat(waiting.askAgainAtNanos()).isEqualTo(seconds(14));
-        assertThat(policy.evaluate(pool, seconds(14)).actions()).containsExactly(PoolAction.create(5, "ensure"));
+        assertThat(policy.evaluate(backingOff, seconds(14)).actions()).containsExactly(PoolAction.create(1, "ensure"));
+        assertThat(policy.evaluate(failing(snapshot(), 0, 0), seconds(14)).actions())
+                .containsExactly(PoolAction.create(5, "ensure"));
     }
 
     @Test

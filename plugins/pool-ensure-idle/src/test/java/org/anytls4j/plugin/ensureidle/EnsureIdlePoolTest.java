@@ -1,12 +1,16 @@
 package org.anytls4j.plugin.ensureidle;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.Level;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import io.netty.channel.Channel;
+import org.anytls4j.api.pool.CreationBackoffException;
 import org.anytls4j.api.CloseReason;
 import org.anytls4j.core.testing.FakeSession;
 import org.anytls4j.core.testing.LogCapture;
@@ -77,30 +81,77 @@ class EnsureIdlePoolTest {
     }
 
     @Test
-    void failuresBackOffExponentiallyUpToTheIntervalAndAreLoggedOncePerStreak() {
+    void aWrongPasswordMakesAtMostTenConnectionsIn20SecondsNotAStorm() {
         try (LogCapture logs = LogCapture.of("org.anytls4j");
-             PoolHarness h = pool("ensure_idle_session = 1")) {
-            h.connector.failAll(new IOException("connection refused"));
-            h.start();                                                // attempt at 0 s
-            List<Integer> attemptsAt = new ArrayList<>();
-            for (int second : new int[] {1, 3, 7, 15, 31, 61, 91}) {
-                h.advanceTo(Duration.ofSeconds(second).minusMillis(1));
-                attemptsAt.add(h.connector.attempts());
-                h.advanceTo(Duration.ofSeconds(second).plusMillis(2));
-                attemptsAt.add(h.connector.attempts());
-            }
-            // Waits of 1, 2, 4, 8, 16 s, then capped at the 30 s interval.
-            assertThat(attemptsAt).containsExactly(1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8);
-            assertThat(logs.lines(Level.WARN)).containsExactly(
-                    "outbound=hk [EnsureIdleSession] Failed to create session: connection refused; retrying with "
-                            + "backoff (next in 1s, at most every 30s)");
+             PoolHarness h = pool("ensure_idle_session = 5")) {
+            // The server reads the preamble, finds the password wrong and closes the connection: not one frame.
+            h.connector.customize(s -> {
+                s.silent();
+                h.scheduler.execute(() -> s.close(CloseReason.PEER_CLOSE));
+            });
+            h.start();
+            h.advanceTo(Duration.ofSeconds(20));
 
+            // 5 at start, then one per growing wait: 1-2s, 2-4s, 4-8s, 8-16s.
+            assertThat(h.connector.attempts()).isBetween(8, 9);
+            assertThat(h.idleSeqs()).isEmpty();
+            assertThat(logs.lines(Level.WARN)).hasSize(1).allSatisfy(line -> assertThat(line).contains(
+                    "Failed to create session: server closed the session right after authentication: wrong password "
+                            + "or not an AnyTLS server; backing off: next attempt in "));
+            CompletableFuture<Channel> open = h.pool.open(PoolHarness.DESTINATION, null).toCompletableFuture();
+            assertThatThrownBy(open::join).hasCauseInstanceOf(CreationBackoffException.class)
+                    .hasMessageContaining("server closed the session right after authentication: wrong password or "
+                            + "not an AnyTLS server (" + h.pool.snapshot().creationFailures() + " failures in a row; "
+                            + "next attempt in ");
+            assertThat(h.meter("anytls4j.pool.sessions.create.failures", "reason", "ensure", "cause",
+                    "closed-unheard")).isEqualTo(h.connector.attempts());
+        }
+    }
+
+    @Test
+    void afterAServerRestartAttemptsFollowTheBackoffAndThePoolIsBackWithinTheCap() {
+        try (LogCapture logs = LogCapture.of("org.anytls4j");
+             PoolHarness h = pool("ensure_idle_session = 5")) {
+            h.start();
+            h.advanceTo(Duration.ofSeconds(6));                        // five sessions that proved themselves
+            assertThat(h.pool.snapshot().creationFailures()).isZero();
+
+            // The server goes down: it closes every session and refuses connects for 10 s.
+            long down = h.ticker.nanoTime();
+            h.connector.failAll(new IOException("connection refused"));
+            h.connector.activeSessions().forEach(s -> s.close(CloseReason.PEER_CLOSE));
+            h.advance(Duration.ofMillis(1));                           // proven sessions: replaced at once, in vain
+            assertThat(h.connector.attempts()).isEqualTo(10);
+            long up = down + Duration.ofSeconds(10).toNanos();
+
+            // Every attempt during the outage waits for the back-off: none before the allowed time, one at it.
+            List<Long> waits = new ArrayList<>();
+            long last = h.ticker.nanoTime();
+            while (h.pool.snapshot().createAllowedAtNanos() < up) {
+                long allowedAt = h.pool.snapshot().createAllowedAtNanos();
+                int before = h.connector.attempts();
+                h.advanceTo(Duration.ofNanos(allowedAt - 1));
+                assertThat(h.connector.attempts()).isEqualTo(before);
+                h.advanceTo(Duration.ofNanos(allowedAt));
+                assertThat(h.connector.attempts()).isEqualTo(before + 1);
+                waits.add(allowedAt - last);
+                last = allowedAt;
+            }
+            assertThat(waits).hasSizeBetween(2, 5).allSatisfy(wait -> assertThat(wait)
+                    .isBetween(Duration.ofSeconds(1).toNanos(), Duration.ofSeconds(60).toNanos()));
+
+            // The server is back: the next attempt succeeds, proves itself after the 5s probation, and the pool
+            // refills at that moment, within the 60s cap of the restart.
             h.connector.failAll(null);
-            h.advanceTo(Duration.ofSeconds(121).plusMillis(2));
-            assertThat(h.idleSeqs()).containsExactly(1L);
-            h.advance(INTERVAL);
-            assertThat(logs.lines(Level.INFO)).contains("outbound=hk [EnsureIdleSession] Creating sessions works again");
+            h.advanceTo(Duration.ofNanos(up));
+            long nextAttempt = h.pool.snapshot().createAllowedAtNanos();
+            assertThat(nextAttempt - up).isLessThanOrEqualTo(Duration.ofSeconds(60).toNanos());
+            h.advanceTo(Duration.ofNanos(nextAttempt + Duration.ofSeconds(5).toNanos()));
+            assertThat(h.idleSeqs()).hasSize(5);
+            assertThat(h.ticker.nanoTime() - up).isLessThan(Duration.ofSeconds(60).toNanos());
             assertThat(logs.lines(Level.WARN)).hasSize(1);
+            assertThat(logs.linesContaining("Creating sessions works again")).hasSize(1);
+            assertThat(h.meter("anytls4j.pool.ensure.deficit")).isZero();
         }
     }
 
