@@ -56,9 +56,11 @@ import org.slf4j.LoggerFactory;
  *   write as packet 1 (see {@link ClientSessionWriter}).</li>
  *   <li>Streams get ids from 1. The first stream's SYN and address PSH form one session write (joined with the
  *   held Settings); later streams send SYN and address PSH as two writes, as the reference does.</li>
- *   <li>{@link #openStream}: when the server announced {@code v >= 2} (ServerSettings), the stage completes on
- *   SYNACK, or fails with {@link StreamRefusedException} carrying its error text. The first stream of a session
- *   leaves with the Settings, before the server could announce anything: it waits up to
+ *   <li>{@link #openStream}: when the server is known to speak {@code v >= 2} (it announced it in ServerSettings,
+ *   or another session of the outbound learnt it: {@link ServerKnowledge}), the stage completes on SYNACK, or
+ *   fails with {@link StreamRefusedException} carrying its error text, or with an {@link IOException} naming the
+ *   SYNACK watchdog when the server stays silent. Otherwise the first stream of a session leaves with the
+ *   Settings, before the server could announce anything: it waits up to
  *   {@code first_stream_wait} for the server's answer (a v2 server sends ServerSettings at once, then SYNACK), so
  *   that a refusal reaches the caller as a failed open (and the local client as a proper SOCKS or HTTP error)
  *   instead of a stream that closes after it was handed out; a server that says nothing in that time (v1) gets
