@@ -67,8 +67,10 @@ import org.slf4j.LoggerFactory;
  *   the stream handed out anyway. Otherwise the stage completes once SYN and address were written; a later SYNACK
  *   error fires the exception through the stream's pipeline and closes the stream.</li>
  *   <li>SYNACK watchdog: opening a stream while the server is known to speak v2 (re)starts a timer
- *   ({@code stream_open_timeout}, 3 s as the reference) that any SYNACK cancels; when it fires the session closes
- *   with {@link CloseReason#SYNACK_TIMEOUT} and the opens waiting for their SYNACK fail with an
+ *   ({@code stream_open_timeout}, 3 s as the reference) that any SYNACK cancels and anything else read from the
+ *   server restarts (proof of life: the SYNACK may follow a slow dial); when the server stayed silent for the
+ *   whole bound the session closes with {@link CloseReason#SYNACK_TIMEOUT} and the opens waiting for their SYNACK
+ *   fail with an
  *   {@link IOException} naming the reason, so the pool may retry them on a fresh session. Unlike the reference,
  *   the first stream is guarded too when the outbound's {@link ServerKnowledge} says the server speaks v2 (a
  *   pre-warmed session whose server went silent is found at its first stream), and time during which the
@@ -493,12 +495,24 @@ public final class ClientSession implements Session, Heartbeat, StreamChannel.Ho
     }
 
     /**
-     * The watchdog's time is up, unless reads were paused meanwhile: time during which the session did not read
-     * says nothing about the server (its SYNACK may be waiting behind data), so the timer re-arms for what is
-     * left of the bound in reading time; while reads are paused now, no verdict at all.
+     * The watchdog's time is up. It exists to find a connection that died silently, so it closes the session only
+     * when the server sent nothing at all for the bound: anything read since the watchdog was armed proves the
+     * server alive (its SYNACK may follow a slow dial), and the watchdog re-arms for a new bound from now. Time
+     * during which the session did not read because of local back-pressure says nothing about the server either
+     * (its SYNACK may be waiting behind data), so the timer re-arms for what is left of the bound in reading time;
+     * while reads are paused now, no verdict at all.
      */
     private void synackTimedOut() {
         synackWatchdog = null;
+        long lastRead = lastReadNanos;
+        if (lastRead != Long.MIN_VALUE && lastRead - watchdogArmedNanos > 0) {
+            log.debug("outbound={} session=#{} no SYNACK yet, but the server sent data meanwhile; watchdog re-armed",
+                    outbound, seq);
+            watchdogArmedNanos = ticker.nanoTime();
+            watchdogPausedNanos = budget.pausedNanos();
+            synackWatchdog = eventLoop.schedule(this::synackTimedOut, synackTimeoutNanos, TimeUnit.NANOSECONDS);
+            return;
+        }
         long pausedMeanwhile = budget.pausedNanos() - watchdogPausedNanos;
         long readingNanos = ticker.nanoTime() - watchdogArmedNanos - pausedMeanwhile;
         if (budget.isPaused() || readingNanos < synackTimeoutNanos) {

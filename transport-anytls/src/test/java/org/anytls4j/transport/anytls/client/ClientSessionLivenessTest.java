@@ -262,13 +262,35 @@ class ClientSessionLivenessTest {
         assertThat(session.isActive()).as("20 s paused: no verdict").isTrue();
         assertThat(second).isNotDone();
 
-        slow.read();                                                              // reads resume: 1 s counted
+        slow.read();                                                              // reads resume
         assertThat(session.readsPaused()).isFalse();
-        elapse(1900);
+        elapse(2900);
         assertThat(session.isActive()).isTrue();
-        elapse(200);                                                              // 3.1 s of reading time
+        elapse(200);                                                              // 3.1 s of silent reading
         assertThat(session.isActive()).isFalse();
         assertThat(second).isCompletedExceptionally();
+    }
+
+    @Test
+    void aSessionThatKeepsSendingIsNotClosedWhileASlowDialsSynackIsPendingButIsOnceItFallsSilent() throws Exception {
+        ClientSession session = newSession();
+        inbound(session, Command.SERVER_SETTINGS, 0, "v=2");
+        CompletableFuture<Channel> first = openStream(session, "download.example");
+        inbound(session, Command.SYNACK, 1, "");
+        reader(first.get(0, TimeUnit.SECONDS));
+        CompletableFuture<Channel> slowDial = openStream(session, "slow-dial.example");
+        for (int i = 0; i < 10; i++) {                                          // 10 s of data, no SYNACK for 2
+            elapse(1000);
+            inbound(session, Command.PSH, 1, "data");
+        }
+        assertThat(session.isActive()).as("the server is alive: it keeps sending").isTrue();
+        assertThat(slowDial).isNotDone();
+
+        for (int i = 0; i < 60 && session.isActive(); i++) {                     // silent: closed within 2 bounds
+            elapse(100);
+        }
+        assertThat(session.isActive()).isFalse();
+        assertThat(slowDial).isCompletedExceptionally();
     }
 
     // ---- a session that dies resets the streams it cuts ----
