@@ -92,6 +92,14 @@ class ClientSessionLivenessTest {
         return open;
     }
 
+    /** Tells the session its server speaks v2, opens stream 1 and answers it with SYNACK; returns the stream. */
+    private static Channel firstStreamOnV2(ClientSession session, String host) throws Exception {
+        inbound(session, Command.SERVER_SETTINGS, 0, "v=2");
+        CompletableFuture<Channel> open = openStream(session, host);
+        inbound(session, Command.SYNACK, 1, "");
+        return open.get(0, TimeUnit.SECONDS);
+    }
+
     private static List<String> outboundHex(ClientSession session) {
         List<String> out = new ArrayList<>();
         ByteBuf record;
@@ -146,10 +154,7 @@ class ClientSessionLivenessTest {
     @Test
     void readsPausedNanosCountsEveryPauseOnTheTickerTheOngoingOneIncluded() throws Exception {
         ClientSession session = newSession(1024);
-        inbound(session, Command.SERVER_SETTINGS, 0, "v=2");
-        CompletableFuture<Channel> open = openStream(session, "slow.example");
-        inbound(session, Command.SYNACK, 1, "");
-        Channel slow = open.get(0, TimeUnit.SECONDS);
+        Channel slow = firstStreamOnV2(session, "slow.example");
         slow.config().setAutoRead(false);
         reader(slow);
         assertThat(session.readsPaused()).isFalse();
@@ -247,10 +252,7 @@ class ClientSessionLivenessTest {
     @Test
     void theSynackWatchdogDoesNotCountTimeWhileReadsArePaused() throws Exception {
         ClientSession session = newSession(1024);
-        inbound(session, Command.SERVER_SETTINGS, 0, "v=2");
-        CompletableFuture<Channel> first = openStream(session, "slow.example");
-        inbound(session, Command.SYNACK, 1, "");
-        Channel slow = first.get(0, TimeUnit.SECONDS);
+        Channel slow = firstStreamOnV2(session, "slow.example");
         slow.config().setAutoRead(false);
         reader(slow);
 
@@ -274,10 +276,7 @@ class ClientSessionLivenessTest {
     @Test
     void aSessionThatKeepsSendingIsNotClosedWhileASlowDialsSynackIsPendingButIsOnceItFallsSilent() throws Exception {
         ClientSession session = newSession();
-        inbound(session, Command.SERVER_SETTINGS, 0, "v=2");
-        CompletableFuture<Channel> first = openStream(session, "download.example");
-        inbound(session, Command.SYNACK, 1, "");
-        reader(first.get(0, TimeUnit.SECONDS));
+        reader(firstStreamOnV2(session, "download.example"));
         CompletableFuture<Channel> slowDial = openStream(session, "slow-dial.example");
         for (int i = 0; i < 10; i++) {                                          // 10 s of data, no SYNACK for 2
             elapse(1000);
@@ -298,10 +297,7 @@ class ClientSessionLivenessTest {
     @Test
     void aSessionThatDiesResetsItsOpenStreamsWithTheReason() throws Exception {
         ClientSession session = newSession();
-        inbound(session, Command.SERVER_SETTINGS, 0, "v=2");
-        CompletableFuture<Channel> open = openStream(session, "example.com");
-        inbound(session, Command.SYNACK, 1, "");
-        Channel stream = open.get(0, TimeUnit.SECONDS);
+        Channel stream = firstStreamOnV2(session, "example.com");
         Reader reader = reader(stream);
         outboundHex(session);
 
@@ -317,10 +313,7 @@ class ClientSessionLivenessTest {
     @Test
     void aStreamTheServerEndedIsNotReset() throws Exception {
         ClientSession session = newSession();
-        inbound(session, Command.SERVER_SETTINGS, 0, "v=2");
-        CompletableFuture<Channel> open = openStream(session, "example.com");
-        inbound(session, Command.SYNACK, 1, "");
-        Reader reader = reader(open.get(0, TimeUnit.SECONDS));
+        Reader reader = reader(firstStreamOnV2(session, "example.com"));
         inbound(session, Command.FIN, 1, "");
         session.close(CloseReason.PEER_CLOSE);
         channel(session).runPendingTasks();
