@@ -25,8 +25,10 @@ public interface Heartbeat {
     CompletionStage<Long> ping();
 
     /**
-     * Whether the peer is known to answer probes (an AnyTLS peer that announced version 2 or later). A monitor
-     * must not close a session for missing answers unless this is true.
+     * Whether the peer is known to answer probes: an AnyTLS peer that announced version 2 or later or answered a
+     * probe, on this session or, before this session's peer announced anything, on another session of the same
+     * outbound (a pre-warmed session is watched from its first probe). A monitor must not close a session for
+     * missing answers unless this is true.
      */
     boolean peerAnswers();
 }

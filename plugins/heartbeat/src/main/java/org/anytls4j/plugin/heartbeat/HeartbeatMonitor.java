@@ -14,13 +14,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@code heartbeat} monitor of one outbound: gives every session a {@link SessionHeartbeat}, whose first probe
- * is delayed by the interval plus a jitter drawn uniformly from [0, interval / 5) with the context's random source.
+ * The {@code heartbeat} monitor of one outbound: gives every session a {@link SessionHeartbeat}, which probes a
+ * session only after an interval with nothing received and takes any read as proof of life (POOL.md section 8.7,
+ * "This project"). A session's first look is delayed by the interval plus a jitter drawn uniformly from
+ * [0, interval / 5) with the context's random source, so sessions created together do not beat together.
  * Sessions whose transport lacks the {@link Heartbeat} capability are left alone (logged at debug).
  *
  * <h2>Metrics (tag {@code outbound})</h2>
  * Timer {@code anytls4j.heartbeat.rtt} (round-trip time of answered probes) and counter
- * {@code anytls4j.heartbeat.misses} (probes a v2 peer left unanswered past {@code heartbeat_timeout}), in the
+ * {@code anytls4j.heartbeat.misses} (probes after which a peer known to answer sent nothing at all within
+ * {@code heartbeat_timeout} while the session was reading), in the
  * plugin's meter registry.
  *
  * <h2>Threading and lifecycle</h2>
@@ -43,7 +46,8 @@ final class HeartbeatMonitor implements SessionMonitor {
         this.rtt = Timer.builder("anytls4j.heartbeat.rtt").description("Round-trip time of answered heartbeats")
                 .tag("outbound", context.outboundTag()).register(registry);
         this.misses = Counter.builder("anytls4j.heartbeat.misses")
-                .description("Heartbeats a peer that answers heartbeats left unanswered past heartbeat_timeout")
+                .description("Heartbeats after which a peer that answers heartbeats sent nothing within "
+                        + "heartbeat_timeout while the session was reading")
                 .tag("outbound", context.outboundTag()).register(registry);
     }
 
@@ -59,8 +63,8 @@ final class HeartbeatMonitor implements SessionMonitor {
         long jitterBound = intervalNanos / 5;
         long jitter = jitterBound > 0 ? context.random().nextLong(jitterBound) : 0;
         SessionHeartbeat[] self = new SessionHeartbeat[1];
-        self[0] = new SessionHeartbeat(context.outboundTag(), session, pinger.get(), settings, rtt, misses,
-                () -> running.remove(self[0]));
+        self[0] = new SessionHeartbeat(context.outboundTag(), session, pinger.get(), settings, context.ticker(), rtt,
+                misses, () -> running.remove(self[0]));
         running.add(self[0]);
         self[0].start(intervalNanos + jitter);
     }

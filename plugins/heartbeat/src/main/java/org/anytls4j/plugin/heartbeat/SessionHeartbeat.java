@@ -9,27 +9,42 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.anytls4j.api.CloseReason;
 import org.anytls4j.api.GoDurations;
+import org.anytls4j.api.Ticker;
 import org.anytls4j.api.outbound.Heartbeat;
 import org.anytls4j.api.outbound.Session;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The keep-alive state machine of one session, shaped like gRPC's {@code KeepAliveManager}: it decides when to
- * probe and when the peer is dead; the session's {@link Heartbeat} capability (the "pinger") sends the probe.
+ * The keep-alive state machine of one session, shaped like gRPC's {@code KeepAliveManager}: <b>any read is proof
+ * of life</b> (POOL.md section 8.7, "This project"). It decides when to probe and when the peer is dead; the
+ * session's {@link Heartbeat} capability (the "pinger") sends the probe, and the session tells when it last read
+ * anything ({@link Session#lastReadNanos()}) and whether local back-pressure held its reads off
+ * ({@link Session#readsPaused()}, {@link Session#readsPausedNanos()}).
  *
- * <p>Timeline: the first probe goes out {@code interval + jitter} after {@link #start}, then one every
- * {@code interval} after the previous one. Each probe expects its answer within {@code timeout}
- * ({@code <= interval}). An answer records the round-trip time and clears the miss count. A missing answer from
- * a peer that answers probes ({@link Heartbeat#peerAnswers()}) counts as a miss and the next probe goes out at
- * once; after {@code maxMissed} consecutive misses the session is closed with reason {@code heartbeat-timeout}.
- * A v1 peer, which never answers, keeps receiving probes on the regular interval and is never closed for it. A
- * probe that cannot be written closes the session with reason {@code error}.
+ * <h2>Timeline</h2>
+ * <ul>
+ *   <li>A probe goes out only after {@code interval} with nothing received and no probe sent: the first one at
+ *   the earliest {@code interval + jitter} after {@link #start}; whenever the timer finds that something was read
+ *   meanwhile, it re-arms for {@code interval} after that read. A busy session that keeps receiving is never
+ *   probed.</li>
+ *   <li>After a probe, the session is alive if anything at all arrived within {@code timeout} (the HeartResponse
+ *   or any other frame); the answer itself also records the round-trip time. Otherwise it is a <em>miss</em>,
+ *   and the next probe goes out at once; after {@code maxMissed} consecutive misses the session is closed with
+ *   reason {@code heartbeat-timeout}, about {@code interval + timeout * maxMissed} after it went silent.</li>
+ *   <li>Time during which the session's reads were paused by local back-pressure never counts: the answer may sit
+ *   unread behind data a slow local reader has not taken. A window in which reads were paused at any moment gives
+ *   no verdict (neither alive nor a miss), and no probe goes out while reads are paused; the timer re-arms.</li>
+ *   <li>A peer that is not known to answer probes ({@link Heartbeat#peerAnswers()} false: a v1 server, before any
+ *   session of the outbound proved otherwise) keeps receiving them on the regular interval and is never closed
+ *   for not answering.</li>
+ *   <li>A probe that cannot be written closes the session with reason {@code error}.</li>
+ * </ul>
  *
  * <h2>Threading</h2>
  * Every transition runs on the session's {@link Session#executor()} (its event loop): timers are scheduled there
  * and the probe's answer completes there ({@link Heartbeat}'s contract). Only {@link #stop()} may be called from
- * any thread; it cancels the timers.
+ * any thread; it cancels the timer.
  *
  * <h2>Lifecycle</h2>
  * Started once by {@link HeartbeatMonitor#attach}; stops for good when the session closes, when it closes the
@@ -38,9 +53,9 @@ import org.slf4j.LoggerFactory;
 final class SessionHeartbeat {
     /** One state of the machine. */
     enum State {
-        /** Waiting for the next probe time; no probe is outstanding. */
-        PING_SCHEDULED,
-        /** A probe is out; waiting for its answer or its deadline. */
+        /** Waiting until the session has been silent for the interval; no probe is outstanding. */
+        IDLE,
+        /** A probe is out; waiting for its deadline (or its answer). */
         PING_SENT,
         /** The session closed or the monitor shut down; nothing more happens. */
         STOPPED
@@ -53,35 +68,44 @@ final class SessionHeartbeat {
     private final Heartbeat pinger;
     private final HeartbeatSettings settings;
     private final ScheduledExecutorService executor;
+    private final Ticker ticker;
     private final Timer rtt;
     private final Counter misses;
     private final Runnable onStop;
+    private final long intervalNanos;
 
-    private volatile State state = State.PING_SCHEDULED;
-    private ScheduledFuture<?> nextPing;
-    private ScheduledFuture<?> deadline;
+    private volatile State state = State.IDLE;
+    /** The one running timer: the next look at the session (IDLE) or the probe's deadline (PING_SENT). */
+    private volatile ScheduledFuture<?> timer;
+    private long startedNanos;
     /** Number of the outstanding (or last) probe; answers to older probes do not change the state. */
     private long probe;
+    private long probeSentNanos = Long.MIN_VALUE;
+    /** {@link Session#readsPausedNanos()} when the outstanding probe went out. */
+    private long pausedAtProbeNanos;
     private int missed;
 
-    SessionHeartbeat(String outboundTag, Session session, Heartbeat pinger, HeartbeatSettings settings, Timer rtt,
-                     Counter misses, Runnable onStop) {
+    SessionHeartbeat(String outboundTag, Session session, Heartbeat pinger, HeartbeatSettings settings,
+                     Ticker ticker, Timer rtt, Counter misses, Runnable onStop) {
         this.outboundTag = outboundTag;
         this.session = session;
         this.pinger = pinger;
         this.settings = settings;
         this.executor = session.executor();
+        this.ticker = ticker;
         this.rtt = rtt;
         this.misses = misses;
         this.onStop = onStop;
+        this.intervalNanos = settings.interval().toNanos();
     }
 
-    /** Schedules the first probe {@code firstDelayNanos} from now and stops when the session closes. */
+    /** Looks at the session first {@code firstDelayNanos} from now and stops when the session closes. */
     void start(long firstDelayNanos) {
         log.debug("outbound={} session=#{} [Heartbeat] Starting heartbeat loop with {} interval (jitter: {})",
                 outboundTag, session.seq(), GoDurations.format(settings.interval()),
-                GoDurations.format(firstDelayNanos - settings.interval().toNanos()));
-        nextPing = executor.schedule(this::ping, firstDelayNanos, TimeUnit.NANOSECONDS);
+                GoDurations.format(firstDelayNanos - intervalNanos));
+        startedNanos = ticker.nanoTime();
+        schedule(this::due, firstDelayNanos);
         session.closeFuture().whenComplete((reason, failure) -> stop());
     }
 
@@ -89,16 +113,47 @@ final class SessionHeartbeat {
         return state;
     }
 
-    private void ping() {
-        if (state == State.STOPPED) {
+    /** The IDLE timer fired: probe if the session has been silent for the interval, else re-arm. */
+    private void due() {
+        if (state != State.IDLE) {
             return;
         }
         if (!session.isActive()) {
             stop();
             return;
         }
+        if (session.readsPaused()) {
+            log.debug("outbound={} session=#{} [Heartbeat] reads paused by local back-pressure; not probing",
+                    outboundTag, session.seq());
+            schedule(this::due, intervalNanos);
+            return;
+        }
+        long wait = quietSinceNanos() + intervalNanos - ticker.nanoTime();
+        if (wait > 0) {
+            schedule(this::due, wait); // something was read meanwhile: proof of life, look again later
+            return;
+        }
+        sendProbe();
+    }
+
+    /** The later of: the last read, the last probe, the start. */
+    private long quietSinceNanos() {
+        long since = startedNanos;
+        long lastRead = session.lastReadNanos();
+        if (lastRead != Long.MIN_VALUE && lastRead - since > 0) {
+            since = lastRead;
+        }
+        if (probeSentNanos != Long.MIN_VALUE && probeSentNanos - since > 0) {
+            since = probeSentNanos;
+        }
+        return since;
+    }
+
+    private void sendProbe() {
         long number = ++probe;
         state = State.PING_SENT;
+        probeSentNanos = ticker.nanoTime();
+        pausedAtProbeNanos = session.readsPausedNanos();
         log.debug("outbound={} session=#{} [Heartbeat] Sending heartbeat request #{}", outboundTag, session.seq(),
                 number);
         CompletionStage<Long> answer;
@@ -115,8 +170,7 @@ final class SessionHeartbeat {
         // The probe is in the transport's hands: written, or queued behind a pre-created session's Settings,
         // which the probe flushes.
         log.debug("outbound={} session=#{} [Heartbeat] Heartbeat sent successfully", outboundTag, session.seq());
-        deadline = executor.schedule(() -> deadlinePassed(number), settings.timeout().toNanos(), TimeUnit.NANOSECONDS);
-        nextPing = executor.schedule(this::ping, settings.interval().toNanos(), TimeUnit.NANOSECONDS);
+        schedule(() -> deadlinePassed(number), settings.timeout().toNanos());
         answer.whenComplete((rttNanos, failure) -> {
             if (failure != null) {
                 writeFailed(number, failure);
@@ -132,41 +186,73 @@ final class SessionHeartbeat {
         }
         rtt.record(rttNanos, TimeUnit.NANOSECONDS);
         missed = 0;
-        if (number == probe && state == State.PING_SENT) {
-            state = State.PING_SCHEDULED;
-            cancel(deadline);
-        }
         log.debug("outbound={} session=#{} [Heartbeat] Received heartbeat response rtt={}", outboundTag, session.seq(),
                 GoDurations.format(rttNanos));
+        if (number == probe && state == State.PING_SENT) {
+            state = State.IDLE;
+            scheduleDue();
+        }
     }
 
     private void deadlinePassed(long number) {
         if (state != State.PING_SENT || number != probe) {
             return;
         }
-        state = State.PING_SCHEDULED;
+        state = State.IDLE;
+        String timeout = GoDurations.format(settings.timeout());
+        long lastRead = session.lastReadNanos();
+        if (lastRead != Long.MIN_VALUE && lastRead - probeSentNanos >= 0) {
+            missed = 0;
+            log.debug("outbound={} session=#{} [Heartbeat] No heartbeat response within {}, but data arrived: alive",
+                    outboundTag, session.seq(), timeout);
+            scheduleDue();
+            return;
+        }
+        if (session.readsPaused() || session.readsPausedNanos() != pausedAtProbeNanos) {
+            log.debug("outbound={} session=#{} [Heartbeat] No heartbeat response within {} while reads were paused "
+                    + "by local back-pressure; not counted", outboundTag, session.seq(), timeout);
+            scheduleDue();
+            return;
+        }
         if (!pinger.peerAnswers()) {
             log.trace("outbound={} session=#{} [Heartbeat] no response expected: the peer does not answer "
                     + "heartbeats (protocol v1)", outboundTag, session.seq());
+            scheduleDue();
             return;
         }
         missed++;
         misses.increment();
         if (missed >= settings.maxMissed()) {
             log.warn("outbound={} session=#{} heartbeat timeout after {}; {} responses missed; closing", outboundTag,
-                    session.seq(), GoDurations.format(settings.timeout()), missed);
+                    session.seq(), timeout, missed);
             stop();
             session.close(CloseReason.HEARTBEAT_TIMEOUT);
             return;
         }
         log.debug("outbound={} session=#{} [Heartbeat] No heartbeat response within {} (missed {}/{}); probing again",
-                outboundTag, session.seq(), GoDurations.format(settings.timeout()), missed, settings.maxMissed());
-        cancel(nextPing);
-        try {
-            nextPing = executor.schedule(this::ping, 0, TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException e) {
-            stop();
+                outboundTag, session.seq(), timeout, missed, settings.maxMissed());
+        schedule(this::probeAgain, 0);
+    }
+
+    /** After a miss: the next probe goes out at once, unless reads got paused meanwhile. */
+    private void probeAgain() {
+        if (state != State.IDLE) {
+            return;
         }
+        if (!session.isActive()) {
+            stop();
+            return;
+        }
+        if (session.readsPaused()) {
+            due();
+            return;
+        }
+        sendProbe();
+    }
+
+    /** Arms the IDLE timer for the moment the session will have been silent for the interval. */
+    private void scheduleDue() {
+        schedule(this::due, Math.max(0, quietSinceNanos() + intervalNanos - ticker.nanoTime()));
     }
 
     private void writeFailed(long number, Throwable failure) {
@@ -180,14 +266,26 @@ final class SessionHeartbeat {
         session.close(CloseReason.ERROR);
     }
 
-    /** Stops for good: cancels the timers. Any thread; idempotent. */
+    private void schedule(Runnable task, long delayNanos) {
+        cancel(timer);
+        try {
+            ScheduledFuture<?> next = executor.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+            timer = next;
+            if (state == State.STOPPED) {
+                cancel(next); // stopped from another thread meanwhile
+            }
+        } catch (RejectedExecutionException e) {
+            stop(); // the session's event loop is shutting down
+        }
+    }
+
+    /** Stops for good: cancels the timer. Any thread; idempotent. */
     void stop() {
         if (state == State.STOPPED) {
             return;
         }
         state = State.STOPPED;
-        cancel(nextPing);
-        cancel(deadline);
+        cancel(timer);
         log.trace("outbound={} session=#{} [Heartbeat] Stopped after {} heartbeats", outboundTag, session.seq(), probe);
         onStop.run();
     }

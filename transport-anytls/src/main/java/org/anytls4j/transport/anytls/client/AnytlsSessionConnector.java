@@ -39,6 +39,11 @@ import org.slf4j.LoggerFactory;
  * reads it at each write, and a valid UpdatePaddingScheme received on any session replaces it for all of them
  * (PROTOCOL.md section 6.3). Nothing is persisted.
  *
+ * <h2>What the server proved</h2>
+ * This object also holds the outbound's {@link ServerKnowledge}, shared by its sessions: once any session learnt
+ * that the server speaks v2 or answers heartbeats, new and pre-warmed sessions are watched from their first
+ * heartbeat probe and their first stream (POOL.md section 8.7, "This project").
+ *
  * <h2>Threading and lifecycle</h2>
  * Thread-safe. Each attempt runs on one worker event loop, which becomes the session's. After {@link #close()}
  * every {@link #connect} fails; sessions made earlier stay open for the pool to close.
@@ -54,6 +59,7 @@ public final class AnytlsSessionConnector implements SessionConnector {
     private final RandomGenerator random;
     private final AddressResolverGroup<InetSocketAddress> resolver;
     private final AtomicReference<PaddingScheme> scheme = new AtomicReference<>(PaddingScheme.DEFAULT);
+    private final ServerKnowledge knowledge;
     private volatile boolean closed;
 
     /**
@@ -68,9 +74,15 @@ public final class AnytlsSessionConnector implements SessionConnector {
         this.netty = requireNonNull(netty, "netty");
         this.ticker = requireNonNull(ticker, "ticker");
         this.random = requireNonNull(random, "random");
+        this.knowledge = new ServerKnowledge(outbound);
         this.resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder()
                 .datagramChannelType(netty.datagramChannelClass())
                 .socketChannelType(netty.socketChannelClass()));
+    }
+
+    /** What the outbound's server proved on any session so far. */
+    public ServerKnowledge serverKnowledge() {
+        return knowledge;
     }
 
     /** The outbound's current padding scheme. */
@@ -144,7 +156,8 @@ public final class AnytlsSessionConnector implements SessionConnector {
                     try {
                         session = new ClientSession(outbound, sequencer.getAsLong(), ticker, channel, scheme,
                                 random, settings.clientMetadata(), settings.streamReceiveBytes(),
-                                settings.sessionReceiveBytes(), settings.firstStreamWait()).attach();
+                                settings.sessionReceiveBytes(), settings.firstStreamWait(), knowledge,
+                                settings.streamOpenTimeout()).attach();
                     } catch (RuntimeException e) {
                         fail(result, channel, "session setup", e);
                         return;

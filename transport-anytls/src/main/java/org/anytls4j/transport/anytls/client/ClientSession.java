@@ -28,10 +28,12 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.random.RandomGenerator;
 import org.anytls4j.api.CloseReason;
 import org.anytls4j.api.Destination;
+import org.anytls4j.api.GoDurations;
 import org.anytls4j.api.Ticker;
 import org.anytls4j.api.outbound.Heartbeat;
 import org.anytls4j.api.outbound.Session;
 import org.anytls4j.api.outbound.StreamRefusedException;
+import org.anytls4j.api.outbound.StreamResetException;
 import org.anytls4j.transport.anytls.frame.Command;
 import org.anytls4j.transport.anytls.frame.Frame;
 import org.anytls4j.transport.anytls.frame.FrameDecoder;
@@ -54,17 +56,31 @@ import org.slf4j.LoggerFactory;
  *   write as packet 1 (see {@link ClientSessionWriter}).</li>
  *   <li>Streams get ids from 1. The first stream's SYN and address PSH form one session write (joined with the
  *   held Settings); later streams send SYN and address PSH as two writes, as the reference does.</li>
- *   <li>{@link #openStream}: when the server announced {@code v >= 2} (ServerSettings), the stage completes on
- *   SYNACK, or fails with {@link StreamRefusedException} carrying its error text. The first stream of a session
- *   leaves with the Settings, before the server could announce anything: it waits up to
+ *   <li>{@link #openStream}: when the server is known to speak {@code v >= 2} (it announced it in ServerSettings,
+ *   or another session of the outbound learnt it: {@link ServerKnowledge}), the stage completes on SYNACK, or
+ *   fails with {@link StreamRefusedException} carrying its error text, or with an {@link IOException} naming the
+ *   SYNACK watchdog when the server stays silent. Otherwise the first stream of a session leaves with the
+ *   Settings, before the server could announce anything: it waits up to
  *   {@code first_stream_wait} for the server's answer (a v2 server sends ServerSettings at once, then SYNACK), so
  *   that a refusal reaches the caller as a failed open (and the local client as a proper SOCKS or HTTP error)
  *   instead of a stream that closes after it was handed out; a server that says nothing in that time (v1) gets
  *   the stream handed out anyway. Otherwise the stage completes once SYN and address were written; a later SYNACK
  *   error fires the exception through the stream's pipeline and closes the stream.</li>
- *   <li>SYNACK watchdog: opening a stream with id >= 2 while the peer version is >= 2 (re)starts a 3 s timer that
- *   any SYNACK cancels; when it fires the session closes with {@link CloseReason#SYNACK_TIMEOUT}.</li>
- *   <li>HeartRequest is answered at once with HeartResponse of the same stream id. Alert (non-empty) is logged
+ *   <li>SYNACK watchdog: opening a stream while the server is known to speak v2 (re)starts a timer
+ *   ({@code stream_open_timeout}, 3 s as the reference) that any SYNACK cancels and anything else read from the
+ *   server restarts (proof of life: the SYNACK may follow a slow dial); when the server stayed silent for the
+ *   whole bound the session closes with {@link CloseReason#SYNACK_TIMEOUT} and the opens waiting for their SYNACK
+ *   fail with an
+ *   {@link IOException} naming the reason, so the pool may retry them on a fresh session. Unlike the reference,
+ *   the first stream is guarded too when the outbound's {@link ServerKnowledge} says the server speaks v2 (a
+ *   pre-warmed session whose server went silent is found at its first stream), and time during which the
+ *   session's reads were paused by local back-pressure does not count (the SYNACK may sit unread behind data):
+ *   the timer re-arms for the remaining time.</li>
+ *   <li>HeartRequest is answered at once with HeartResponse of the same stream id; while the channel is not
+ *   writable (the server does not read), answers are coalesced into one that leaves when it is writable again,
+ *   and the session closes ({@link CloseReason#ERROR}) if that takes longer than the reference's 5 s control-frame
+ *   write deadline, so a server flooding HeartRequest without reading cannot make the client queue without
+ *   bound. Alert (non-empty) is logged
  *   and closes the session ({@link CloseReason#PEER_CLOSE}). UpdatePaddingScheme replaces the outbound's scheme
  *   when valid (WARN and keep otherwise). Waste, Settings, SYN from the server and unknown commands are
  *   ignored (their data was skipped by the {@link FrameDecoder}). A FIN closes the stream after its queued data
@@ -77,10 +93,13 @@ import org.slf4j.LoggerFactory;
  * data waits in the stream's bounded queue ({@code stream_receive_buffer}) and the session stops reading its
  * socket while any queue is full or all together exceed {@code session_receive_buffer} ({@link InboundBudget}).
  *
- * <h2>Heartbeat</h2>
+ * <h2>Heartbeat and liveness</h2>
  * {@link #ping()} sends HeartRequest with its own stream id (1, 2, ... independent of stream ids; a v2 peer
  * echoes it) and completes with the round trip measured on the host's ticker when the matching HeartResponse
  * arrives. On a session still holding its Settings, the probe and the Settings leave together as packet 1.
+ * {@link #lastReadNanos()} is stamped by a handler in front of the frame decoder on every read from the TLS
+ * layer, so any byte counts as proof of life; {@link #readsPaused()} and {@link #readsPausedNanos()} come from
+ * the {@link InboundBudget}.
  *
  * <h2>Threading</h2>
  * Public methods are thread-safe; all state lives on the channel's event loop, where every change happens.
@@ -88,14 +107,21 @@ import org.slf4j.LoggerFactory;
  * <h2>Lifecycle and ownership</h2>
  * Created by {@link AnytlsSessionConnector} once the preamble was written; {@link #attach} adds the frame
  * decoder and the session handler behind the TLS handler. The session owns its channel and its streams.
- * {@link #close} is idempotent: it fails pending opens and pings, closes streams without FIN, closes the
- * channel, and completes {@link #closeFuture()} with the first reason. The channel going inactive closes the
+ * {@link #close} is idempotent: it fails pending opens and pings, resets the streams that were handed out
+ * ({@link StreamResetException} through their pipeline, then closed without FIN: they were cut, not ended),
+ * closes the channel, and completes {@link #closeFuture()} with the first reason. The channel going inactive closes the
  * session with {@link CloseReason#PEER_CLOSE}; an exception closes it with {@link CloseReason#ERROR}.
  */
 public final class ClientSession implements Session, Heartbeat, StreamChannel.Host {
-    /** The SYNACK watchdog delay of the reference (PROTOCOL.md section 6.6). */
-    static final long SYNACK_TIMEOUT_SECONDS = 3;
+    /** The SYNACK watchdog delay of the reference (PROTOCOL.md section 6.6), the default stream_open_timeout. */
+    static final Duration SYNACK_TIMEOUT = Duration.ofSeconds(3);
+    /**
+     * How long a HeartResponse may wait for the channel to become writable before the session is closed: the
+     * reference's write deadline for control frames (POOL.md section 8.7).
+     */
+    static final Duration CONTROL_WRITE_DEADLINE = Duration.ofSeconds(5);
     /** Pipeline names. */
+    public static final String READ_CLOCK_NAME = "anytls-read-clock";
     public static final String DECODER_NAME = "anytls-frame-decoder";
     public static final String HANDLER_NAME = "anytls-client-session";
 
@@ -125,14 +151,27 @@ public final class ClientSession implements Session, Heartbeat, StreamChannel.Ho
     /** Streams that received data in the current read batch and wait for their {@code channelReadComplete}. */
     private final List<StreamChannel> readBatch = new ArrayList<>();
 
+    private final ServerKnowledge knowledge;
+    private final long synackTimeoutNanos;
+
     private ClientSessionWriter writer;
     private long nextStreamId = 1;
     private long nextPingId = 1;
     private ScheduledFuture<?> synackWatchdog;
+    /** When the running watchdog was (re)armed, and the paused-read total then: paused time does not count. */
+    private long watchdogArmedNanos;
+    private long watchdogPausedNanos;
+    /** The HeartResponse id waiting for the channel to become writable, or -1. */
+    private long deferredHeartResponse = -1;
+    /** HeartRequests answered by the deferred HeartResponse instead of their own, since it was deferred. */
+    private long coalescedHeartRequests;
+    private ScheduledFuture<?> heartResponseDeadline;
     private CloseReason closeReason;
     private volatile boolean active = true;
     private volatile int peerVersion;
     private volatile int openStreams;
+    private volatile long lastReadNanos = Long.MIN_VALUE;
+    private volatile boolean heartbeatAnswered;
 
     private record Ping(long sentNanos, CompletableFuture<Long> answer) {
     }
@@ -162,7 +201,24 @@ public final class ClientSession implements Session, Heartbeat, StreamChannel.Ho
     public ClientSession(String outbound, long seq, Ticker ticker, Channel channel,
                          AtomicReference<PaddingScheme> scheme, RandomGenerator random, String clientMetadata,
                          long streamReceiveLimit, long sessionReceiveLimit, Duration firstStreamWait) {
+        this(outbound, seq, ticker, channel, scheme, random, clientMetadata, streamReceiveLimit, sessionReceiveLimit,
+                firstStreamWait, new ServerKnowledge(outbound), SYNACK_TIMEOUT);
+    }
+
+    /**
+     * As above, with what the outbound knows about its server (shared by its sessions) and
+     * {@code stream_open_timeout}, the SYNACK watchdog's delay.
+     */
+    public ClientSession(String outbound, long seq, Ticker ticker, Channel channel,
+                         AtomicReference<PaddingScheme> scheme, RandomGenerator random, String clientMetadata,
+                         long streamReceiveLimit, long sessionReceiveLimit, Duration firstStreamWait,
+                         ServerKnowledge knowledge, Duration streamOpenTimeout) {
         this.firstStreamWaitNanos = firstStreamWait.toNanos();
+        this.knowledge = requireNonNull(knowledge, "knowledge");
+        this.synackTimeoutNanos = streamOpenTimeout.toNanos();
+        if (synackTimeoutNanos <= 0) {
+            throw new IllegalArgumentException("streamOpenTimeout must be > 0, was " + streamOpenTimeout);
+        }
         this.outbound = requireNonNull(outbound, "outbound");
         this.seq = seq;
         this.ticker = requireNonNull(ticker, "ticker");
@@ -173,12 +229,13 @@ public final class ClientSession implements Session, Heartbeat, StreamChannel.Ho
         this.random = requireNonNull(random, "random");
         this.clientMetadata = requireNonNull(clientMetadata, "clientMetadata");
         this.streamReceiveLimit = streamReceiveLimit;
-        this.budget = new InboundBudget(channel, sessionReceiveLimit);
+        this.budget = new InboundBudget(channel, sessionReceiveLimit, ticker);
     }
 
     /** Adds the frame decoder and this session's handler at the end of the channel's pipeline. */
     public ClientSession attach() {
         assert eventLoop.inEventLoop();
+        channel.pipeline().addLast(READ_CLOCK_NAME, new ReadClock());
         channel.pipeline().addLast(DECODER_NAME, new FrameDecoder());
         channel.pipeline().addLast(HANDLER_NAME, new Handler());
         if (!channel.isActive()) {
@@ -212,6 +269,21 @@ public final class ClientSession implements Session, Heartbeat, StreamChannel.Ho
     @Override
     public boolean isActive() {
         return active;
+    }
+
+    @Override
+    public long lastReadNanos() {
+        return lastReadNanos;
+    }
+
+    @Override
+    public boolean readsPaused() {
+        return budget.isPaused();
+    }
+
+    @Override
+    public long readsPausedNanos() {
+        return budget.pausedNanos();
     }
 
     @Override
@@ -257,9 +329,23 @@ public final class ClientSession implements Session, Heartbeat, StreamChannel.Ho
         return answer;
     }
 
+    /**
+     * True when this session's server answered a heartbeat or announced v2, or, before it announced anything,
+     * when the outbound's server proved either on another session ({@link ServerKnowledge}).
+     */
     @Override
     public boolean peerAnswers() {
-        return peerVersion >= 2;
+        int v = peerVersion;
+        if (heartbeatAnswered || v >= 2) {
+            return true;
+        }
+        return v == 0 && knowledge.answersHeartbeats();
+    }
+
+    /** Whether the server is known to answer every SYN with SYNACK: it said so here, or proved it elsewhere. */
+    private boolean serverSpeaksV2() {
+        int v = peerVersion;
+        return v >= 2 || (v == 0 && knowledge.knowsV2());
     }
 
     // ---- StreamChannel.Host ----
@@ -335,10 +421,9 @@ public final class ClientSession implements Session, Heartbeat, StreamChannel.Ho
             written = writer.write(address);
         }
         writer.flush();
-        boolean v2 = peerVersion >= 2;
-        if (id >= 2 && v2) {
-            cancelWatchdog();
-            synackWatchdog = eventLoop.schedule(this::synackTimedOut, SYNACK_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        boolean v2 = serverSpeaksV2();
+        if (v2) {
+            armWatchdog();
         }
         log.debug("outbound={} session=#{} stream={} opened to {}", outbound, seq, id, destination);
         if (v2) {
@@ -401,10 +486,47 @@ public final class ClientSession implements Session, Heartbeat, StreamChannel.Ho
         }
     }
 
+    /** (Re)starts the SYNACK watchdog for a stream just opened (PROTOCOL.md section 6.6). */
+    private void armWatchdog() {
+        cancelWatchdog();
+        watchdogArmedNanos = ticker.nanoTime();
+        watchdogPausedNanos = budget.pausedNanos();
+        synackWatchdog = eventLoop.schedule(this::synackTimedOut, synackTimeoutNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * The watchdog's time is up. It exists to find a connection that died silently, so it closes the session only
+     * when the server sent nothing at all for the bound: anything read since the watchdog was armed proves the
+     * server alive (its SYNACK may follow a slow dial), and the watchdog re-arms for a new bound from now. Time
+     * during which the session did not read because of local back-pressure says nothing about the server either
+     * (its SYNACK may be waiting behind data), so the timer re-arms for what is left of the bound in reading time;
+     * while reads are paused now, no verdict at all.
+     */
     private void synackTimedOut() {
         synackWatchdog = null;
-        log.warn("outbound={} session=#{} no SYNACK within {}s; closing", outbound, seq, SYNACK_TIMEOUT_SECONDS);
-        close0(CloseReason.SYNACK_TIMEOUT);
+        long lastRead = lastReadNanos;
+        if (lastRead != Long.MIN_VALUE && lastRead - watchdogArmedNanos > 0) {
+            log.debug("outbound={} session=#{} no SYNACK yet, but the server sent data meanwhile; watchdog re-armed",
+                    outbound, seq);
+            watchdogArmedNanos = ticker.nanoTime();
+            watchdogPausedNanos = budget.pausedNanos();
+            synackWatchdog = eventLoop.schedule(this::synackTimedOut, synackTimeoutNanos, TimeUnit.NANOSECONDS);
+            return;
+        }
+        long pausedMeanwhile = budget.pausedNanos() - watchdogPausedNanos;
+        long readingNanos = ticker.nanoTime() - watchdogArmedNanos - pausedMeanwhile;
+        if (budget.isPaused() || readingNanos < synackTimeoutNanos) {
+            long rest = Math.max(synackTimeoutNanos - readingNanos, synackTimeoutNanos / 10);
+            log.debug("outbound={} session=#{} no SYNACK yet, but reads were paused by local back-pressure for {};"
+                    + " watchdog re-armed for {}", outbound, seq, GoDurations.format(pausedMeanwhile),
+                    GoDurations.format(rest));
+            synackWatchdog = eventLoop.schedule(this::synackTimedOut, rest, TimeUnit.NANOSECONDS);
+            return;
+        }
+        String bound = GoDurations.format(synackTimeoutNanos);
+        log.warn("outbound={} session=#{} no SYNACK within {}; closing", outbound, seq, bound);
+        close0(CloseReason.SYNACK_TIMEOUT,
+                new IOException("server did not answer within " + bound + " (no SYNACK); session closed"));
     }
 
     private void cancelWatchdog() {
@@ -433,18 +555,34 @@ public final class ClientSession implements Session, Heartbeat, StreamChannel.Ho
     }
 
     private void close0(CloseReason reason) {
+        close0(reason, null);
+    }
+
+    /**
+     * @param openFailure what opens still waiting for their answer fail with; null: "session closed: reason"
+     */
+    private void close0(CloseReason reason, IOException openFailure) {
         if (closeReason != null) {
             return;
         }
         closeReason = reason;
-        active = false;
+        active = false; // before any future completes: the pool's retry checks it
         cancelWatchdog();
         cancelFirstStreamTimer();
+        cancelHeartResponseDeadline();
         IOException closed = closedException();
-        for (CompletableFuture<Channel> pending : new ArrayList<>(awaitingSynack.values())) {
-            pending.completeExceptionally(closed);
+        List<CompletableFuture<Channel>> waiting = new ArrayList<>(awaitingSynack.values());
+        List<StreamChannel> notHandedOut = new ArrayList<>();
+        for (long id : awaitingSynack.keySet()) {
+            StreamChannel stream = streams.get(id);
+            if (stream != null) {
+                notHandedOut.add(stream);
+            }
         }
         awaitingSynack.clear();
+        for (CompletableFuture<Channel> pending : waiting) {
+            pending.completeExceptionally(openFailure != null ? openFailure : closed);
+        }
         for (Ping ping : new ArrayList<>(pings.values())) {
             ping.answer().completeExceptionally(closed);
         }
@@ -453,7 +591,11 @@ public final class ClientSession implements Session, Heartbeat, StreamChannel.Ho
         List<StreamChannel> open = new ArrayList<>(streams.values());
         streams.clear();
         for (StreamChannel stream : open) {
-            stream.closeBySession();
+            if (notHandedOut.contains(stream)) {
+                stream.closeBySession(); // its open failed: nobody relays it
+            } else {
+                resetStream(stream, reason);
+            }
         }
         readBatch.clear();
         if (writer != null) {
@@ -462,6 +604,25 @@ public final class ClientSession implements Session, Heartbeat, StreamChannel.Ho
         channel.close();
         log.info("outbound={} session=#{} closed reason={} streams={}", outbound, seq, reason, streamCount);
         closeFuture.complete(reason);
+    }
+
+    /**
+     * A stream the session cuts off (it was handed out and had not ended): its pipeline learns it was cut, by a
+     * {@link StreamResetException}, so whoever relays it resets the local connection instead of ending it with
+     * a clean EOF; then it closes without FIN.
+     *
+     * <p>MERGE NOTE for the lead: this is the single call site to switch to {@code stream.reset(cause)} once
+     * {@code StreamChannel.reset(Throwable)} (the faults engineer's) is merged; the two lines below do the same
+     * from outside the stream.
+     */
+    private void resetStream(StreamChannel stream, CloseReason reason) {
+        if (!stream.isOpen()) {
+            return;
+        }
+        StreamResetException cause = new StreamResetException(reason, "outbound " + outbound + " session #" + seq
+                + " closed (" + reason + ") while stream " + stream.streamId() + " was open");
+        stream.pipeline().fireExceptionCaught(cause);
+        stream.closeBySession();
     }
 
     private IOException closedException() {
@@ -501,9 +662,12 @@ public final class ClientSession implements Session, Heartbeat, StreamChannel.Ho
                 }
             }
             case Command.SYNACK -> onSynack(sid, frame.data());
-            case Command.HEART_REQUEST -> writer.writeAndFlush(
-                    ClientFrames.emptyFrame(alloc(), Command.HEART_RESPONSE, sid));
+            case Command.HEART_REQUEST -> answerHeartRequest(sid);
             case Command.HEART_RESPONSE -> {
+                if (!heartbeatAnswered) {
+                    heartbeatAnswered = true;
+                    knowledge.heartbeatAnswered();
+                }
                 Ping ping = pings.remove(sid);
                 if (ping != null) {
                     ping.answer().complete(ticker.nanoTime() - ping.sentNanos());
@@ -516,8 +680,9 @@ public final class ClientSession implements Session, Heartbeat, StreamChannel.Ho
                     if (v != null) {
                         peerVersion = v;
                         log.debug("outbound={} session=#{} server version={}", outbound, seq, v);
-                        if (v < 2 && awaitingFirstAnswer != 0) {
-                            firstStreamWaitOver(); // a v1 server never answers a SYN
+                        knowledge.versionAnnounced(seq, v);
+                        if (v < 2) {
+                            serverIsV1();
                         }
                     }
                 }
@@ -540,6 +705,79 @@ public final class ClientSession implements Session, Heartbeat, StreamChannel.Ho
                     log.trace("outbound={} session=#{} skipped {}", outbound, seq, frame);
                 }
             }
+        }
+    }
+
+    /**
+     * A server that announced a version below 2 never answers a SYN: streams waiting for their SYNACK (because
+     * the outbound believed the server spoke v2, or in {@code first_stream_wait}) are handed out now, as the
+     * reference would have done at once, and the watchdog stops.
+     */
+    private void serverIsV1() {
+        cancelWatchdog();
+        cancelFirstStreamTimer();
+        List<Long> ids = new ArrayList<>(awaitingSynack.keySet());
+        for (long id : ids) {
+            CompletableFuture<Channel> pending = awaitingSynack.remove(id);
+            StreamChannel stream = streams.get(id);
+            if (pending != null && stream != null) {
+                handOut(stream, pending);
+            }
+        }
+    }
+
+    /**
+     * Answers a HeartRequest (PROTOCOL.md section 6.10) without letting a server that sends them faster than it
+     * reads make us queue without bound: while the channel is not writable, only the latest answer is kept; it
+     * leaves once the channel is writable again, and if that takes longer than {@link #CONTROL_WRITE_DEADLINE}
+     * the session is closed.
+     */
+    private void answerHeartRequest(long sid) {
+        if (deferredHeartResponse < 0 && channel.isWritable()) {
+            writer.writeAndFlush(ClientFrames.emptyFrame(alloc(), Command.HEART_RESPONSE, sid));
+            return;
+        }
+        if (deferredHeartResponse < 0) {
+            log.debug("outbound={} session=#{} the server is not reading; holding HeartResponse until it does",
+                    outbound, seq);
+            heartResponseDeadline = eventLoop.schedule(this::heartResponseStuck, CONTROL_WRITE_DEADLINE.toNanos(),
+                    TimeUnit.NANOSECONDS);
+        } else {
+            coalescedHeartRequests++;
+        }
+        deferredHeartResponse = sid;
+    }
+
+    /** The channel became writable: the held HeartResponse leaves. */
+    private void sendDeferredHeartResponse() {
+        if (deferredHeartResponse < 0 || !active || !channel.isWritable()) {
+            return;
+        }
+        long sid = deferredHeartResponse;
+        if (coalescedHeartRequests > 0) {
+            log.debug("outbound={} session=#{} answered {} HeartRequests with one HeartResponse (the server was "
+                    + "not reading)", outbound, seq, coalescedHeartRequests + 1);
+        }
+        deferredHeartResponse = -1;
+        coalescedHeartRequests = 0;
+        cancelHeartResponseDeadline();
+        writer.writeAndFlush(ClientFrames.emptyFrame(alloc(), Command.HEART_RESPONSE, sid));
+    }
+
+    private void heartResponseStuck() {
+        heartResponseDeadline = null;
+        if (deferredHeartResponse < 0 || !active) {
+            return;
+        }
+        log.warn("outbound={} session=#{} the server did not read for {} while sending {} HeartRequests; closing",
+                outbound, seq, GoDurations.format(CONTROL_WRITE_DEADLINE), coalescedHeartRequests + 1);
+        close0(CloseReason.ERROR);
+    }
+
+    private void cancelHeartResponseDeadline() {
+        if (heartResponseDeadline != null) {
+            heartResponseDeadline.cancel(false);
+            heartResponseDeadline = null;
         }
     }
 
@@ -585,6 +823,15 @@ public final class ClientSession implements Session, Heartbeat, StreamChannel.Ho
         }
     }
 
+    /** In front of the frame decoder: stamps {@link #lastReadNanos} on every read, whole frame or not. */
+    private final class ReadClock extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            lastReadNanos = ticker.nanoTime();
+            ctx.fireChannelRead(msg);
+        }
+    }
+
     /** The pipeline end of the session: frames in, writability and errors. */
     private final class Handler extends ChannelInboundHandlerAdapter {
         @Override
@@ -626,6 +873,7 @@ public final class ClientSession implements Session, Heartbeat, StreamChannel.Ho
 
         @Override
         public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            sendDeferredHeartResponse();
             for (StreamChannel stream : new ArrayList<>(streams.values())) {
                 stream.pipeline().fireChannelWritabilityChanged();
             }

@@ -21,11 +21,18 @@ import org.anytls4j.transport.anytls.tls.ClientTlsSettings;
  * @param connectTimeout      bound on the TCP connect and, separately, on the TLS handshake
  * @param streamReceiveBytes  inbound bytes one stream may queue before the session stops reading
  * @param sessionReceiveBytes inbound bytes all streams of a session may queue before it stops reading
+ * @param firstStreamWait     how long a new session's first stream waits for an answer from a server whose
+ *                            version is not known yet
+ * @param streamOpenTimeout   the SYNACK watchdog: how long a stream opened on a server known to speak v2 waits
+ *                            for its SYNACK (reading time) before the session is closed and the open fails
  * @param tls                 the TLS block
  */
 public record ClientSettings(String server, int port, byte[] passwordHash, String clientMetadata,
         Duration connectTimeout, long streamReceiveBytes, long sessionReceiveBytes, Duration firstStreamWait,
-        ClientTlsSettings tls) {
+        Duration streamOpenTimeout, ClientTlsSettings tls) {
+    /** The largest {@code stream_open_timeout}. */
+    static final Duration MAX_STREAM_OPEN_TIMEOUT = Duration.ofMinutes(5);
+
     /** The {@code client} value sent when {@code client_metadata} is not set. */
     public static final String DEFAULT_CLIENT_METADATA = "anytls4j/" + ApiVersion.PRODUCT;
 
@@ -57,6 +64,12 @@ public record ClientSettings(String server, int port, byte[] passwordHash, Strin
             throw new InvalidSettingException(settings.getValue("first_stream_wait").origin(), "first_stream_wait",
                     "must be at most 30s, was " + GoDurations.format(firstStreamWait));
         }
+        Duration streamOpenTimeout = Settings.positiveDuration(settings, "stream_open_timeout");
+        if (streamOpenTimeout.compareTo(MAX_STREAM_OPEN_TIMEOUT) > 0) {
+            throw new InvalidSettingException(settings.getValue("stream_open_timeout").origin(),
+                    "stream_open_timeout", "must be at most " + GoDurations.format(MAX_STREAM_OPEN_TIMEOUT)
+                            + ", was " + GoDurations.format(streamOpenTimeout));
+        }
         long streamBytes = bytesAtLeast(settings, "stream_receive_buffer", 1024);
         long sessionBytes = bytesAtLeast(settings, "session_receive_buffer", 1024);
         if (sessionBytes < streamBytes) {
@@ -66,7 +79,7 @@ public record ClientSettings(String server, int port, byte[] passwordHash, Strin
         }
         ClientTlsSettings tls = ClientTlsSettings.parse(settings.getConfig("tls"), server, "tls.");
         return new ClientSettings(server, port, ClientFrames.passwordHash(password), clientMetadata,
-                connectTimeout, streamBytes, sessionBytes, firstStreamWait, tls);
+                connectTimeout, streamBytes, sessionBytes, firstStreamWait, streamOpenTimeout, tls);
     }
 
     private static String requiredString(Config settings, String key) {

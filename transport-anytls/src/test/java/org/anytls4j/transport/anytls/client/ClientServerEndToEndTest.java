@@ -214,6 +214,40 @@ class ClientServerEndToEndTest {
         session.close(CloseReason.SHUTDOWN);
     }
 
+    @Test
+    void whileAReaderHoldsTheSessionItReportsPausedReadsAndNoNewReadsThenReadsAgain() throws Exception {
+        ClientSession session = (ClientSession) session();
+        byte[] payload = randomBytes(3 * 1024 * 1024, 11);
+        Channel stream = session.openStream(echoDestination()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        stream.config().setAutoRead(false);
+        Digest digest = new Digest(payload.length);
+        stream.pipeline().addLast(digest);
+        stream.writeAndFlush(Unpooled.wrappedBuffer(payload));
+        CompletableFuture<Boolean> paused = new CompletableFuture<>();
+        pollUntilPaused(session, paused);
+        paused.get(20, TimeUnit.SECONDS);
+
+        // what the heartbeat reads, 300 ms and 600 ms into the pause, on the session's loop
+        long[] early = readingState(session, 300);
+        long[] late = readingState(session, 300);
+        assertThat(session.readsPaused()).isTrue();
+        assertThat(late[0]).as("nothing read while paused").isEqualTo(early[0]);
+        assertThat(late[1] - early[1]).as("paused time grows with the pause")
+                .isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(250));
+
+        stream.config().setAutoRead(true);
+        assertThat(digest.done.get(30, TimeUnit.SECONDS)).isEqualTo(sha256().digest(payload));
+        assertThat(session.readsPaused()).isFalse();
+        assertThat(session.lastReadNanos()).as("reading again").isGreaterThan(late[0]);
+        session.close(CloseReason.SHUTDOWN);
+    }
+
+    /** {lastReadNanos, readsPausedNanos} read on the session's event loop {@code delayMillis} from now. */
+    private static long[] readingState(ClientSession session, long delayMillis) throws Exception {
+        return session.executor().schedule(() -> new long[] {session.lastReadNanos(), session.readsPausedNanos()},
+                delayMillis, TimeUnit.MILLISECONDS).get(10, TimeUnit.SECONDS);
+    }
+
     /** Checks on the session's event loop, after each of its tasks, until its socket reads are off. */
     private static void pollUntilPaused(ClientSession session, CompletableFuture<Boolean> paused) {
         session.executor().execute(() -> {

@@ -102,6 +102,13 @@ class ClientSessionTest {
         return out;
     }
 
+    /** Moves the session's ticker and its channel's scheduler together, and runs what fell due. */
+    private void elapse(long millis) {
+        clock.addAndGet(TimeUnit.MILLISECONDS.toNanos(millis));
+        channel.advanceTimeBy(millis, TimeUnit.MILLISECONDS);
+        channel.runPendingTasks();
+    }
+
     private Channel open(String host, int port) throws Exception {
         CompletableFuture<Channel> future = session.openStream(new Destination(host, port)).toCompletableFuture();
         channel.runPendingTasks();
@@ -293,12 +300,10 @@ class ClientSessionTest {
         inbound(Command.SYNACK, 1, "");
         session.openStream(new Destination("127.0.0.1", 80));
 
-        channel.advanceTimeBy(2999, TimeUnit.MILLISECONDS);
-        channel.runPendingTasks();
+        elapse(2999);
         assertThat(session.isActive()).isTrue();
 
-        channel.advanceTimeBy(1, TimeUnit.MILLISECONDS);
-        channel.runPendingTasks();
+        elapse(1);
         assertThat(session.isActive()).isFalse();
         assertThat(session.closeFuture().toCompletableFuture().get()).isEqualTo(CloseReason.SYNACK_TIMEOUT);
     }

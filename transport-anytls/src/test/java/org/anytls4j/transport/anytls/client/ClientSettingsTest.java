@@ -25,6 +25,9 @@ class ClientSettingsTest {
         assertThat(settings.connectTimeout()).isEqualTo(Duration.ofSeconds(5));
         assertThat(settings.streamReceiveBytes()).isEqualTo(256 * 1024);
         assertThat(settings.sessionReceiveBytes()).isEqualTo(1024 * 1024);
+        assertThat(settings.streamOpenTimeout()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(parse("server = h, password = x, stream_open_timeout = 500ms").streamOpenTimeout())
+                .isEqualTo(Duration.ofMillis(500));
         assertThat(settings.passwordHash()).isEqualTo(ClientFrames.passwordHash("secret"));
         ClientTlsSettings tls = settings.tls();
         assertThat(tls.serverName()).isEqualTo("hk.example.net");
@@ -71,6 +74,8 @@ class ClientSettingsTest {
                 List.of("server = h, password = x, connect_timeout = soon", "connect_timeout"),
                 List.of("server = h, password = x, stream_receive_buffer = 10", "stream_receive_buffer"),
                 List.of("server = h, password = x, session_receive_buffer = 64KiB", "session_receive_buffer"),
+                List.of("server = h, password = x, stream_open_timeout = 0s", "stream_open_timeout"),
+                List.of("server = h, password = x, stream_open_timeout = 6m", "stream_open_timeout"),
                 List.of("server = h, password = x, client_metadata = \"a\\nb\"", "client_metadata"))) {
             assertThatThrownBy(() -> parse(bad.get(0)))
                     .as(bad.get(0))
