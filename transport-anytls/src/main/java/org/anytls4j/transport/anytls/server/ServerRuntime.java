@@ -22,6 +22,8 @@ final class ServerRuntime {
     final ServerMetrics metrics;
     final HostResolver resolver;
     final String tag;
+    /** Lines about events a peer can trigger at will: at most one per period and cause. */
+    final RateLimitedLog rateLimited;
     private final AtomicLong sequence = new AtomicLong();
     private volatile boolean stopping;
 
@@ -32,6 +34,12 @@ final class ServerRuntime {
         this.metrics = requireNonNull(metrics, "metrics");
         this.resolver = requireNonNull(resolver, "resolver");
         this.tag = context.inboundTag();
+        this.rateLimited = new RateLimitedLog(context.ticker(), RateLimitedLog.DEFAULT_PERIOD);
+    }
+
+    /** Whether the sessions of this inbound hold more than {@code inbound_pending_bytes}: refuse new ones. */
+    boolean overBudget() {
+        return metrics.pendingBytes() > settings.inboundPendingBytes();
     }
 
     /** The number of the next accepted connection, shown as {@code session=#n}. */
