@@ -69,7 +69,7 @@ public record AnytlsInboundSettings(
     /** Largest {@code session_pending_bytes}. */
     static final int MAX_SESSION_PENDING_BYTES = 1 << 30;
     /** Smallest {@code inbound_pending_bytes}. */
-    static final long MIN_INBOUND_PENDING_BYTES = 1 << 20;
+    static final long MIN_INBOUND_PENDING_BYTES = MIN_SESSION_PENDING_BYTES;
 
     public AnytlsInboundSettings {
         requireNonNull(listen, "listen");
