@@ -97,6 +97,53 @@ class HostileClientsTest {
     }
 
     @Test
+    void overTheInboundBudgetNewConnectionsAreRefusedAtAcceptWhileOpenSessionsCarryOn() throws Exception {
+        start("session_pending_bytes = 256KiB, session_write_stall_timeout = 5s, inbound_pending_bytes = 128KiB,"
+                + " max_streams_per_session = 64");
+        RawTlsClient open = server.client();
+        open.sendRecord(RawTlsClient.concat(RawTlsClient.preamble(ServerHarness.PASSWORD, 0),
+                RawTlsClient.settings("v=2\npadding-md5=" + org.anytls4j.transport.anytls.padding.PaddingScheme.DEFAULT
+                        .md5Hex())));
+        open.expect(org.anytls4j.transport.anytls.frame.Command.SERVER_SETTINGS, 0);
+        HostileClient hostile = HostileClient.connect(server.netty.workerGroup(), server.address);
+        Channel connection = server.inbound.connectionFrom(hostile.localAddress()).orElseThrow();
+        CompletableFuture<Void> overBudget = new CompletableFuture<>();
+        sampler.scheduleAtFixedRate(() -> {
+            if (server.inbound.pendingBytes() > (128 << 10)) {
+                overBudget.complete(null);
+            }
+        }, 0, 1, TimeUnit.MILLISECONDS);
+        hostile.run(Case.SYN_FLOOD, ServerHarness.PASSWORD, 64 << 20, 0);
+        overBudget.get(30, TimeUnit.SECONDS);
+
+        // the flooded session holds more than the budget once the kernel's socket buffers are full, not before
+        boolean refused = false;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!refused && System.nanoTime() < deadline) {
+            try {
+                server.client().close();
+            } catch (Exception closedAtAccept) {
+                refused = true; // closed at accept, before the TLS handshake
+            }
+        }
+        assertThat(refused).as("a connection refused while over the budget").isTrue();
+        assertThat(server.context.registry().get("anytls4j.anytls.server.connections.refused")
+                .tag("cause", "budget").counter().count()).isGreaterThanOrEqualTo(1);
+        assertThat(logs.list).map(ILoggingEvent::getFormattedMessage)
+                .anyMatch(l -> l.matches("inbound=in refused \\d+ connections in the last 10s, the last from .*:"
+                        + " sessions hold \\d+ bytes \\(inbound_pending_bytes=131072\\)"));
+        open.sendRecord(RawTlsClient.frame(org.anytls4j.transport.anytls.frame.Command.HEART_REQUEST, 5));
+        open.expect(org.anytls4j.transport.anytls.frame.Command.HEART_RESPONSE, 5);
+
+        connection.closeFuture().await(20, TimeUnit.SECONDS); // the hostile session stalls out
+        assertThat(connection.isOpen()).isFalse();
+        EchoTransfer.run(server.netty, server.address, TestServers.port(echo), LEGIT_BYTES, 60)
+                .get(60, TimeUnit.SECONDS); // accepted again
+        hostile.close();
+        open.close();
+    }
+
+    @Test
     void heartRequestFloodIsAnsweredWithoutQueueingMoreThanTheCap() throws Exception {
         start(HOCON);
         Outcome o = attack(Case.HEART_FLOOD, 8 << 20, 0);
