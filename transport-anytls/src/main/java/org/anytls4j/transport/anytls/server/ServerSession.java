@@ -7,6 +7,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.VoidChannelPromise;
@@ -59,8 +60,8 @@ import org.anytls4j.transport.anytls.frame.KeyValueText;
  * holds is the channel's outbound buffer (which counts the TLS layer's unencrypted queue too) plus what its
  * streams queue toward their targets; when that reaches {@code session_pending_bytes} the session stops reading
  * from its client (so the client can make it generate nothing more) until it drains to half. If the client
- * drains nothing for {@code session_write_stall_timeout} meanwhile, the session is closed ({@code
- * reason=write-stall}). {@link #updateAutoRead} is the one place that decides whether the session reads, from
+ * drains nothing for {@code session_write_stall_timeout} meanwhile, the session is reset ({@code
+ * reason=write-stall}: what is queued is dropped, no close_notify, SO_LINGER 0). {@link #updateAutoRead} is the one place that decides whether the session reads, from
  * both reasons: this bound and a stream's bound toward its target. Pure answers are not queued twice: a
  * HeartResponse is dropped while the previous one is still queued (the queued one proves liveness as well) or
  * while the session is over its bound; UpdatePaddingScheme and ServerSettings are sent at most once per session.
@@ -644,7 +645,15 @@ final class ServerSession extends ChannelInboundHandlerAdapter {
         runtime.metrics.sessionClosed();
         ServerRuntime.LOG.info("inbound={} session=#{} closed reason={} user={} streams={}", runtime.tag, number,
                 reason, user, open);
-        if (ctx.channel().isActive()) {
+        if (ctx.channel().isActive() && reason == WRITE_STALL) {
+            // The client reads nothing: neither our last frames nor a TLS close_notify can reach it. Drop what is
+            // queued and reset the connection now (an abnormal end is loud), instead of waiting on a flush.
+            if (ctx.pipeline().get(AnytlsInbound.TLS) != null) {
+                ctx.pipeline().remove(AnytlsInbound.TLS);
+            }
+            ctx.channel().config().setOption(ChannelOption.SO_LINGER, 0);
+            ctx.channel().close();
+        } else if (ctx.channel().isActive()) {
             ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
             // a client that stopped reading never lets the flush finish: give it the reference's control-frame
             // write deadline, then close anyway
