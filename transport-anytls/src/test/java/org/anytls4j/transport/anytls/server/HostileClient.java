@@ -245,8 +245,16 @@ public final class HostileClient implements AutoCloseable {
         }
     }
 
+    /** Resets the connection: no close_notify that would wait on a server that stopped reading. */
     @Override
     public void close() {
-        channel.close().syncUninterruptibly();
+        channel.eventLoop().submit(() -> {
+            if (channel.pipeline().get(SslHandler.class) != null) {
+                channel.pipeline().remove(SslHandler.class);
+            }
+            channel.config().setOption(ChannelOption.SO_LINGER, 0);
+            return channel.close();
+        }).syncUninterruptibly();
+        channel.closeFuture().syncUninterruptibly();
     }
 }
