@@ -15,10 +15,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -56,16 +53,7 @@ public final class HostileClient implements AutoCloseable {
         TINY_FRAMES
     }
 
-    private static final SslContext TLS;
     private static final int CHUNK = 64 << 10;
-
-    static {
-        try {
-            TLS = SslContextBuilder.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE).build();
-        } catch (Exception e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
 
     /**
      * Completes when the connection closed here or a write failed on it; a client that does not read cannot see the
@@ -88,7 +76,7 @@ public final class HostileClient implements AutoCloseable {
                 .handler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(TLS.newHandler(ch.alloc(), "127.0.0.1", server.getPort()));
+                        ch.pipeline().addLast(RawTlsClient.CLIENT_TLS.newHandler(ch.alloc(), "127.0.0.1", server.getPort()));
                         ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
                             @Override
                             public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -252,7 +240,9 @@ public final class HostileClient implements AutoCloseable {
             if (channel.pipeline().get(SslHandler.class) != null) {
                 channel.pipeline().remove(SslHandler.class);
             }
-            channel.config().setOption(ChannelOption.SO_LINGER, 0);
+            if (channel.isActive()) {
+                channel.config().setOption(ChannelOption.SO_LINGER, 0);
+            }
             return channel.close();
         }).syncUninterruptibly();
         channel.closeFuture().syncUninterruptibly();
