@@ -26,6 +26,7 @@ import org.slf4j.LoggerFactory;
  * one read batch of slack), the session is closed when it has to be, a legitimate 4 MiB echo through another
  * session completes byte-exact meanwhile, and the server logs a handful of lines at most.
  */
+@org.junit.jupiter.api.extension.ExtendWith(org.anytls4j.core.relay.LeakCheck.class)
 @Timeout(120)
 class HostileClientsTest {
     private static final int CAP = 256 << 10;

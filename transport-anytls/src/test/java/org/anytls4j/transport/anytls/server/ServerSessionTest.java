@@ -21,6 +21,7 @@ import org.anytls4j.transport.anytls.padding.PaddingScheme;
 import org.junit.jupiter.api.Test;
 
 /** The server session in an EmbeddedChannel (after TLS): authentication, settings, streams, limits, timers. */
+@org.junit.jupiter.api.extension.ExtendWith(org.anytls4j.core.relay.LeakCheck.class)
 class ServerSessionTest {
     private static final byte[] HELLO = "hello".getBytes(StandardCharsets.US_ASCII);
 
