@@ -19,7 +19,8 @@ import java.util.concurrent.atomic.LongAdder;
  *       targets (what {@code inbound_pending_bytes} bounds)</li>
  *   <li>{@code anytls4j.anytls.server.connections.refused} (counter, tag {@code cause}: {@code budget}): connections
  *       closed at accept because the inbound held more than {@code inbound_pending_bytes}</li>
- *   <li>{@code anytls4j.anytls.server.streams.refused} (counter): SYNs refused past {@code max_streams_per_session}</li>
+ *   <li>{@code anytls4j.anytls.server.streams.refused} (counter): SYNs refused past
+ *       {@code max_streams_per_session}</li>
  *   <li>{@code anytls4j.anytls.server.dials.failed} (counter): targets that could not be opened</li>
  *   <li>{@code anytls4j.anytls.server.protocol.violations} (counter): sessions closed for a protocol violation</li>
  *   <li>{@code anytls4j.anytls.server.replies.dropped} (counter): HeartResponses not sent because one was still

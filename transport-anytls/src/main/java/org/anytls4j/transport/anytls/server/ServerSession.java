@@ -61,8 +61,10 @@ import org.anytls4j.transport.anytls.frame.KeyValueText;
  * streams queue toward their targets; when that reaches {@code session_pending_bytes} the session stops reading
  * from its client (so the client can make it generate nothing more) until it drains to half. If the client
  * drains nothing for {@code session_write_stall_timeout} meanwhile, the session is reset ({@code
- * reason=write-stall}: what is queued is dropped, no close_notify, SO_LINGER 0). {@link #updateAutoRead} is the one place that decides whether the session reads, from
- * both reasons: this bound and a stream's bound toward its target. Pure answers are not queued twice: a
+ * reason=write-stall}: what is queued is dropped, no close_notify, SO_LINGER 0). {@link #updateAutoRead} is the
+ * one place that decides whether the session reads, from both reasons: this bound and a stream's bound toward its
+ * target; while it does not read, the frames of its last read batch wait in the decoder. Pure answers are not
+ * queued twice: a
  * HeartResponse is dropped while the previous one is still queued (the queued one proves liveness as well) or
  * while the session is over its bound; UpdatePaddingScheme and ServerSettings are sent at most once per session.
  * Control frames are written with a void promise, so a queued reply costs its bytes and no listener.

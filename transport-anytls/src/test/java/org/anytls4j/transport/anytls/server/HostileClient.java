@@ -76,7 +76,8 @@ public final class HostileClient implements AutoCloseable {
                 .handler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(RawTlsClient.CLIENT_TLS.newHandler(ch.alloc(), "127.0.0.1", server.getPort()));
+                        ch.pipeline().addLast(RawTlsClient.CLIENT_TLS.newHandler(ch.alloc(), "127.0.0.1",
+                                server.getPort()));
                         ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
                             @Override
                             public void channelRead(ChannelHandlerContext ctx, Object msg) {
