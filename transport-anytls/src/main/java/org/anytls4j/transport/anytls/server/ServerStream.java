@@ -36,7 +36,8 @@ import org.anytls4j.transport.anytls.uot.UotServer;
  * would otherwise queue a million buffers, each pinning the decoder's buffer it was sliced from, under a bound
  * counted in bytes); the session counts these bytes toward its own bound too. Past {@code stream_pending_bytes}
  * the stream asks its session to stop reading, and releases it once the count drains to half.
- * {@code pendingToClient} counts target bytes handed to the session and not yet written; past the bound, or while the session is unwritable, the target's {@code autoRead} is off.
+ * {@code pendingToClient} counts target bytes handed to the session and not yet written; past the bound, or while
+ * the session is unwritable, the target's {@code autoRead} is off.
  *
  * <h2>Threading and ownership</h2>
  * Used only on the session's event loop; the target's handler hops there if the target lives on another loop.
