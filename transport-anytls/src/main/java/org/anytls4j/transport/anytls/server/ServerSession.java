@@ -278,8 +278,8 @@ final class ServerSession extends ChannelInboundHandlerAdapter {
             }
             Object peer = ctx.channel().remoteAddress();
             runtime.rateLimited.event("refused-stream", (count, period) -> ServerRuntime.LOG.info(
-                    "inbound={} refused {} streams from {} in the last {} (max_streams_per_session={})",
-                    runtime.tag, count, peer, period, limit));
+                    "inbound={} refused {} streams in the last {}, the last from {} (max_streams_per_session={})",
+                    runtime.tag, count, period, peer, limit));
             if (v2) {
                 writeControl(Command.SYNACK, sid, Unpooled.wrappedBuffer(("too many streams on this session: "
                         + "max_streams_per_session " + limit + " reached").getBytes(StandardCharsets.UTF_8)));
