@@ -540,11 +540,12 @@ final class ServerSession extends ChannelInboundHandlerAdapter {
             runtime.metrics.timedOut(true);
             Object peer = ctx.channel().remoteAddress();
             long stalledMillis = TimeUnit.NANOSECONDS.toMillis(now() - lastDrainNanos);
+            long forTargets = toTargets;
             runtime.rateLimited.event("write-stall", (count, period) -> ServerRuntime.LOG.info(
                     "inbound={} closed {} sessions over session_pending_bytes={} that drained nothing for {} ms in"
                     + " the last {}, the last from {} (holding {} bytes for it, {} for its targets)", runtime.tag,
                     count, runtime.settings.sessionPendingBytes(), stalledMillis, period, peer, toClient,
-                    toTargets));
+                    forTargets));
             close(WRITE_STALL);
             return;
         }
