@@ -6,6 +6,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
@@ -14,6 +15,8 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -155,21 +158,21 @@ public final class AnytlsInbound implements Inbound {
     }
 
     /** The accepted connection from {@code peer}, if it is open; for tests and diagnostics. */
-    java.util.Optional<Channel> connectionFrom(java.net.SocketAddress peer) {
+    Optional<Channel> connectionFrom(SocketAddress peer) {
         for (Channel ch : channels) {
             if (peer.equals(ch.remoteAddress())) {
-                return java.util.Optional.of(ch);
+                return Optional.of(ch);
             }
         }
-        return java.util.Optional.empty();
+        return Optional.empty();
     }
 
     /**
      * The bytes {@code connection} has queued toward its peer right now: its outbound buffer, which also counts
-     * what the TLS layer holds before encrypting. For tests and diagnostics.
+     * what the TLS layer holds before encrypting (it adds its unencrypted queue to the channel's pending bytes).
      */
     static long pendingBytes(Channel connection) {
-        io.netty.channel.ChannelOutboundBuffer out = connection.unsafe().outboundBuffer();
+        ChannelOutboundBuffer out = connection.unsafe().outboundBuffer();
         return out == null ? 0 : out.totalPendingWriteBytes();
     }
 

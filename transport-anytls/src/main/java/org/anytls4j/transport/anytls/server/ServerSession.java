@@ -8,7 +8,6 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.VoidChannelPromise;
 import io.netty.channel.EventLoop;
@@ -482,8 +481,7 @@ final class ServerSession extends ChannelInboundHandlerAdapter {
 
     /** Bytes queued toward the client: the outbound buffer, which counts the TLS layer's unencrypted queue too. */
     private long toClient() {
-        ChannelOutboundBuffer out = ctx.channel().unsafe().outboundBuffer();
-        return out == null ? 0 : out.totalPendingWriteBytes();
+        return AnytlsInbound.pendingBytes(ctx.channel());
     }
 
     /**
