@@ -6,6 +6,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
@@ -14,6 +15,8 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -31,17 +34,21 @@ import org.anytls4j.api.inbound.InboundContext;
  * <h2>Threading and lifecycle</h2>
  * Created at start-up (this builds the TLS context, generating a self-signed certificate when none is
  * configured); {@link #start()} binds on the host's boss group, connections run on its worker group, one event
- * loop per connection. {@link #stop()} closes the listener and every accepted connection (sessions log
+ * loop per connection. While the sessions hold more than {@code inbound_pending_bytes} (see {@link ServerSession})
+ * new connections are closed as soon as they are accepted, before the TLS handshake; open sessions carry on.
+ * {@link #stop()} closes the listener and every accepted connection (sessions log
  * {@code reason=shutdown}) and the DNS resolver. Thread-safe.
  */
 public final class AnytlsInbound implements Inbound {
     static final String TLS = "tls";
 
     /**
-     * Session write buffer marks: above the high mark every stream's target stops reading until the buffer
-     * drains below the low mark. Sized for bulk transfer over TLS on fast links.
+     * Session write buffer high mark: above it every stream's target stops reading until the buffer drains below
+     * a quarter of it. Sized for bulk transfer over TLS on fast links; lowered to half of a smaller
+     * {@code session_pending_bytes}, so that a session over that bound is always unwritable (and hears when it
+     * drained).
      */
-    private static final WriteBufferWaterMark SESSION_WATER_MARK = new WriteBufferWaterMark(256 << 10, 1 << 20);
+    private static final int SESSION_HIGH_WATER_MARK = 1 << 20;
 
     private final ServerRuntime runtime;
     private final SslContext sslContext;
@@ -72,14 +79,20 @@ public final class AnytlsInbound implements Inbound {
         started = true;
         AnytlsInboundSettings settings = runtime.settings;
         CompletableFuture<InetSocketAddress> bound = new CompletableFuture<>();
+        int high = Math.min(SESSION_HIGH_WATER_MARK, settings.sessionPendingBytes() / 2);
+        WriteBufferWaterMark waterMark = new WriteBufferWaterMark(high / 4, high);
         new ServerBootstrap()
                 .group(runtime.context.netty().bossGroup(), runtime.context.netty().workerGroup())
                 .channel(runtime.context.netty().serverSocketChannelClass())
-                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, SESSION_WATER_MARK)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        if (runtime.overBudget()) {
+                            refuse(ch);
+                            return;
+                        }
                         channels.add(ch);
                         if (sslContext != null) {
                             SslHandler tls = sslContext.newHandler(ch.alloc());
@@ -106,6 +119,18 @@ public final class AnytlsInbound implements Inbound {
         return bound;
     }
 
+    /** Closes a connection at accept: the sessions hold more than {@code inbound_pending_bytes}. */
+    private void refuse(Channel ch) {
+        runtime.metrics.connectionRefusedOverBudget();
+        Object peer = ch.remoteAddress();
+        runtime.rateLimited.event("over-budget", (count, period) -> ServerRuntime.LOG.warn(
+                "inbound={} refused {} connections in the last {}, the last from {}: sessions hold {} bytes"
+                + " (inbound_pending_bytes={})", runtime.tag, count, period, peer, runtime.metrics.pendingBytes(),
+                runtime.settings.inboundPendingBytes()));
+        ch.config().setOption(ChannelOption.SO_LINGER, 0); // a reset: nothing of ours lingers for it
+        ch.close();
+    }
+
     @Override
     public CompletionStage<Void> stop() {
         Channel l;
@@ -130,6 +155,30 @@ public final class AnytlsInbound implements Inbound {
     /** Open sessions, for tests and diagnostics. */
     long sessionsOpen() {
         return runtime.metrics.sessionsOpen();
+    }
+
+    /** The accepted connection from {@code peer}, if it is open; for tests and diagnostics. */
+    Optional<Channel> connectionFrom(SocketAddress peer) {
+        for (Channel ch : channels) {
+            if (peer.equals(ch.remoteAddress())) {
+                return Optional.of(ch);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The bytes {@code connection} has queued toward its peer right now: its outbound buffer, which also counts
+     * what the TLS layer holds before encrypting (it adds its unencrypted queue to the channel's pending bytes).
+     */
+    static long pendingBytes(Channel connection) {
+        ChannelOutboundBuffer out = connection.unsafe().outboundBuffer();
+        return out == null ? 0 : out.totalPendingWriteBytes();
+    }
+
+    /** What all sessions hold, as counted against {@code inbound_pending_bytes}. For tests and diagnostics. */
+    long pendingBytes() {
+        return runtime.metrics.pendingBytes();
     }
 
     /** Open streams, for tests and diagnostics. */

@@ -35,6 +35,14 @@ import org.anytls4j.transport.anytls.tls.ServerTlsSettings;
  * @param maxStreamsPerSession concurrent streams allowed per session
  * @param sessionIdleTimeoutNanos close a session without streams and traffic for this long; 0 = never
  * @param streamPendingBytes   per-stream bound of bytes queued toward the client or the target
+ * @param sessionPendingBytes  per-session bound of bytes queued toward the client and the targets: past it the
+ *                             session stops reading
+ * @param sessionWriteStallTimeoutNanos close a session held over {@code sessionPendingBytes} whose client drains
+ *                             nothing for this long
+ * @param frameReadTimeoutNanos close a session whose client stops in the middle of a frame for this long;
+ *                             0 = never
+ * @param inboundPendingBytes  bound of the bytes all sessions of the inbound hold: above it new connections are
+ *                             refused at accept
  */
 public record AnytlsInboundSettings(
         String listen,
@@ -46,12 +54,22 @@ public record AnytlsInboundSettings(
         long authTimeoutNanos,
         int maxStreamsPerSession,
         long sessionIdleTimeoutNanos,
-        int streamPendingBytes) {
+        int streamPendingBytes,
+        int sessionPendingBytes,
+        long sessionWriteStallTimeoutNanos,
+        long frameReadTimeoutNanos,
+        long inboundPendingBytes) {
 
     /** Smallest {@code stream_pending_bytes}: one maximal frame must fit. */
     static final int MIN_STREAM_PENDING_BYTES = Frame.MAX_DATA_LENGTH + 1;
     /** Largest {@code stream_pending_bytes}. */
     static final int MAX_STREAM_PENDING_BYTES = 256 << 20;
+    /** Smallest {@code session_pending_bytes}: one maximal frame and its replies must fit. */
+    static final int MIN_SESSION_PENDING_BYTES = 128 << 10;
+    /** Largest {@code session_pending_bytes}. */
+    static final int MAX_SESSION_PENDING_BYTES = 1 << 30;
+    /** Smallest {@code inbound_pending_bytes}. */
+    static final long MIN_INBOUND_PENDING_BYTES = MIN_SESSION_PENDING_BYTES;
 
     public AnytlsInboundSettings {
         requireNonNull(listen, "listen");
@@ -129,8 +147,28 @@ public record AnytlsInboundSettings(
             throw bad(c, "stream_pending_bytes", "must be in " + MIN_STREAM_PENDING_BYTES + ".."
                     + MAX_STREAM_PENDING_BYTES + " bytes, was " + pending);
         }
+        long sessionPending = c.getBytes("session_pending_bytes");
+        if (sessionPending < MIN_SESSION_PENDING_BYTES || sessionPending > MAX_SESSION_PENDING_BYTES) {
+            throw bad(c, "session_pending_bytes", "must be in " + MIN_SESSION_PENDING_BYTES + ".."
+                    + MAX_SESSION_PENDING_BYTES + " bytes, was " + sessionPending);
+        }
+        Duration stall = c.getDuration("session_write_stall_timeout");
+        if (stall.isNegative() || stall.isZero() || stall.compareTo(Duration.ofHours(1)) > 0) {
+            throw bad(c, "session_write_stall_timeout", "must be in (0s, 1h], was " + stall);
+        }
+        Duration frameRead = c.getDuration("frame_read_timeout");
+        if (frameRead.isNegative() || frameRead.compareTo(Duration.ofHours(1)) > 0) {
+            throw bad(c, "frame_read_timeout", "must be in [0s, 1h] (0s = off), was " + frameRead);
+        }
+        long inboundPending = c.getIsNull("inbound_pending_bytes") ? Runtime.getRuntime().maxMemory() / 4
+                : c.getBytes("inbound_pending_bytes");
+        if (inboundPending < MIN_INBOUND_PENDING_BYTES) {
+            throw bad(c, "inbound_pending_bytes", "must be at least " + MIN_INBOUND_PENDING_BYTES + " bytes, was "
+                    + inboundPending);
+        }
         return new AnytlsInboundSettings(listen, port, users, scheme, tls, fallback, authTimeout.toNanos(),
-                maxStreams, idle.toNanos(), (int) pending);
+                maxStreams, idle.toNanos(), (int) pending, (int) sessionPending, stall.toNanos(), frameRead.toNanos(),
+                inboundPending);
     }
 
     private static List<User> parseUsers(Config c) {

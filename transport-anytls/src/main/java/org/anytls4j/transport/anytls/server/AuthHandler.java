@@ -182,19 +182,30 @@ final class AuthHandler extends ChannelInboundHandlerAdapter {
         String cause = timeout ? "timeout" : "bad-hash";
         if (runtime.settings.fallback().isPresent()) {
             state = State.FALLING_BACK;
-            ServerRuntime.LOG.info("inbound={} session=#{} authentication failed from {} cause={} bytes={};"
-                    + " relaying to fallback {}", runtime.tag, sessionNumber, ctx.channel().remoteAddress(),
-                    cause, received.readableBytes(), runtime.settings.fallback().get());
+            logFailure(ctx, cause, "relaying to fallback " + runtime.settings.fallback().get());
             ctx.channel().config().setAutoRead(false);
             new FallbackRelay(runtime, sessionNumber, runtime.settings.fallback().get())
                     .start(ctx.channel(), this::takeOver);
         } else {
             state = State.DONE;
-            ServerRuntime.LOG.info("inbound={} session=#{} authentication failed from {} cause={} bytes={};"
-                    + " closing", runtime.tag, sessionNumber, ctx.channel().remoteAddress(), cause,
-                    received.readableBytes());
+            logFailure(ctx, cause, "closing");
             ctx.close();
         }
+    }
+
+    /**
+     * A failed authentication: DEBUG each, INFO at most once per period and cause with the count (a prober or a
+     * password guesser can fail as often as it connects).
+     */
+    private void logFailure(ChannelHandlerContext ctx, String cause, String then) {
+        Object peer = ctx.channel().remoteAddress();
+        int bytes = received.readableBytes();
+        ServerRuntime.LOG.debug("inbound={} session=#{} authentication failed from {} cause={} bytes={}; {}",
+                runtime.tag, sessionNumber, peer, cause, bytes, then);
+        runtime.rateLimited.event("auth-" + cause, (count, period) -> ServerRuntime.LOG.info(
+                "inbound={} session=#{} authentication failed from {} cause={} bytes={}; {} ({} failed with"
+                + " cause={} in the last {})", runtime.tag, sessionNumber, peer, cause, bytes, then, count, cause,
+                period));
     }
 
     /**

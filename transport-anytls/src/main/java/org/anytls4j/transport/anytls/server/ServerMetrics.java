@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The meters of one {@code anytls} inbound, all named under {@value #PREFIX} and tagged {@code inbound=<tag>}:
@@ -14,6 +15,18 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code anytls4j.anytls.server.sessions.open} and {@code anytls4j.anytls.server.streams.open} (gauges)</li>
  *   <li>{@code anytls4j.anytls.server.bytes} (counter of stream payload bytes, tag {@code direction}: {@code in} =
  *       client to server, {@code out} = server to client)</li>
+ *   <li>{@code anytls4j.anytls.server.pending.bytes} (gauge): bytes all sessions hold, queued toward clients and
+ *       targets (what {@code inbound_pending_bytes} bounds)</li>
+ *   <li>{@code anytls4j.anytls.server.connections.refused} (counter, tag {@code cause}: {@code budget}): connections
+ *       closed at accept because the inbound held more than {@code inbound_pending_bytes}</li>
+ *   <li>{@code anytls4j.anytls.server.streams.refused} (counter): SYNs refused past
+ *       {@code max_streams_per_session}</li>
+ *   <li>{@code anytls4j.anytls.server.dials.failed} (counter): targets that could not be opened</li>
+ *   <li>{@code anytls4j.anytls.server.protocol.violations} (counter): sessions closed for a protocol violation</li>
+ *   <li>{@code anytls4j.anytls.server.replies.dropped} (counter): HeartResponses not sent because one was still
+ *       queued or the session was over {@code session_pending_bytes}</li>
+ *   <li>{@code anytls4j.anytls.server.sessions.timed.out} (counter, tag {@code cause}: {@code write-stall},
+ *       {@code frame-read-timeout})</li>
  * </ul>
  *
  * <h2>Names</h2>
@@ -32,6 +45,14 @@ final class ServerMetrics {
     private final Counter bytesOut;
     private final AtomicLong sessions = new AtomicLong();
     private final AtomicLong streams = new AtomicLong();
+    private final LongAdder pending = new LongAdder();
+    private final Counter refusedOverBudget;
+    private final Counter streamsRefused;
+    private final Counter dialsFailed;
+    private final Counter protocolViolations;
+    private final Counter repliesDropped;
+    private final Counter writeStalls;
+    private final Counter frameReadTimeouts;
 
     ServerMetrics(MeterRegistry registry, String tag) {
         Tags tags = Tags.of("inbound", tag);
@@ -47,6 +68,55 @@ final class ServerMetrics {
                 .description("authenticated sessions open").register(registry);
         Gauge.builder(PREFIX + "streams.open", streams, AtomicLong::get).tags(tags)
                 .description("streams open").register(registry);
+        Gauge.builder(PREFIX + "pending.bytes", pending, LongAdder::sum).tags(tags).baseUnit("bytes")
+                .description("bytes sessions hold queued toward clients and targets").register(registry);
+        refusedOverBudget = Counter.builder(PREFIX + "connections.refused").tags(tags).tag("cause", "budget")
+                .description("connections closed at accept").register(registry);
+        streamsRefused = Counter.builder(PREFIX + "streams.refused").tags(tags)
+                .description("SYNs refused past max_streams_per_session").register(registry);
+        dialsFailed = Counter.builder(PREFIX + "dials.failed").tags(tags)
+                .description("stream targets that could not be opened").register(registry);
+        protocolViolations = Counter.builder(PREFIX + "protocol.violations").tags(tags)
+                .description("sessions closed for a protocol violation").register(registry);
+        repliesDropped = Counter.builder(PREFIX + "replies.dropped").tags(tags)
+                .description("HeartResponses not sent: one was still queued").register(registry);
+        writeStalls = Counter.builder(PREFIX + "sessions.timed.out").tags(tags).tag("cause", "write-stall")
+                .description("sessions closed by a timeout").register(registry);
+        frameReadTimeouts = Counter.builder(PREFIX + "sessions.timed.out").tags(tags)
+                .tag("cause", "frame-read-timeout").description("sessions closed by a timeout").register(registry);
+    }
+
+    /** Bytes held by sessions changed by {@code delta}. */
+    void pending(long delta) {
+        pending.add(delta);
+    }
+
+    long pendingBytes() {
+        return pending.sum();
+    }
+
+    void connectionRefusedOverBudget() {
+        refusedOverBudget.increment();
+    }
+
+    void streamRefused() {
+        streamsRefused.increment();
+    }
+
+    void dialFailed() {
+        dialsFailed.increment();
+    }
+
+    void protocolViolation() {
+        protocolViolations.increment();
+    }
+
+    void replyDropped() {
+        repliesDropped.increment();
+    }
+
+    void timedOut(boolean writeStall) {
+        (writeStall ? writeStalls : frameReadTimeouts).increment();
     }
 
     void authFailed(boolean timeout) {

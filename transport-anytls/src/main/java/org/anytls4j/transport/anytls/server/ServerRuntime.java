@@ -2,6 +2,8 @@ package org.anytls4j.transport.anytls.server;
 
 import static java.util.Objects.requireNonNull;
 
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.anytls4j.api.inbound.InboundContext;
 import org.slf4j.Logger;
@@ -22,6 +24,8 @@ final class ServerRuntime {
     final ServerMetrics metrics;
     final HostResolver resolver;
     final String tag;
+    /** Lines about events a peer can trigger at will: at most one per period and cause. */
+    final RateLimitedLog rateLimited;
     private final AtomicLong sequence = new AtomicLong();
     private volatile boolean stopping;
 
@@ -32,6 +36,18 @@ final class ServerRuntime {
         this.metrics = requireNonNull(metrics, "metrics");
         this.resolver = requireNonNull(resolver, "resolver");
         this.tag = context.inboundTag();
+        this.rateLimited = new RateLimitedLog(context.ticker(), RateLimitedLog.DEFAULT_PERIOD, (task, delayNanos) -> {
+            try {
+                context.scheduler().schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException shuttingDown) {
+                // the host is stopping: the count stays in the meters
+            }
+        });
+    }
+
+    /** Whether the sessions of this inbound hold more than {@code inbound_pending_bytes}: refuse new ones. */
+    boolean overBudget() {
+        return metrics.pendingBytes() > settings.inboundPendingBytes();
     }
 
     /** The number of the next accepted connection, shown as {@code session=#n}. */

@@ -7,6 +7,9 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.VoidChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.handler.ssl.SslCloseCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
@@ -20,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import org.anytls4j.api.CloseReason;
 import org.anytls4j.transport.anytls.frame.Command;
 import org.anytls4j.transport.anytls.frame.Frame;
+import org.anytls4j.transport.anytls.frame.FrameDecoder;
 import org.anytls4j.transport.anytls.frame.FrameEncoder;
 import org.anytls4j.transport.anytls.frame.KeyValueText;
 
@@ -49,6 +53,31 @@ import org.anytls4j.transport.anytls.frame.KeyValueText;
  * from its socket until that queue drains to half. Other streams of the session wait meanwhile; this is the only
  * bound that cannot be defeated by a client, and it matches what the protocol allows (PROTOCOL.md section 6.7).
  *
+ * <h2>Bounded memory against clients that do not read</h2>
+ * Every frame the server sends may sit in its queue if the client stops reading: replies (HeartResponse, SYNACK,
+ * FIN of a refused stream, UpdatePaddingScheme, ServerSettings, Alert) as well as stream data. What the session
+ * holds is the channel's outbound buffer (which counts the TLS layer's unencrypted queue too) plus what its
+ * streams queue toward their targets; when that reaches {@code session_pending_bytes} the session stops reading
+ * from its client (so the client can make it generate nothing more) until it drains to half. If the client
+ * drains nothing for {@code session_write_stall_timeout} meanwhile, the session is reset ({@code
+ * reason=write-stall}: what is queued is dropped, no close_notify, SO_LINGER 0). {@link #updateAutoRead} is the
+ * one place that decides whether the session reads, from both reasons: this bound and a stream's bound toward its
+ * target; while it does not read, the frames of its last read batch wait in the decoder. Pure answers are not
+ * queued twice: a
+ * HeartResponse is dropped while the previous one is still queued (the queued one proves liveness as well) or
+ * while the session is over its bound; UpdatePaddingScheme and ServerSettings are sent at most once per session.
+ * Control frames are written with a void promise, so a queued reply costs its bytes and no listener.
+ *
+ * <p>No cap on control frames per second: with the byte bound and the coalescing above, a flood of requests
+ * costs the server only the CPU to parse them, which the client pays for with the same bandwidth; a rate cap
+ * would add a clock read per frame and cut legitimate bursts (a pool opening hundreds of streams at once) while
+ * protecting nothing the byte bound does not.
+ *
+ * <p>What all sessions of the inbound hold is summed in {@link ServerMetrics} (sampled after each batch of writes
+ * and every {@value #DRAIN_CHECK_MILLIS} ms while a backlog drains) so that {@link AnytlsInbound} can refuse new
+ * connections above {@code inbound_pending_bytes}. A client that stops in the middle of a frame is closed after
+ * {@code frame_read_timeout} ({@code reason=frame-read-timeout}).
+ *
  * <h2>Threading, ownership and lifecycle</h2>
  * Everything runs on the session channel's event loop; streams and their targets are touched only there
  * (callbacks from elsewhere hop onto it). Received frames are released here after handling; a stream takes its
@@ -60,6 +89,10 @@ final class ServerSession extends ChannelInboundHandlerAdapter {
     static final String ALERT_NO_SETTINGS = "client did not send its settings";
     /** How long a closing session may take to flush its last frames (the reference's control write deadline). */
     static final long CLOSE_FLUSH_DEADLINE_SECONDS = 5;
+    /** How often a session with frames queued toward its client samples how much is left. */
+    static final long DRAIN_CHECK_MILLIS = 100;
+    static final CloseReason WRITE_STALL = CloseReason.of("write-stall");
+    static final CloseReason FRAME_READ_TIMEOUT = CloseReason.of("frame-read-timeout");
 
     private final ServerRuntime runtime;
     private final long number;
@@ -73,6 +106,24 @@ final class ServerSession extends ChannelInboundHandlerAdapter {
     private long lastActivityNanos;
     private ScheduledFuture<?> idleTimer;
     private boolean closed;
+    private FrameDecoder decoder;
+    private ChannelPromise voidPromise;
+    /** Bytes the streams queue toward their targets (counted with a per-buffer overhead). */
+    private long toTargets;
+    /** The outbound buffer's size last added to the inbound's total. */
+    private long reportedToClient;
+    /** Over {@code session_pending_bytes}: not reading until the queue drains to half. */
+    private boolean pausedForCap;
+    private ScheduledFuture<?> drainTimer;
+    private long lastClientSample;
+    private long lastTargetsSample;
+    private long lastDrainNanos;
+    private boolean heartResponseQueued;
+    private boolean paddingSchemeSent;
+    private boolean serverSettingsSent;
+    /** When the frame now arriving started (a partial frame is buffered), or -1. */
+    private long partialFrameSinceNanos = -1;
+    private ScheduledFuture<?> frameTimer;
 
     ServerSession(ServerRuntime runtime, long number, String user) {
         this.runtime = runtime;
@@ -83,6 +134,8 @@ final class ServerSession extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.decoder = ctx.pipeline().get(FrameDecoder.class);
+        this.voidPromise = new VoidChannelPromise(ctx.channel(), false);
         runtime.metrics.sessionOpened();
         ServerRuntime.LOG.info("inbound={} session=#{} opened user={} from {}", runtime.tag, number, user,
                 ctx.channel().remoteAddress());
@@ -107,7 +160,9 @@ final class ServerSession extends ChannelInboundHandlerAdapter {
         try {
             if (!closed) {
                 lastActivityNanos = now();
+                partialFrameSinceNanos = -1; // a whole frame arrived: a frame left partial is timed afresh
                 onFrame(frame);
+                checkPending();
             }
         } finally {
             frame.release();
@@ -148,9 +203,7 @@ final class ServerSession extends ChannelInboundHandlerAdapter {
                     close(CloseReason.PEER_CLOSE);
                 }
             }
-            case Command.HEART_REQUEST -> {
-                write(Command.HEART_RESPONSE, sid, Unpooled.EMPTY_BUFFER);
-            }
+            case Command.HEART_REQUEST -> answerHeartRequest(sid);
             default -> trace(frame, "ignored"); // Waste, frames meant for a client, unknown commands
         }
     }
@@ -163,17 +216,34 @@ final class ServerSession extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** One HeartResponse at a time: while one is queued (or the session is over its bound) more are dropped. */
+    private void answerHeartRequest(long sid) {
+        if (heartResponseQueued || pausedForCap) {
+            runtime.metrics.replyDropped();
+            return;
+        }
+        heartResponseQueued = true;
+        ctx.write(FrameEncoder.frame(ctx.alloc(), Command.HEART_RESPONSE, sid, Unpooled.EMPTY_BUFFER, 0))
+                .addListener(f -> heartResponseQueued = false);
+    }
+
     private void onSettings(ByteBuf data) {
         settingsReceived = true;
         Map<String, String> settings = KeyValueText.parse(ByteBufUtil.getBytes(data));
         String md5 = settings.get("padding-md5");
-        if (!runtime.settings.paddingScheme().md5Hex().equals(md5)) {
-            write(Command.UPDATE_PADDING_SCHEME, 0, Unpooled.wrappedBuffer(runtime.settings.paddingScheme().raw()));
+        if (!paddingSchemeSent && !runtime.settings.paddingScheme().md5Hex().equals(md5)) {
+            paddingSchemeSent = true; // the server has one scheme: a client needs it once per session
+            writeControl(Command.UPDATE_PADDING_SCHEME, 0,
+                    Unpooled.wrappedBuffer(runtime.settings.paddingScheme().raw()));
         }
         Integer version = KeyValueText.parseGoInt(settings.get("v"));
         if (version != null && version >= 2) {
             v2 = true;
-            write(Command.SERVER_SETTINGS, 0, Unpooled.wrappedBuffer("v=2".getBytes(StandardCharsets.UTF_8)));
+            if (!serverSettingsSent) {
+                serverSettingsSent = true;
+                writeControl(Command.SERVER_SETTINGS, 0,
+                        Unpooled.wrappedBuffer("v=2".getBytes(StandardCharsets.UTF_8)));
+            }
         }
         ServerRuntime.LOG.debug("inbound={} session=#{} settings v={} client={} padding-md5={}", runtime.tag,
                 number, settings.get("v"), settings.get("client"), md5);
@@ -181,9 +251,15 @@ final class ServerSession extends ChannelInboundHandlerAdapter {
 
     private void onSyn(long sid) {
         if (!settingsReceived) {
-            ServerRuntime.LOG.info("inbound={} session=#{} protocol violation: SYN (cmd 1) sid={} before Settings;"
+            runtime.metrics.protocolViolation();
+            ServerRuntime.LOG.debug("inbound={} session=#{} protocol violation: SYN (cmd 1) sid={} before Settings;"
                     + " sending Alert and closing", runtime.tag, number, sid);
-            write(Command.ALERT, 0, Unpooled.wrappedBuffer(ALERT_NO_SETTINGS.getBytes(StandardCharsets.UTF_8)));
+            Object peer = ctx.channel().remoteAddress();
+            runtime.rateLimited.event("syn-before-settings", (count, period) -> ServerRuntime.LOG.info(
+                    "inbound={} session=#{} protocol violation: SYN (cmd 1) before Settings; sending Alert and"
+                    + " closing ({} such sessions in the last {}, the last from {})", runtime.tag, number, count,
+                    period, peer));
+            writeControl(Command.ALERT, 0, Unpooled.wrappedBuffer(ALERT_NO_SETTINGS.getBytes(StandardCharsets.UTF_8)));
             close(CloseReason.PROTOCOL_ERROR);
             return;
         }
@@ -194,13 +270,20 @@ final class ServerSession extends ChannelInboundHandlerAdapter {
         }
         int limit = runtime.settings.maxStreamsPerSession();
         if (streams.size() >= limit) {
-            ServerRuntime.LOG.info("inbound={} session=#{} stream={} refused: max_streams_per_session={} reached",
-                    runtime.tag, number, sid, limit);
+            runtime.metrics.streamRefused();
+            if (ServerRuntime.LOG.isDebugEnabled()) {
+                ServerRuntime.LOG.debug("inbound={} session=#{} stream={} refused: max_streams_per_session={}"
+                        + " reached", runtime.tag, number, sid, limit);
+            }
+            Object peer = ctx.channel().remoteAddress();
+            runtime.rateLimited.event("refused-stream", (count, period) -> ServerRuntime.LOG.info(
+                    "inbound={} refused {} streams in the last {}, the last from {} (max_streams_per_session={})",
+                    runtime.tag, count, period, peer, limit));
             if (v2) {
-                write(Command.SYNACK, sid, Unpooled.wrappedBuffer(("too many streams on this session: "
+                writeControl(Command.SYNACK, sid, Unpooled.wrappedBuffer(("too many streams on this session: "
                         + "max_streams_per_session " + limit + " reached").getBytes(StandardCharsets.UTF_8)));
             }
-            write(Command.FIN, sid, Unpooled.EMPTY_BUFFER);
+            writeControl(Command.FIN, sid, Unpooled.EMPTY_BUFFER);
             return;
         }
         streams.put(sid, new ServerStream(this, sid));
@@ -213,7 +296,8 @@ final class ServerSession extends ChannelInboundHandlerAdapter {
             targetsToFlush.get(i).flushTarget();
         }
         targetsToFlush.clear();
-        ctx.flush();
+        flush();
+        checkPartialFrame();
         ctx.fireChannelReadComplete();
     }
 
@@ -222,6 +306,7 @@ final class ServerSession extends ChannelInboundHandlerAdapter {
         for (ServerStream stream : streams.values()) {
             stream.updateTargetRead();
         }
+        checkPending();
         ctx.fireChannelWritabilityChanged();
     }
 
@@ -302,6 +387,18 @@ final class ServerSession extends ChannelInboundHandlerAdapter {
     }
 
     /**
+     * Writes one control frame (not flushed) that nobody waits for, with a void promise: queued, it costs its bytes
+     * and no listener. Takes ownership of {@code data}.
+     */
+    void writeControl(int command, long sid, ByteBuf data) {
+        try {
+            ctx.write(FrameEncoder.frame(ctx.alloc(), command, sid, data, data.readableBytes()), voidPromise);
+        } finally {
+            data.release();
+        }
+    }
+
+    /**
      * Writes {@code data} as PSH frames of at most 65535 bytes (not flushed); takes ownership. The future is the
      * last frame's.
      */
@@ -310,7 +407,7 @@ final class ServerSession extends ChannelInboundHandlerAdapter {
         runtime.metrics.bytesOut(data.readableBytes());
         try {
             while (data.readableBytes() > Frame.MAX_DATA_LENGTH) {
-                write(Command.PSH, sid, data.readRetainedSlice(Frame.MAX_DATA_LENGTH));
+                writeControl(Command.PSH, sid, data.readRetainedSlice(Frame.MAX_DATA_LENGTH));
             }
             return write(Command.PSH, sid, data.retain());
         } finally {
@@ -321,6 +418,7 @@ final class ServerSession extends ChannelInboundHandlerAdapter {
     void flush() {
         if (!closed) {
             ctx.flush();
+            checkPending();
         }
     }
 
@@ -332,10 +430,163 @@ final class ServerSession extends ChannelInboundHandlerAdapter {
     /** A stream started or stopped holding more than its pending bound for its target. */
     void streamBlocked(boolean blocked) {
         blockedStreams += blocked ? 1 : -1;
-        boolean autoRead = blockedStreams == 0;
+        updateAutoRead();
+    }
+
+    /** A stream's bytes queued toward its target changed by {@code delta}. */
+    void toTargets(long delta) {
+        if (closed) {
+            return; // the session's share was taken off the inbound's total when it closed
+        }
+        toTargets += delta;
+        runtime.metrics.pending(delta);
+        if (delta < 0 && pausedForCap) {
+            checkPending();
+        }
+    }
+
+    // ---- what the session holds --------------------------------------------------------------------------
+
+    /** The one place that decides whether the session reads from its client. */
+    private void updateAutoRead() {
+        boolean autoRead = blockedStreams == 0 && !pausedForCap;
         if (ctx.channel().config().isAutoRead() != autoRead) {
             ctx.channel().config().setAutoRead(autoRead);
+            if (decoder != null) {
+                decoder.hold(!autoRead); // the frames of the last read batch wait too
+                if (autoRead) {
+                    ctx.executor().execute(this::releaseHeldFrames); // not from within a frame's handling
+                }
+            }
+            if (autoRead && partialFrameSinceNanos >= 0) {
+                partialFrameSinceNanos = now(); // the frame's time runs only while we read
+            }
         }
+    }
+
+    private void releaseHeldFrames() {
+        if (closed || !ctx.channel().config().isAutoRead()) {
+            return;
+        }
+        ChannelHandlerContext decoderContext = ctx.pipeline().context(decoder);
+        if (decoderContext == null) {
+            return;
+        }
+        try {
+            decoder.release(decoderContext);
+        } catch (Exception e) {
+            exceptionCaught(ctx, e);
+        }
+    }
+
+    /** Bytes queued toward the client: the outbound buffer, which counts the TLS layer's unencrypted queue too. */
+    private long toClient() {
+        return AnytlsInbound.pendingBytes(ctx.channel());
+    }
+
+    /**
+     * Updates the inbound's total, pauses or resumes reading for {@code session_pending_bytes}, and keeps a drain
+     * check running while frames are queued toward the client.
+     */
+    private void checkPending() {
+        if (closed) {
+            return;
+        }
+        long toClient = toClient();
+        if (toClient != reportedToClient) {
+            runtime.metrics.pending(toClient - reportedToClient);
+            reportedToClient = toClient;
+        }
+        long held = toClient + toTargets;
+        int cap = runtime.settings.sessionPendingBytes();
+        if (!pausedForCap && held >= cap) {
+            pausedForCap = true;
+            lastDrainNanos = now();
+            lastClientSample = toClient;
+            lastTargetsSample = toTargets;
+            ServerRuntime.LOG.debug("inbound={} session=#{} holds {} bytes (session_pending_bytes={}): not reading",
+                    runtime.tag, number, held, cap);
+            updateAutoRead();
+        } else if (pausedForCap && held <= cap / 2) {
+            pausedForCap = false;
+            ServerRuntime.LOG.debug("inbound={} session=#{} holds {} bytes: reading again", runtime.tag, number,
+                    held);
+            updateAutoRead();
+        }
+        if ((toClient > 0 || pausedForCap) && drainTimer == null) {
+            drainTimer = ctx.executor().schedule(this::drainCheck, DRAIN_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * Runs every {@value #DRAIN_CHECK_MILLIS} ms while frames are queued toward the client or the session is over
+     * its bound. Over its bound, a session whose queues (toward the client and toward the targets) have not
+     * shrunk for {@code session_write_stall_timeout} is closed: it cannot read, so it is of no use to anyone.
+     */
+    private void drainCheck() {
+        drainTimer = null;
+        if (closed) {
+            return;
+        }
+        long toClient = toClient();
+        if (!pausedForCap || toClient < lastClientSample || toTargets < lastTargetsSample) {
+            lastDrainNanos = now();
+        }
+        lastClientSample = toClient;
+        lastTargetsSample = toTargets;
+        if (pausedForCap && now() - lastDrainNanos >= runtime.settings.sessionWriteStallTimeoutNanos()) {
+            runtime.metrics.timedOut(true);
+            Object peer = ctx.channel().remoteAddress();
+            long stalledMillis = TimeUnit.NANOSECONDS.toMillis(now() - lastDrainNanos);
+            long forTargets = toTargets;
+            runtime.rateLimited.event("write-stall", (count, period) -> ServerRuntime.LOG.info(
+                    "inbound={} closed {} sessions over session_pending_bytes={} that drained nothing for {} ms in"
+                    + " the last {}, the last from {} (holding {} bytes for it, {} for its targets)", runtime.tag,
+                    count, runtime.settings.sessionPendingBytes(), stalledMillis, period, peer, toClient,
+                    forTargets));
+            close(WRITE_STALL);
+            return;
+        }
+        checkPending();
+    }
+
+    /** After a read batch: times a frame that is only partly here. */
+    private void checkPartialFrame() {
+        long timeout = runtime.settings.frameReadTimeoutNanos();
+        if (timeout == 0 || closed || decoder == null) {
+            return;
+        }
+        if (!decoder.inFrame()) {
+            partialFrameSinceNanos = -1;
+            return;
+        }
+        if (partialFrameSinceNanos < 0) {
+            partialFrameSinceNanos = now();
+        }
+        if (frameTimer == null) {
+            frameTimer = ctx.executor().schedule(this::frameCheck, timeout, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void frameCheck() {
+        frameTimer = null;
+        if (closed || partialFrameSinceNanos < 0) {
+            return;
+        }
+        long timeout = runtime.settings.frameReadTimeoutNanos();
+        long waited = now() - partialFrameSinceNanos;
+        if (ctx.channel().config().isAutoRead() && waited >= timeout) {
+            runtime.metrics.timedOut(false);
+            Object peer = ctx.channel().remoteAddress();
+            runtime.rateLimited.event("frame-read-timeout", (count, period) -> ServerRuntime.LOG.info(
+                    "inbound={} closed {} sessions stalled in the middle of a frame for frame_read_timeout={} ms in"
+                    + " the last {}, the last from {}", runtime.tag, count, TimeUnit.NANOSECONDS.toMillis(timeout),
+                    period, peer));
+            close(FRAME_READ_TIMEOUT);
+            return;
+        }
+        long next = ctx.channel().config().isAutoRead() ? timeout - waited : timeout;
+        frameTimer = ctx.executor().schedule(this::frameCheck, next, TimeUnit.NANOSECONDS);
     }
 
     /** The stream is closed; forget it. */
@@ -376,9 +627,14 @@ final class ServerSession extends ChannelInboundHandlerAdapter {
             return;
         }
         closed = true;
-        if (idleTimer != null) {
-            idleTimer.cancel(false);
+        for (ScheduledFuture<?> timer : new ScheduledFuture<?>[] {idleTimer, drainTimer, frameTimer}) {
+            if (timer != null) {
+                timer.cancel(false);
+            }
         }
+        runtime.metrics.pending(-(reportedToClient + toTargets)); // what it still holds is freed with the channel
+        reportedToClient = 0;
+        toTargets = 0;
         int open = streams.size();
         List<ServerStream> all = new ArrayList<>(streams.values());
         streams.clear();
@@ -390,7 +646,15 @@ final class ServerSession extends ChannelInboundHandlerAdapter {
         runtime.metrics.sessionClosed();
         ServerRuntime.LOG.info("inbound={} session=#{} closed reason={} user={} streams={}", runtime.tag, number,
                 reason, user, open);
-        if (ctx.channel().isActive()) {
+        if (ctx.channel().isActive() && reason == WRITE_STALL) {
+            // The client reads nothing: neither our last frames nor a TLS close_notify can reach it. Drop what is
+            // queued and reset the connection now (an abnormal end is loud), instead of waiting on a flush.
+            if (ctx.pipeline().get(AnytlsInbound.TLS) != null) {
+                ctx.pipeline().remove(AnytlsInbound.TLS);
+            }
+            ctx.channel().config().setOption(ChannelOption.SO_LINGER, 0);
+            ctx.channel().close();
+        } else if (ctx.channel().isActive()) {
             ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
             // a client that stopped reading never lets the flush finish: give it the reference's control-frame
             // write deadline, then close anyway

@@ -32,9 +32,12 @@ import org.anytls4j.transport.anytls.uot.UotServer;
  *
  * <h2>Back-pressure</h2>
  * {@code pendingToTarget} counts client bytes handed to the target (or queued while it opens) and not yet
- * written; past {@code stream_pending_bytes} the stream asks its session to stop reading, and releases it once
- * the count drains to half. {@code pendingToClient} counts target bytes handed to the session and not yet
- * written; past the bound, or while the session is unwritable, the target's {@code autoRead} is off.
+ * written, each buffer charged {@value #BUFFER_OVERHEAD} bytes more than its length (a flood of 1-byte PSH frames
+ * would otherwise queue a million buffers, each pinning the decoder's buffer it was sliced from, under a bound
+ * counted in bytes); the session counts these bytes toward its own bound too. Past {@code stream_pending_bytes}
+ * the stream asks its session to stop reading, and releases it once the count drains to half.
+ * {@code pendingToClient} counts target bytes handed to the session and not yet written; past the bound, or while
+ * the session is unwritable, the target's {@code autoRead} is off.
  *
  * <h2>Threading and ownership</h2>
  * Used only on the session's event loop; the target's handler hops there if the target lives on another loop.
@@ -42,6 +45,8 @@ import org.anytls4j.transport.anytls.uot.UotServer;
  */
 final class ServerStream {
     static final String RELAY = "anytls-stream-relay";
+    /** What a queued buffer is charged beyond its length: about its object, its queue entry and its promise. */
+    static final int BUFFER_OVERHEAD = 128;
 
     private enum State {
         /** Collecting the destination address. */
@@ -125,17 +130,23 @@ final class ServerStream {
     }
 
     private void queue(ByteBuf data) {
-        pendingToTarget += data.readableBytes();
+        charge(data.readableBytes() + BUFFER_OVERHEAD);
         queued.add(data);
         updateBlocking();
     }
 
-    private void writeToTarget(ByteBuf data) {
-        int n = data.readableBytes();
+    /** Adds {@code n} (negative: removes) to the bytes queued toward the target, here and in the session. */
+    private void charge(int n) {
         pendingToTarget += n;
+        session.toTargets(n);
+    }
+
+    private void writeToTarget(ByteBuf data) {
+        int n = data.readableBytes() + BUFFER_OVERHEAD;
+        charge(n);
         updateBlocking();
         target.write(data).addListener((ChannelFutureListener) f -> session.run(() -> {
-            pendingToTarget -= n;
+            charge(-n);
             updateBlocking();
             if (!f.isSuccess() && state == State.OPEN) {
                 debug("write to target failed: {}", f.cause().toString());
@@ -201,9 +212,10 @@ final class ServerStream {
         if (error != null) {
             if (state == State.OPENING && !clientFin) {
                 String text = DialErrors.describe(destination, error);
-                debug("open failed: {}", text);
+                logDialFailure(text, error);
                 if (session.isV2()) {
-                    session.write(Command.SYNACK, id, Unpooled.wrappedBuffer(text.getBytes(StandardCharsets.UTF_8)));
+                    session.writeControl(Command.SYNACK, id,
+                            Unpooled.wrappedBuffer(text.getBytes(StandardCharsets.UTF_8)));
                 }
                 finish(true);
                 session.flush();
@@ -223,6 +235,7 @@ final class ServerStream {
         debug("open to {}", destination);
         if (clientFin) {
             state = State.CLOSED; // closing the target below must not send a FIN
+            charge(-pendingToTarget); // handed to the target, which closes once it has written them
             while (!queued.isEmpty()) {
                 channel.write(queued.poll());
             }
@@ -231,10 +244,10 @@ final class ServerStream {
             return;
         }
         if (session.isV2()) {
-            session.write(Command.SYNACK, id, Unpooled.EMPTY_BUFFER);
+            session.writeControl(Command.SYNACK, id, Unpooled.EMPTY_BUFFER);
             session.flush();
         }
-        pendingToTarget = 0;
+        charge(-pendingToTarget);
         while (!queued.isEmpty()) {
             writeToTarget(queued.poll());
         }
@@ -292,7 +305,7 @@ final class ServerStream {
             session.streamBlocked(false);
         }
         if (sendFin && wasOpen && !session.isClosed()) {
-            session.write(Command.FIN, id, Unpooled.EMPTY_BUFFER);
+            session.writeControl(Command.FIN, id, Unpooled.EMPTY_BUFFER);
         }
         session.removeStream(this);
     }
@@ -312,8 +325,23 @@ final class ServerStream {
             head = null;
         }
         while (!queued.isEmpty()) {
-            queued.poll().release();
+            ByteBuf data = queued.poll();
+            charge(-(data.readableBytes() + BUFFER_OVERHEAD));
+            data.release();
         }
+    }
+
+    /** DEBUG for each failed dial, with the local detail; INFO at most once per period with the count. */
+    private void logDialFailure(String text, Throwable error) {
+        ServerRuntime runtime = session.runtime();
+        runtime.metrics.dialFailed();
+        if (ServerRuntime.LOG.isDebugEnabled()) {
+            ServerRuntime.LOG.debug("{} open failed: {} ({})", logPrefix(), text, error.toString());
+        }
+        String prefix = logPrefix();
+        runtime.rateLimited.event("dial-failed", (count, period) -> ServerRuntime.LOG.info(
+                "inbound={} {} dials failed in the last {}, the last: {} stream: {} ({})", runtime.tag, count, period,
+                prefix, text, DialErrors.unwrap(error).toString()));
     }
 
     private String logPrefix() {

@@ -34,6 +34,10 @@ class AnytlsInboundSettingsTest {
         assertThat(s.maxStreamsPerSession()).isEqualTo(1024);
         assertThat(s.sessionIdleTimeoutNanos()).isZero();
         assertThat(s.streamPendingBytes()).isEqualTo(1 << 20);
+        assertThat(s.sessionPendingBytes()).isEqualTo(4 << 20);
+        assertThat(s.sessionWriteStallTimeoutNanos()).isEqualTo(Duration.ofSeconds(60).toNanos());
+        assertThat(s.frameReadTimeoutNanos()).isEqualTo(Duration.ofSeconds(60).toNanos());
+        assertThat(s.inboundPendingBytes()).isEqualTo(Runtime.getRuntime().maxMemory() / 4);
         assertThat(s.fallback()).isEmpty();
         assertThat(s.tls().enabled()).isTrue();
         assertThat(s.tls().certificatePem()).isNull();
@@ -77,6 +81,10 @@ class AnytlsInboundSettingsTest {
         assertBad("max_streams_per_session = 0", "max_streams_per_session", ">= 1");
         assertBad("session_idle_timeout = -1s", "session_idle_timeout", ">= 0s");
         assertBad("stream_pending_bytes = 1000", "stream_pending_bytes", "65536..");
+        assertBad("session_pending_bytes = 64KiB", "session_pending_bytes", "131072..");
+        assertBad("session_write_stall_timeout = 0s", "session_write_stall_timeout", "(0s, 1h]");
+        assertBad("frame_read_timeout = 2h", "frame_read_timeout", "[0s, 1h]");
+        assertBad("inbound_pending_bytes = 1000", "inbound_pending_bytes", "at least 131072");
         assertBad("fallback { server = \"127.0.0.1\" }", "fallback.server_port", "both");
         assertBad("fallback { server = \"x\", server_port = 0 }", "fallback.server_port", "1..65535");
         assertBad("tls { certificate_path = /nonexistent.pem, key_path = /nonexistent.key }",

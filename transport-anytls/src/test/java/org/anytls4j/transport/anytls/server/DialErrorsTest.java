@@ -31,4 +31,32 @@ class DialErrorsTest {
         assertThat(DialErrors.describe(TARGET, new StreamRefusedException("upstream said no")))
                 .isEqualTo("upstream said no");
     }
+
+    @Test
+    void aFailureToCreateTheSocketNamesTheOsErrorNeverAJavaClass() {
+        // What Netty's epoll transport throws when the process is out of descriptors (EMFILE)
+        Exception emfile = new io.netty.channel.ChannelException(
+                "Unable to create Channel from class class io.netty.channel.epoll.EpollSocketChannel",
+                new java.io.IOException("newSocketStream(..) failed: Too many open files"));
+        assertThat(DialErrors.describe(TARGET, new java.util.concurrent.CompletionException(emfile)))
+                .isEqualTo("dial tcp 127.0.0.1:9: socket: too many open files");
+    }
+
+    @Test
+    void anyOtherErrorReadsAsAFailedConnectWithoutItsText() {
+        for (Throwable t : new Throwable[] {
+            new IllegalStateException("org.anytls4j.core.Something is broken at Foo.java:12"),
+            new java.util.concurrent.RejectedExecutionException("event executor terminated"),
+            new OutOfMemoryError("Direct buffer memory"),
+            new ConnectException(null)}) {
+            String text = DialErrors.describe(TARGET, t);
+            assertThat(text).as(t.toString()).startsWith("dial tcp 127.0.0.1:9: ")
+                    .doesNotContain("org.").doesNotContain("java").doesNotContain("Exception")
+                    .doesNotContain("Error");
+        }
+        assertThat(DialErrors.describe(TARGET, new IllegalStateException("x")))
+                .isEqualTo("dial tcp 127.0.0.1:9: connect: connection failed");
+        assertThat(DialErrors.describe(TARGET, new java.net.NoRouteToHostException("No route to host")))
+                .isEqualTo("dial tcp 127.0.0.1:9: connect: no route to host");
+    }
 }

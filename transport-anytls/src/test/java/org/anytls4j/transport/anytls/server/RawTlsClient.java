@@ -36,7 +36,8 @@ import org.anytls4j.transport.anytls.frame.FrameEncoder;
  * collects the bytes instead).
  */
 public final class RawTlsClient implements AutoCloseable {
-    private static final SslContext CLIENT_TLS;
+    /** A TLS client context that trusts any certificate (the test servers' are self-signed). */
+    static final SslContext CLIENT_TLS;
 
     static {
         try {

@@ -21,6 +21,7 @@ import org.anytls4j.transport.anytls.padding.PaddingScheme;
 import org.junit.jupiter.api.Test;
 
 /** The server session in an EmbeddedChannel (after TLS): authentication, settings, streams, limits, timers. */
+@org.junit.jupiter.api.extension.ExtendWith(org.anytls4j.core.relay.LeakCheck.class)
 class ServerSessionTest {
     private static final byte[] HELLO = "hello".getBytes(StandardCharsets.US_ASCII);
 
@@ -358,6 +359,94 @@ class ServerSessionTest {
             s.channel.close();
             assertThat(registry.get("anytls4j.anytls.server.sessions.open").gauge().value()).isZero();
             target.finishAndReleaseAll();
+        }
+    }
+
+    @Test
+    void heartRequestsGetOneQueuedResponseAtATime() {
+        try (EmbeddedServer s = EmbeddedServer.authenticatedV2("")) {
+            byte[] many = new byte[0];
+            for (int i = 0; i < 100; i++) {
+                many = concat(many, frame(Command.HEART_REQUEST, i));
+            }
+            s.write(many); // one read batch: the first response is still queued when the others arrive
+            s.expect(Command.HEART_RESPONSE, 0, "");
+            s.expectNothing();
+            s.write(frame(Command.HEART_REQUEST, 7)); // the previous one left: answered again
+            s.expect(Command.HEART_RESPONSE, 7, "");
+            assertThat(s.context.registry().get("anytls4j.anytls.server.replies.dropped").counter().count())
+                    .isEqualTo(99);
+        }
+    }
+
+    @Test
+    void settingsRepeatedGetThePaddingSchemeAndServerSettingsOnce() {
+        try (EmbeddedServer s = new EmbeddedServer("")) {
+            s.write(concat(preamble(ServerHarness.PASSWORD, 0), settings("v=2"), settings("v=2\npadding-md5=x"),
+                    settings("v=2")));
+            s.expect(Command.UPDATE_PADDING_SCHEME, 0, PaddingScheme.DEFAULT.text());
+            s.expect(Command.SERVER_SETTINGS, 0, "v=2");
+            s.expectNothing();
+        }
+    }
+
+    @Test
+    void aClientThatDoesNotReadStopsTheSessionReadingThenGetsItClosed() {
+        try (EmbeddedServer s = EmbeddedServer.authenticatedV2("max_streams_per_session = 1,"
+                + " session_pending_bytes = 128KiB, session_write_stall_timeout = 30s")) {
+            s.channel.pipeline().addFirst(new io.netty.channel.ChannelOutboundHandlerAdapter() {
+                @Override
+                public void flush(io.netty.channel.ChannelHandlerContext ctx) {
+                    // a peer that stopped reading: nothing ever leaves
+                }
+            });
+            byte[] syns = new byte[0];
+            for (int i = 1; i <= 5000; i++) {
+                syns = concat(syns, frame(Command.SYN, i));
+            }
+            s.write(syns); // each refused SYN costs a SYNACK with a text and a FIN: ~12 times what it took
+            long queued = s.channel.unsafe().outboundBuffer().totalPendingWriteBytes();
+            assertThat(s.channel.config().isAutoRead()).as("reading stopped").isFalse();
+            assertThat(queued).isBetween(128L << 10, (128L << 10) + 1024);
+            double refused = s.context.registry().get("anytls4j.anytls.server.streams.refused").counter().count();
+            assertThat(refused).as("the rest of the batch waits, unanswered").isLessThan(5000);
+            assertThat(s.context.registry().get("anytls4j.anytls.server.pending.bytes").gauge().value())
+                    .isEqualTo(queued);
+            s.channel.advanceTimeBy(29, TimeUnit.SECONDS);
+            s.channel.runPendingTasks();
+            assertThat(s.channel.isActive()).isTrue();
+            s.channel.advanceTimeBy(1, TimeUnit.SECONDS);
+            s.channel.runPendingTasks();
+            assertThat(s.context.registry().get("anytls4j.anytls.server.sessions.timed.out")
+                    .tag("cause", "write-stall").counter().count()).as("closed: nothing drained for 30s")
+                    .isEqualTo(1);
+            assertThat(s.context.registry().get("anytls4j.anytls.server.pending.bytes").gauge().value()).isZero();
+            assertThat(s.channel.isOpen()).as("reset at once: its last frames could not leave anyway").isFalse();
+        }
+    }
+
+    @Test
+    void aFrameStalledHalfWayIsClosedAfterTheFrameReadTimeoutButSilenceBetweenFramesIsNot() {
+        try (EmbeddedServer s = EmbeddedServer.authenticatedV2("frame_read_timeout = 60s")) {
+            s.write(frame(Command.HEART_REQUEST, 1));
+            s.expect(Command.HEART_RESPONSE, 1, "");
+            s.channel.advanceTimeBy(2, TimeUnit.HOURS); // silent between frames: fine
+            s.channel.runPendingTasks();
+            assertThat(s.channel.isActive()).isTrue();
+            byte[] partial = new byte[7 + 100];
+            partial[0] = (byte) Command.PSH;
+            partial[4] = 1;
+            partial[5] = (byte) 0xFF;
+            partial[6] = (byte) 0xFF; // announces 65535 bytes, 100 follow
+            s.write(partial);
+            s.channel.advanceTimeBy(59, TimeUnit.SECONDS);
+            s.channel.runPendingTasks();
+            assertThat(s.channel.isActive()).isTrue();
+            s.channel.advanceTimeBy(1, TimeUnit.SECONDS);
+            s.channel.runPendingTasks();
+            assertThat(s.channel.isActive()).isFalse();
+            assertThat(s.context.registry().get("anytls4j.anytls.server.sessions.timed.out")
+                    .tag("cause", "frame-read-timeout").counter().count()).isEqualTo(1);
         }
     }
 
