@@ -141,8 +141,8 @@ class ClientServerTransferTest {
                 int n = (int) Math.min(CHUNK, total - sent);
                 int offset = (int) (sent % PERIOD);
                 sentCrc.update(pattern, offset, n);
+                sent += n; // before the write: a write may re-enter here through channelWritabilityChanged
                 ch.write(Unpooled.wrappedBuffer(pattern, offset, n));
-                sent += n;
             }
             ch.flush();
         }
