@@ -6,11 +6,15 @@ import io.micrometer.core.instrument.Counter;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.SocketChannel;
 import io.netty.util.ReferenceCountUtil;
 import org.anytls4j.api.outbound.StreamRefusedException;
+import org.anytls4j.api.outbound.StreamResetException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,8 +29,14 @@ import org.slf4j.LoggerFactory;
  * that a fast pair is not limited to one buffer in flight).
  *
  * <h2>Half-close</h2>
- * AnyTLS streams have no half-close, so neither does the relay: when one side ends (EOF or error), what was
+ * AnyTLS streams have no half-close, so neither does the relay: when one side ends cleanly (EOF), what was
  * already written to the other side is flushed and then the other side is closed too.
+ *
+ * <h2>Abnormal end</h2>
+ * When one side fails instead ({@code exceptionCaught}: a {@link StreamResetException} because the stream's
+ * session died under it, a refused stream, a connection reset), the other side is ended abnormally with
+ * {@link #reset(Channel)}: a TCP connection gets an RST, so the application behind it sees "connection reset"
+ * rather than a clean EOF that would make a truncated download look complete.
  *
  * <h2>Ownership and threading</h2>
  * A buffer read from one side is handed to the other side's {@code write}, which owns it from then on (and
@@ -97,6 +107,26 @@ public final class Relay {
         }
     }
 
+    /**
+     * Ends {@code ch} abnormally: a TCP connection (NIO or epoll) is closed with an RST ({@code SO_LINGER} 0, then
+     * close; what it had not sent yet is discarded), so its peer's next read fails with "connection reset"; any
+     * other channel is simply closed. Safe from any thread; does nothing to a closed channel.
+     */
+    public static void reset(Channel ch) {
+        if (!ch.eventLoop().inEventLoop()) {
+            ch.eventLoop().execute(() -> reset(ch));
+            return;
+        }
+        if (ch instanceof SocketChannel && ch.isActive()) {
+            try {
+                ch.config().setOption(ChannelOption.SO_LINGER, 0);
+            } catch (ChannelException e) {
+                log.debug("cannot set SO_LINGER 0 on {} (closing it anyway): {}", ch, e.toString());
+            }
+        }
+        ch.close();
+    }
+
     /** One direction: reads from its own channel and writes to {@code peer}. */
     private static final class Side extends ChannelInboundHandlerAdapter {
         private final Channel peer;
@@ -158,11 +188,14 @@ public final class Relay {
             if (cause instanceof StreamRefusedException) {
                 // the server refused the stream after it was handed out; the client got a success reply already
                 log.info("{} stream refused by the server: {}", logTag, cause.getMessage());
+            } else if (cause instanceof StreamResetException reset) {
+                log.info("{} stream cut reason={}: {}; resetting the local connection", logTag, reset.reason(),
+                        reset.getMessage());
             } else {
                 log.debug("{} relay closed: {}", logTag, cause.toString());
             }
             ctx.close();
-            closeOnFlush(peer);
+            reset(peer); // the transfer is incomplete: the other side must not see a clean end
         }
     }
 }
