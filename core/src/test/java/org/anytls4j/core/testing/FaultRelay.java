@@ -5,10 +5,8 @@ import static java.util.Objects.requireNonNull;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -34,6 +32,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.anytls4j.core.relay.Relay;
 
 /**
  * A fault-injecting TCP relay for tests, standing in for the network path between a client and a server on
@@ -575,9 +574,9 @@ public final class FaultRelay implements AutoCloseable {
                 }
                 if (ended) {
                     if (delayNanos > 0) {
-                        loop.schedule(() -> closeAfterFlush(peer), delayNanos, TimeUnit.NANOSECONDS);
+                        loop.schedule(() -> Relay.closeOnFlush(peer), delayNanos, TimeUnit.NANOSECONDS);
                     } else {
-                        closeAfterFlush(peer);
+                        Relay.closeOnFlush(peer);
                     }
                 }
             }
@@ -588,14 +587,6 @@ public final class FaultRelay implements AutoCloseable {
                     buf.release();
                 }
             }
-        }
-    }
-
-    private static void closeAfterFlush(Channel ch) {
-        if (ch.isActive()) {
-            ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-        } else {
-            ch.close();
         }
     }
 }
