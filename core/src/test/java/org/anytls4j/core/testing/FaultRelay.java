@@ -32,6 +32,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 import org.anytls4j.core.relay.Relay;
 
 /**
@@ -64,6 +65,8 @@ public final class FaultRelay implements AutoCloseable {
     private final EventLoop loop = group.next();
     private final Channel listener;
     private final List<Flow> flows = new CopyOnWriteArrayList<>();
+    /** Conditions {@link #when} waits for, re-checked on the loop after every flow event. */
+    private final List<Waiter> waiters = new CopyOnWriteArrayList<>();
     private final Map<Integer, CompletableFuture<Flow>> arrivals = new ConcurrentHashMap<>();
     private final AtomicLong bytesToServer = new AtomicLong();
     private final AtomicLong bytesToClient = new AtomicLong();
@@ -195,6 +198,46 @@ public final class FaultRelay implements AutoCloseable {
         return flows.stream().filter(f -> !f.isClosed()).count();
     }
 
+    /**
+     * Flows that are open, neither dropped nor refused, and on which the target has answered (a byte came back):
+     * the sessions a client can use, as far as the network can tell.
+     */
+    public long liveFlows() {
+        return flows.stream().filter(f -> !f.isClosed() && !f.dropped && !f.refused && f.down.get() > 0).count();
+    }
+
+    /**
+     * Completes once {@code condition} holds; checked now and after every accepted, connected, answered (first
+     * byte back), dropped or closed flow. Wait on it with a timeout; {@code assertThat(..).failsWithin(..)} on
+     * it checks that something does not happen within a period (and fails as soon as it does).
+     */
+    public CompletableFuture<Void> when(Predicate<FaultRelay> condition) {
+        Waiter waiter = new Waiter(condition, new CompletableFuture<>());
+        waiters.add(waiter);
+        loop.execute(this::checkWaiters);
+        return waiter.future;
+    }
+
+    private record Waiter(Predicate<FaultRelay> condition, CompletableFuture<Void> future) {
+    }
+
+    private void checkWaiters() {
+        for (Waiter waiter : waiters) {
+            boolean met;
+            try {
+                met = waiter.condition.test(this);
+            } catch (RuntimeException e) {
+                waiters.remove(waiter);
+                waiter.future.completeExceptionally(e);
+                continue;
+            }
+            if (met) {
+                waiters.remove(waiter);
+                waiter.future.complete(null);
+            }
+        }
+    }
+
     @Override
     public void close() {
         onLoop(() -> {
@@ -231,6 +274,7 @@ public final class FaultRelay implements AutoCloseable {
         Flow flow = new Flow(flows.size() + 1, client);
         flows.add(flow);
         flow(flow.index).complete(flow);
+        checkWaiters();
         client.pipeline().addLast(flow.fromClient);
         if (refusing) {
             flow.refused = true;
@@ -278,11 +322,20 @@ public final class FaultRelay implements AutoCloseable {
         private volatile boolean dropped;
         private volatile boolean droppedForIdleness;
         private volatile long lastByteNanos = System.nanoTime();
+        private final long acceptedNanos = System.nanoTime();
 
         private Flow(int index, Channel client) {
             this.index = index;
             this.client = client;
-            client.closeFuture().addListener(f -> closeFuture.complete(null));
+            client.closeFuture().addListener(f -> {
+                closeFuture.complete(null);
+                checkWaiters();
+            });
+        }
+
+        /** When it was accepted, on {@link System#nanoTime()}'s clock. */
+        public long acceptedNanos() {
+            return acceptedNanos;
         }
 
         /** 1 for the first connection accepted. */
@@ -430,6 +483,7 @@ public final class FaultRelay implements AutoCloseable {
         private void drop() {
             dropped = true;
             dropFuture.complete(null);
+            checkWaiters();
             fromClient.releaseHeld();
             fromServer.releaseHeld();
             // keep reading both sides and discarding, as packets vanish; closes pass no more either
@@ -499,7 +553,10 @@ public final class FaultRelay implements AutoCloseable {
 
             private void forward(Channel self, ByteBuf buf) {
                 Channel peer = peer();
-                (isClient ? up : down).addAndGet(buf.readableBytes());
+                long before = (isClient ? up : down).getAndAdd(buf.readableBytes());
+                if (before == 0 && !waiters.isEmpty()) {
+                    checkWaiters();
+                }
                 (isClient ? bytesToServer : bytesToClient).addAndGet(buf.readableBytes());
                 long delay = delayNanos;
                 if (delay > 0) {

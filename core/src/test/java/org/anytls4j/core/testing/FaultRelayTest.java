@@ -107,12 +107,15 @@ class FaultRelayTest {
 
     @Test
     void passForwardsBothWaysAndCountsConnectionsAndBytes() throws Exception {
+        var answered = relay.when(r -> r.liveFlows() == 1);
         try (Socket client = connect()) {
             Socket server = nextAtTarget();
             send(client, "hello");
             assertThat(receive(server, 5)).isEqualTo("hello");
+            assertThat(answered).as("live only once the target answered").isNotDone();
             send(server, "hi");
             assertThat(receive(client, 2)).isEqualTo("hi");
+            answered.get(5, TimeUnit.SECONDS);
             assertThat(relay.attempts()).isEqualTo(1);
             assertThat(relay.bytesToServer()).isEqualTo(5);
             assertThat(relay.bytesToClient()).isEqualTo(2);
@@ -123,6 +126,7 @@ class FaultRelayTest {
             server.close();
             assertThat(client.getInputStream().read()).as("a close passes as a clean EOF").isEqualTo(-1);
             flow.closeFuture().get(5, TimeUnit.SECONDS);
+            relay.when(r -> r.liveFlows() == 0).get(5, TimeUnit.SECONDS);
         }
     }
 
