@@ -61,6 +61,8 @@ import org.anytls4j.core.relay.Relay;
  * and take effect before they return. {@link #close()} closes every socket, releases held bytes and stops the loop.
  */
 public final class FaultRelay implements AutoCloseable {
+    /** Bytes one direction of a flow holds while frozen (or connecting) before it stops reading. */
+    private static final long HOLD_LIMIT = 4L << 20;
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final EventLoop loop = group.next();
     private final Channel listener;
@@ -128,7 +130,6 @@ public final class FaultRelay implements AutoCloseable {
     public void freeze() {
         onLoop(() -> {
             frozen = true;
-            flows.forEach(Flow::hold);
             return null;
         });
     }
@@ -276,6 +277,7 @@ public final class FaultRelay implements AutoCloseable {
         flow(flow.index).complete(flow);
         checkWaiters();
         client.pipeline().addLast(flow.fromClient);
+        client.config().setAutoRead(!refusing); // held until connected, but a close is seen
         if (refusing) {
             flow.refused = true;
             resetChannel(client);
@@ -347,7 +349,6 @@ public final class FaultRelay implements AutoCloseable {
         public void freeze() {
             onLoop(() -> {
                 frozenAlone = true;
-                hold();
                 return null;
             });
         }
@@ -377,12 +378,15 @@ public final class FaultRelay implements AutoCloseable {
             });
         }
 
-        /** Whether the client side is closed (by either end, a reset, or the relay). */
+        /**
+         * Whether the flow is over for the client: the client closed its end (seen even while frozen, when the
+         * close is held from the target), or the connection was closed (by the target's close, a reset, the relay).
+         */
         public boolean isClosed() {
             return closeFuture.isDone();
         }
 
-        /** Completes when the client side closes. */
+        /** Completes when {@link #isClosed()} turns true. */
         public CompletableFuture<Void> closeFuture() {
             return closeFuture;
         }
@@ -449,13 +453,6 @@ public final class FaultRelay implements AutoCloseable {
                     });
         }
 
-        private void hold() {
-            client.config().setAutoRead(false);
-            if (server != null) {
-                server.config().setAutoRead(false);
-            }
-        }
-
         private void resumeIfFree() {
             if (held() || dropped || refused) {
                 return;
@@ -470,11 +467,11 @@ public final class FaultRelay implements AutoCloseable {
             }
             fromClient.release();
             fromServer.release();
-            if (client.isActive() && !fromServer.ended) {
+            if (client.isActive() && !fromClient.ended) {
                 client.config().setAutoRead(true);
                 client.read();
             }
-            if (server.isActive() && !fromClient.ended) {
+            if (server.isActive() && !fromServer.ended) {
                 server.config().setAutoRead(true);
                 server.read();
             }
@@ -518,6 +515,7 @@ public final class FaultRelay implements AutoCloseable {
         private final class Side extends ChannelInboundHandlerAdapter {
             private final boolean isClient;
             private final ArrayDeque<ByteBuf> heldBytes = new ArrayDeque<>();
+            private long heldSize;
             /** This side closed while the flow was held; the other side is closed on release. */
             private boolean ended;
 
@@ -544,8 +542,12 @@ public final class FaultRelay implements AutoCloseable {
                 if (dropped) {
                     buf.release();
                 } else if (held() || peer() == null || !heldBytes.isEmpty()) {
+                    // held, as TCP holds what it cannot deliver yet; reading on lets a close be seen, up to a bound
                     heldBytes.add(buf);
-                    ctx.channel().config().setAutoRead(false);
+                    heldSize += buf.readableBytes();
+                    if (heldSize > HOLD_LIMIT) {
+                        ctx.channel().config().setAutoRead(false);
+                    }
                 } else {
                     forward(ctx.channel(), buf);
                 }
@@ -604,6 +606,10 @@ public final class FaultRelay implements AutoCloseable {
 
             private void ended() {
                 ended = true;
+                if (isClient) { // the client closed its end: the flow is over for it, whatever passes on
+                    closeFuture.complete(null);
+                    checkWaiters();
+                }
                 if (dropped) {
                     releaseHeld(); // nobody is told: the mapping is gone
                 } else if (!held()) {
@@ -627,6 +633,7 @@ public final class FaultRelay implements AutoCloseable {
                 }
                 ByteBuf buf;
                 while ((buf = heldBytes.poll()) != null) {
+                    heldSize -= buf.readableBytes();
                     forward(isClient ? client : server, buf);
                 }
                 if (ended) {
@@ -643,6 +650,7 @@ public final class FaultRelay implements AutoCloseable {
                 while ((buf = heldBytes.poll()) != null) {
                     buf.release();
                 }
+                heldSize = 0;
             }
         }
     }

@@ -161,6 +161,20 @@ class FaultRelayTest {
     }
 
     @Test
+    void aClientThatClosesDuringAFreezeIsSeenClosedButTheTargetIsToldOnlyOnPass() throws Exception {
+        Socket server;
+        try (Socket client = connect()) {
+            server = nextAtTarget();
+            relay.freeze();
+        }
+        relay.flow(1).get(1, TimeUnit.SECONDS).closeFuture().get(5, TimeUnit.SECONDS);
+        assertQuiet(server);
+        relay.pass();
+        assertThat(server.getInputStream().read()).isEqualTo(-1);
+        server.close();
+    }
+
+    @Test
     void oneFlowCanBeFrozenAlone() throws Exception {
         try (Socket frozen = connect(); Socket free = connect()) {
             Socket frozenServer = nextAtTarget();
