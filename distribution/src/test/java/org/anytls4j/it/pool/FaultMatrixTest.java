@@ -321,6 +321,7 @@ class FaultMatrixTest {
                 InputStream in = slow.getInputStream();
                 byte[] buffer = new byte[16 * 1024];
                 long offset = 0;
+                String cut = "complete";
                 long slowStart = System.nanoTime();
                 long slowEnd = slowStart + slowFor.toNanos();
                 while (offset < total) {
@@ -332,8 +333,15 @@ class FaultMatrixTest {
                             continue;
                         }
                     }
-                    int n = in.read(buffer);
+                    int n;
+                    try {
+                        n = in.read(buffer);
+                    } catch (IOException e) {
+                        cut = e.toString(); // the session died under the stream: the local connection is reset
+                        break;
+                    }
                     if (n < 0) {
+                        cut = "EOF";
                         break;
                     }
                     for (int i = 0; i < n; i++) {
@@ -345,9 +353,9 @@ class FaultMatrixTest {
                 }
                 double during = meanwhile.get(WAIT_SECONDS, TimeUnit.SECONDS);
                 long closed = e2e.relay.flows().stream().filter(FaultRelay.Flow::isClosed).count();
-                report(String.format("slow reader: %d of %d bytes, sessions closed: %d; another stream %.1f MiB/s "
-                        + "during it vs %.1f MiB/s before", offset, total, closed, during / (1 << 20),
-                        baseline / (1 << 20)));
+                report(String.format("slow reader: %d of %d bytes in %d ms (end: %s), sessions closed: %d; another "
+                        + "stream %.1f MiB/s during it vs %.1f MiB/s before", offset, total,
+                        since(slowStart).toMillis(), cut, closed, during / (1 << 20), baseline / (1 << 20)));
                 assertThat(logs.linesContaining("closed reason=heartbeat-timeout")).isEmpty();
                 assertThat(offset).as("the whole download, byte-exact").isEqualTo(total);
                 assertThat(during).as("the other stream keeps its speed").isGreaterThan(baseline * 0.3);
