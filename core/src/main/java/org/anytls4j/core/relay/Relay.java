@@ -55,8 +55,10 @@ public final class Relay {
 
     /**
      * Adds the relay handlers at the end of both pipelines and turns {@code autoRead} on for both. Call on
-     * {@code a}'s event loop, after every handler that must see the bytes first has been added. If either side is
-     * already closed, the other is closed.
+     * {@code a}'s event loop, after every handler that must see the bytes first has been added. If {@code a} (the
+     * local side) is already closed, {@code b} is closed; if {@code b} (the outbound side) is, something cut it
+     * before it could carry anything (a stream whose session died as it was handed out), so {@code a} is
+     * {@link #reset}.
      *
      * @param a      one side, e.g. the local client connection
      * @param b      the other side, e.g. the outbound stream
@@ -69,9 +71,12 @@ public final class Relay {
         requireNonNull(b, "b");
         a.pipeline().addLast(HANDLER_NAME, new Side(b, aToB, logTag));
         b.pipeline().addLast(HANDLER_NAME, new Side(a, bToA, logTag));
-        if (!a.isActive() || !b.isActive()) {
-            closeOnFlush(a);
+        if (!a.isActive()) {
             closeOnFlush(b);
+            return;
+        }
+        if (!b.isActive()) {
+            reset(a);
             return;
         }
         a.config().setAutoRead(true);
@@ -84,14 +89,15 @@ public final class Relay {
      * Relays one way only: bytes read from {@code from} are written to {@code to}; when {@code from} ends,
      * {@code to} is flushed and closed. For protocols where the other direction needs a codec of its own (the
      * plain HTTP proxy writes requests through an encoder, responses come back as raw bytes). Call on
-     * {@code from}'s event loop.
+     * {@code from}'s event loop. If {@code from} is already closed, it was cut before it could carry anything and
+     * {@code to} is {@link #reset}.
      */
     public static void forward(Channel from, Channel to, Counter bytes, String logTag) {
         requireNonNull(from, "from");
         requireNonNull(to, "to");
         from.pipeline().addLast(HANDLER_NAME, new Side(to, bytes, logTag));
         if (!from.isActive()) {
-            closeOnFlush(to);
+            reset(to);
             return;
         }
         from.config().setAutoRead(true);

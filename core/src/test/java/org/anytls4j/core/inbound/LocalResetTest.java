@@ -18,6 +18,7 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -60,6 +61,8 @@ class LocalResetTest {
     private final BlockingQueue<Channel> opened = new LinkedBlockingQueue<>();
     /** The origin's side of each connection, so a test can end it cleanly. */
     private final BlockingQueue<Socket> accepted = new LinkedBlockingQueue<>();
+    /** Makes the outbound hand out streams that were already cut. */
+    private volatile boolean cutBeforeHandOut;
 
     /** The event loops and socket types under test: NIO here, epoll in {@link LocalResetEpollTest}. */
     NettyResources newNetty() {
@@ -76,9 +79,15 @@ class LocalResetTest {
         @Override
         public CompletionStage<Channel> open(Destination destination, EventLoop eventLoop) {
             return direct.open(new Destination("127.0.0.1", origin.getLocalPort()), eventLoop)
-                    .thenApply(ch -> {
+                    .thenCompose(ch -> {
                         opened.add(ch);
-                        return ch;
+                        CompletableFuture<Channel> handedOut = new CompletableFuture<>();
+                        if (cutBeforeHandOut) { // the session died as the stream was handed out
+                            ch.close().addListener(f -> handedOut.complete(ch));
+                        } else {
+                            handedOut.complete(ch);
+                        }
+                        return handedOut;
                     });
         }
     }
@@ -120,6 +129,7 @@ class LocalResetTest {
 
     @BeforeEach
     void forgetEarlierConnections() throws IOException {
+        cutBeforeHandOut = false;
         opened.clear();
         Socket s;
         while ((s = accepted.poll()) != null) {
@@ -232,6 +242,27 @@ class LocalResetTest {
             assertThat(reply[1]).as("SOCKS5 UDP ASSOCIATE reply code").isZero();
             in.readFully(new byte[reply[3] == 4 ? 16 + 2 : 4 + 2]);
             cutTheStream();
+            assertReset(s);
+        }
+    }
+
+    @Test
+    void aStreamCutBeforeTheRelayStartsResetsTheLocalConnection() throws Exception {
+        cutBeforeHandOut = true;
+        try (Socket s = local()) {
+            OutputStream out = s.getOutputStream();
+            out.write(new byte[] {5, 1, 0});
+            out.write(new byte[] {5, 1, 0, 1, 127, 0, 0, 1, 0, 80});
+            assertReset(s); // the success reply may or may not get through before the reset
+        }
+    }
+
+    @Test
+    void aPlainHttpRequestWhoseStreamIsCutBeforeTheRelayStartsIsReset() throws Exception {
+        cutBeforeHandOut = true;
+        try (Socket s = local()) {
+            s.getOutputStream().write("GET http://example.com/ HTTP/1.1\r\nHost: example.com\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
             assertReset(s);
         }
     }
