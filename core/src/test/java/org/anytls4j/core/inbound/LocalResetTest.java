@@ -50,7 +50,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class LocalResetTest {
     private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
-    private static final String PARTIAL = "HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\nfirst bytes";
+    /** A response whose body ends with the connection: a clean EOF after it looks like a complete transfer. */
+    private static final String PARTIAL = "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nfirst bytes";
 
     private NettyResources netty;
     private DirectOutbound direct;
@@ -151,7 +152,7 @@ class LocalResetTest {
                 new StreamResetException(CloseReason.HEARTBEAT_TIMEOUT, "session #1 heartbeat timeout")));
     }
 
-    private static void readUntil(InputStream in, String expected) throws IOException {
+    static void readUntil(InputStream in, String expected) throws IOException {
         StringBuilder seen = new StringBuilder();
         while (!seen.toString().contains(expected)) {
             int b = in.read();
@@ -267,6 +268,44 @@ class LocalResetTest {
         }
     }
 
+    /** {@code curl --socks5} of the origin's response, in the background. */
+    private CompletableFuture<Curl.Result> curlThroughSocks5() {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return Curl.run("--socks5", "127.0.0.1:" + port, "http://127.0.0.1:" + origin.getLocalPort() + "/");
+            } catch (IOException | InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    /** Waits until curl's request reached the origin: curl is past the SOCKS handshake, waiting for the body. */
+    private Socket originWithRequest() throws Exception {
+        Socket originSide = accepted.poll(10, TimeUnit.SECONDS);
+        assertThat(originSide).isNotNull();
+        readUntil(originSide.getInputStream(), "\r\n\r\n");
+        return originSide;
+    }
+
+    @Test
+    void curlReportsAResetNotACompleteFileWhenTheStreamIsCut() throws Exception {
+        CompletableFuture<Curl.Result> curl = curlThroughSocks5();
+        originWithRequest();
+        cutTheStream();
+        Curl.Result r = curl.get(30, TimeUnit.SECONDS);
+        assertThat(r.exit()).as("curl: %s", r.err()).isEqualTo(56); // CURLE_RECV_ERROR
+        assertThat(r.err()).contains("Connection reset by peer");
+    }
+
+    @Test
+    void withACleanEndCurlTakesTheSameTruncatedBodyForComplete() throws Exception {
+        CompletableFuture<Curl.Result> curl = curlThroughSocks5();
+        originWithRequest().shutdownOutput();
+        Curl.Result r = curl.get(30, TimeUnit.SECONDS);
+        assertThat(r.exit()).as("why a cut stream must not end with a FIN").isZero();
+        assertThat(r.out()).isEqualTo("first bytes");
+    }
+
     @Test
     void aCleanEndOfTheOutboundStillEndsTheLocalConnectionCleanly() throws Exception {
         try (Socket s = local()) {
@@ -274,7 +313,7 @@ class LocalResetTest {
             readUntil(s.getInputStream(), "first bytes");
             Socket originSide = accepted.poll(10, TimeUnit.SECONDS);
             assertThat(originSide).isNotNull();
-            originSide.close();
+            originSide.shutdownOutput();
             assertThat(s.getInputStream().read()).as("clean EOF").isEqualTo(-1);
         }
     }
