@@ -44,7 +44,8 @@ import org.anytls4j.core.relay.Relay;
  *   <li>{@link #freeze()}: a black hole. Nothing passes in either direction, neither bytes nor a close, but every
  *       connection stays open and new connections are accepted (and counted) without reaching the target. Bytes
  *       are held, not lost, as TCP would retransmit them: {@link #pass()} delivers what was held, then any close
- *       that was held, then resumes.</li>
+ *       that was held, then resumes. The relay keeps reading while it holds (up to 4 MiB per direction and flow),
+ *       so a side that closes meanwhile is seen ({@link Flow#closeFuture()}) without the other side learning it.</li>
  *   <li>{@link #dropIdleAfter(Duration)}: a NAT that forgets idle mappings. A flow with no byte in either
  *       direction for that long is dropped silently: from then on everything either side sends is discarded and
  *       neither side is told, not even of the other's close.</li>
