@@ -6,11 +6,15 @@ import io.micrometer.core.instrument.Counter;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.SocketChannel;
 import io.netty.util.ReferenceCountUtil;
 import org.anytls4j.api.outbound.StreamRefusedException;
+import org.anytls4j.api.outbound.StreamResetException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,8 +29,14 @@ import org.slf4j.LoggerFactory;
  * that a fast pair is not limited to one buffer in flight).
  *
  * <h2>Half-close</h2>
- * AnyTLS streams have no half-close, so neither does the relay: when one side ends (EOF or error), what was
+ * AnyTLS streams have no half-close, so neither does the relay: when one side ends cleanly (EOF), what was
  * already written to the other side is flushed and then the other side is closed too.
+ *
+ * <h2>Abnormal end</h2>
+ * When one side fails instead ({@code exceptionCaught}: a {@link StreamResetException} because the stream's
+ * session died under it, a refused stream, a connection reset), the other side is ended abnormally with
+ * {@link #reset(Channel)}: a TCP connection gets an RST, so the application behind it sees "connection reset"
+ * rather than a clean EOF that would make a truncated download look complete.
  *
  * <h2>Ownership and threading</h2>
  * A buffer read from one side is handed to the other side's {@code write}, which owns it from then on (and
@@ -45,8 +55,10 @@ public final class Relay {
 
     /**
      * Adds the relay handlers at the end of both pipelines and turns {@code autoRead} on for both. Call on
-     * {@code a}'s event loop, after every handler that must see the bytes first has been added. If either side is
-     * already closed, the other is closed.
+     * {@code a}'s event loop, after every handler that must see the bytes first has been added. If {@code a} (the
+     * local side) is already closed, {@code b} is closed; if {@code b} (the outbound side) is, something cut it
+     * before it could carry anything (a stream whose session died as it was handed out), so {@code a} is
+     * {@link #reset}.
      *
      * @param a      one side, e.g. the local client connection
      * @param b      the other side, e.g. the outbound stream
@@ -59,9 +71,12 @@ public final class Relay {
         requireNonNull(b, "b");
         a.pipeline().addLast(HANDLER_NAME, new Side(b, aToB, logTag));
         b.pipeline().addLast(HANDLER_NAME, new Side(a, bToA, logTag));
-        if (!a.isActive() || !b.isActive()) {
-            closeOnFlush(a);
+        if (!a.isActive()) {
             closeOnFlush(b);
+            return;
+        }
+        if (!b.isActive()) {
+            reset(a);
             return;
         }
         a.config().setAutoRead(true);
@@ -74,14 +89,15 @@ public final class Relay {
      * Relays one way only: bytes read from {@code from} are written to {@code to}; when {@code from} ends,
      * {@code to} is flushed and closed. For protocols where the other direction needs a codec of its own (the
      * plain HTTP proxy writes requests through an encoder, responses come back as raw bytes). Call on
-     * {@code from}'s event loop.
+     * {@code from}'s event loop. If {@code from} is already closed, it was cut before it could carry anything and
+     * {@code to} is {@link #reset}.
      */
     public static void forward(Channel from, Channel to, Counter bytes, String logTag) {
         requireNonNull(from, "from");
         requireNonNull(to, "to");
         from.pipeline().addLast(HANDLER_NAME, new Side(to, bytes, logTag));
         if (!from.isActive()) {
-            closeOnFlush(to);
+            reset(to);
             return;
         }
         from.config().setAutoRead(true);
@@ -95,6 +111,26 @@ public final class Relay {
         } else {
             ch.close();
         }
+    }
+
+    /**
+     * Ends {@code ch} abnormally: a TCP connection (NIO or epoll) is closed with an RST ({@code SO_LINGER} 0, then
+     * close; what it had not sent yet is discarded), so its peer's next read fails with "connection reset"; any
+     * other channel is simply closed. Safe from any thread; does nothing to a closed channel.
+     */
+    public static void reset(Channel ch) {
+        if (!ch.eventLoop().inEventLoop()) {
+            ch.eventLoop().execute(() -> reset(ch));
+            return;
+        }
+        if (ch instanceof SocketChannel && ch.isActive()) {
+            try {
+                ch.config().setOption(ChannelOption.SO_LINGER, 0);
+            } catch (ChannelException e) {
+                log.debug("cannot set SO_LINGER 0 on {} (closing it anyway): {}", ch, e.toString());
+            }
+        }
+        ch.close();
     }
 
     /** One direction: reads from its own channel and writes to {@code peer}. */
@@ -158,11 +194,14 @@ public final class Relay {
             if (cause instanceof StreamRefusedException) {
                 // the server refused the stream after it was handed out; the client got a success reply already
                 log.info("{} stream refused by the server: {}", logTag, cause.getMessage());
+            } else if (cause instanceof StreamResetException reset) {
+                log.info("{} stream cut reason={}: {}; resetting the local connection", logTag, reset.reason(),
+                        reset.getMessage());
             } else {
                 log.debug("{} relay closed: {}", logTag, cause.toString());
             }
             ctx.close();
-            closeOnFlush(peer);
+            reset(peer); // the transfer is incomplete: the other side must not see a clean end
         }
     }
 }

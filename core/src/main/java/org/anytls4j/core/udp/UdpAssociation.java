@@ -28,6 +28,7 @@ import java.util.concurrent.TimeUnit;
 import org.anytls4j.api.Destination;
 import org.anytls4j.api.NettyResources;
 import org.anytls4j.api.outbound.Outbound;
+import org.anytls4j.core.relay.Relay;
 import org.anytls4j.core.relay.StreamOpener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,7 +50,8 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Lifecycle</h2>
  * The control connection, the stream and the UDP socket live and die together: when any of them closes, the other
- * two are closed. {@code udp_timeout} without a datagram in either direction closes all three.
+ * two are closed. {@code udp_timeout} without a datagram in either direction closes all three. A stream that
+ * fails (e.g. cut because its session died) resets the control connection (an RST), so the client sees an error.
  *
  * <h2>Threading and ownership</h2>
  * The UDP socket is registered on the control connection's event loop; the stream may be on another loop (a
@@ -289,6 +291,7 @@ public final class UdpAssociation {
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             log.warn("{} client={} UDP over TCP stream error: {}; closing the association", logTag,
                     control.remoteAddress(), cause.getMessage());
+            Relay.reset(control); // queued on the control's loop ahead of the close the stream's end causes
             ctx.close();
         }
     }

@@ -28,10 +28,10 @@ class WrongPasswordEndToEndTest {
             long[] acceptedAt = new long[9];
             for (int n = 1; n <= 8; n++) {
                 int index = n;
-                e2e.relay.connection(n).thenRun(() -> acceptedAt[index] = System.nanoTime());
+                e2e.relay.flow(n).thenRun(() -> acceptedAt[index] = System.nanoTime());
             }
-            e2e.relay.connection(8).get(WAIT_SECONDS, TimeUnit.SECONDS);
-            int connectionsWhenTheEighthCame = e2e.relay.connections().size();
+            e2e.relay.flow(8).get(WAIT_SECONDS, TimeUnit.SECONDS);
+            int connectionsWhenTheEighthCame = e2e.relay.flows().size();
             Duration fifthToEighth = Duration.ofNanos(acceptedAt[8] - acceptedAt[5]);
 
             // Five at start (nothing known yet), then one per wait: at least 1 s + 2 s + 4 s for three more.
@@ -46,7 +46,7 @@ class WrongPasswordEndToEndTest {
                     && l.contains("server closed the session") && l.contains("failures in a row; next attempt in"))
                     .get(WAIT_SECONDS, TimeUnit.SECONDS);
             assertThat(logs.lines(Level.WARN).stream().filter(l -> l.contains("Failed to create session"))).hasSize(1);
-            assertThat(e2e.relay.connections()).hasSize(8);
+            assertThat(e2e.relay.flows()).hasSize(8);
             System.out.printf("wrong password, ensure_idle_session = 5: 8 connections, 5th to 8th %d ms; "
                     + "SOCKS request failed after %d ms: %s%n", fifthToEighth.toMillis(), failedAfter.toMillis(),
                     clientLine);

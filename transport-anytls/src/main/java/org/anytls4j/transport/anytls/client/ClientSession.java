@@ -610,10 +610,6 @@ public final class ClientSession implements Session, Heartbeat, StreamChannel.Ho
      * A stream the session cuts off (it was handed out and had not ended): its pipeline learns it was cut, by a
      * {@link StreamResetException}, so whoever relays it resets the local connection instead of ending it with
      * a clean EOF; then it closes without FIN.
-     *
-     * <p>MERGE NOTE for the lead: this is the single call site to switch to {@code stream.reset(cause)} once
-     * {@code StreamChannel.reset(Throwable)} (the faults engineer's) is merged; the two lines below do the same
-     * from outside the stream.
      */
     private void resetStream(StreamChannel stream, CloseReason reason) {
         if (!stream.isOpen()) {
@@ -621,8 +617,7 @@ public final class ClientSession implements Session, Heartbeat, StreamChannel.Ho
         }
         StreamResetException cause = new StreamResetException(reason, "outbound " + outbound + " session #" + seq
                 + " closed (" + reason + ") while stream " + stream.streamId() + " was open");
-        stream.pipeline().fireExceptionCaught(cause);
-        stream.closeBySession();
+        stream.reset(cause);
     }
 
     private IOException closedException() {

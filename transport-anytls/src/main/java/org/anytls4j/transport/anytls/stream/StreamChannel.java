@@ -46,7 +46,8 @@ import java.util.ArrayDeque;
  * <h2>Closing</h2>
  * Closing the channel locally asks the host to send FIN. A FIN from the peer ({@link #peerClosed()}) fails
  * further writes at once and closes the channel, without answering FIN, after the data queued before it was
- * delivered. A closing session closes its streams with {@link #closeBySession()}: no FIN.
+ * delivered. A closing session closes its streams with {@link #closeBySession()}: no FIN; a session that died
+ * with streams still open cuts them with {@link #reset(Throwable)}, which tells the reader the data is incomplete.
  *
  * <h2>Threading</h2>
  * Registered on the session channel's event loop; every method of this class that is not part of
@@ -172,6 +173,24 @@ public final class StreamChannel extends AbstractChannel {
         sessionClosed = true;
         if (open) {
             unsafe().close(unsafe().voidPromise());
+        }
+    }
+
+    /**
+     * The stream was cut before it ended normally (its session died under it: heartbeat or watchdog timeout, the
+     * peer vanished): {@code cause}, typically a {@link org.anytls4j.api.outbound.StreamResetException}, goes
+     * through the pipeline so that whoever relays the stream ends its local connection abnormally (an RST, not a
+     * FIN that would pass a truncated transfer off as complete); then the stream closes at once like
+     * {@link #closeBySession()}: what is queued is dropped, nothing is sent. Does nothing once closed.
+     */
+    public void reset(Throwable cause) {
+        requireNonNull(cause, "cause");
+        sessionClosed = true;
+        if (open) {
+            pipeline().fireExceptionCaught(cause);
+            if (open) {
+                unsafe().close(unsafe().voidPromise());
+            }
         }
     }
 
