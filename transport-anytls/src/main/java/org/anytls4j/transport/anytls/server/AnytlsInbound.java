@@ -19,6 +19,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.anytls4j.api.inbound.Inbound;
 import org.anytls4j.api.inbound.InboundContext;
+import org.anytls4j.api.inbound.ListenerGuard;
 
 /**
  * The {@code anytls} inbound: a TLS listener whose connections authenticate (PROTOCOL.md section 3) and then
@@ -75,6 +76,7 @@ public final class AnytlsInbound implements Inbound {
         new ServerBootstrap()
                 .group(runtime.context.netty().bossGroup(), runtime.context.netty().workerGroup())
                 .channel(runtime.context.netty().serverSocketChannelClass())
+                .handler(new ListenerGuard("inbound=" + tag()))
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, SESSION_WATER_MARK)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<>() {
