@@ -3,7 +3,6 @@ package org.anytls4j.core.runtime;
 import static java.util.Objects.requireNonNull;
 
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +39,7 @@ public final class FatalErrors implements Thread.UncaughtExceptionHandler {
             + "(exit status 3) so that the service manager restarts it";
     private static final byte[] LAST_RESORT = ("anytls4j fatal error; halting (exit status 3)"
             + System.lineSeparator()).getBytes(StandardCharsets.US_ASCII);
+    private static final int HALT_ATTEMPTS = 1000;
     private static volatile boolean armed;
     private static final FatalErrors PROCESS = new FatalErrors(status -> {
         if (armed) {
@@ -54,7 +54,7 @@ public final class FatalErrors implements Thread.UncaughtExceptionHandler {
     }
 
     private final Halter halter;
-    private final AtomicBoolean fired = new AtomicBoolean();
+    private boolean reporting;
     @SuppressWarnings("unused") // released on the first fatal report, so that logging it can allocate
     private volatile byte[] reserve = new byte[256 << 10];
 
@@ -98,10 +98,9 @@ public final class FatalErrors implements Thread.UncaughtExceptionHandler {
      * or the unarmed process instance), after which the next fatal error is reported again.
      */
     public void fatal(Thread thread, Error error) {
-        if (!fired.compareAndSet(false, true)) {
+        if (!begin()) {
             return;
         }
-        reserve = null;
         try {
             if (error instanceof OutOfMemoryError) {
                 log.error(OOM_LINE, error.getMessage());
@@ -111,25 +110,60 @@ public final class FatalErrors implements Thread.UncaughtExceptionHandler {
             }
         } catch (Throwable logging) {
             lastResort();
+        } finally {
+            halt();
         }
-        halter.halt(EXIT_STATUS);
-        fired.set(false);
     }
 
     /** An event loop thread ended while its group was not shut down (Netty caught what ended it). */
     void loopEnded(Thread thread) {
-        if (!fired.compareAndSet(false, true)) {
+        if (!begin()) {
             return;
         }
-        reserve = null;
         try {
             log.error("fatal: event loop thread {} ended unexpectedly (see the lines above); halting the process "
                     + "(exit status {}) so that the service manager restarts it", thread.getName(), EXIT_STATUS);
         } catch (Throwable logging) {
             lastResort();
+        } finally {
+            halt();
         }
-        halter.halt(EXIT_STATUS);
-        fired.set(false);
+    }
+
+    /**
+     * Whether this call reports (no other report is under way); frees the reserve. A monitor, not an atomic: the
+     * first compare-and-set of an atomic links a VarHandle invoker, which allocates; with an AtomicBoolean here a
+     * real heap exhaustion (FatalErrorLaunchTest) ended in "OutOfMemoryError thrown from the
+     * UncaughtExceptionHandler", no report, and a process that kept its port with no worker loop left.
+     */
+    private boolean begin() {
+        synchronized (this) {
+            if (reporting) {
+                return false;
+            }
+            reporting = true;
+        }
+        reserve = null;
+        return true;
+    }
+
+    /**
+     * Calls the halter, again if it throws (on a full heap even linking a call can fail with an OutOfMemoryError,
+     * and another attempt may find the memory some other thread released). When the halter returns (tests), the
+     * next fatal error is reported again.
+     */
+    private void halt() {
+        for (int attempt = 0; attempt < HALT_ATTEMPTS; attempt++) {
+            try {
+                halter.halt(EXIT_STATUS);
+                break;
+            } catch (Throwable notYet) {
+                Thread.yield();
+            }
+        }
+        synchronized (this) {
+            reporting = false;
+        }
     }
 
     private static void lastResort() {
