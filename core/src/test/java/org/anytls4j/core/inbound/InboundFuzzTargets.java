@@ -8,7 +8,9 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -49,6 +51,7 @@ class InboundFuzzTargets {
 
     private static void run(ProxyKind kind, byte[] bytes, Random random) {
         boolean connects = random.nextBoolean();
+        List<EmbeddedChannel> streams = new ArrayList<>();
         Outbound outbound = new Outbound() {
             @Override
             public String tag() {
@@ -57,8 +60,12 @@ class InboundFuzzTargets {
 
             @Override
             public CompletionStage<Channel> open(Destination destination, EventLoop eventLoop) {
-                return connects ? CompletableFuture.completedFuture(new EmbeddedChannel())
-                        : CompletableFuture.failedFuture(new ConnectException("Connection refused"));
+                if (!connects) {
+                    return CompletableFuture.failedFuture(new ConnectException("Connection refused"));
+                }
+                EmbeddedChannel stream = new EmbeddedChannel();
+                streams.add(stream);
+                return CompletableFuture.completedFuture(stream);
             }
         };
         ProxyInbound inbound = new ProxyInbound(kind, ProxyInboundSettings.parse(
@@ -87,6 +94,7 @@ class InboundFuzzTargets {
             channel.checkException();
         }
         channel.finishAndReleaseAll();
+        streams.forEach(EmbeddedChannel::finishAndReleaseAll); // what the relay wrote to the target
     }
 
     /** Random bytes, and random bytes behind a plausible start (SOCKS5 greeting, SOCKS4 connect, HTTP methods). */
