@@ -17,6 +17,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.anytls4j.api.NettyResources;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,9 +55,15 @@ public final class DefaultNettyResources implements NettyResources, AutoCloseabl
     public DefaultNettyResources(FatalErrors fatal) {
         this.epoll = Epoll.isAvailable();
         IoHandlerFactory factory = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-        this.boss = new MultiThreadIoEventLoopGroup(1, new LoopThreadFactory("anytls4j-boss", fatal), factory);
-        this.workers = new MultiThreadIoEventLoopGroup(0, new LoopThreadFactory("anytls4j-io", fatal), factory);
+        this.boss = new MultiThreadIoEventLoopGroup(1, new LoopThreadFactory("anytls4j-boss", fatal, this::closing),
+                factory);
+        this.workers = new MultiThreadIoEventLoopGroup(0, new LoopThreadFactory("anytls4j-io", fatal, this::closing),
+                factory);
         log.debug("netty transport={}", epoll ? "epoll" : "nio");
+    }
+
+    private boolean closing() {
+        return closing;
     }
 
     /** {@code epoll} or {@code nio}. */
@@ -101,14 +108,17 @@ public final class DefaultNettyResources implements NettyResources, AutoCloseabl
 
     /**
      * Daemon threads named {@code <pool>-<n>-<m>} (Netty's {@link DefaultThreadFactory}) whose uncaught errors go to
-     * {@link FatalErrors}, and whose loop ending before {@link #close()} is fatal.
+     * {@link FatalErrors}, and whose loop (the one runnable each thread runs) ending while {@code closing} is false
+     * is fatal.
      */
-    private final class LoopThreadFactory extends DefaultThreadFactory {
+    static final class LoopThreadFactory extends DefaultThreadFactory {
         private final FatalErrors fatal;
+        private final BooleanSupplier closing;
 
-        LoopThreadFactory(String poolName, FatalErrors fatal) {
+        LoopThreadFactory(String poolName, FatalErrors fatal, BooleanSupplier closing) {
             super(poolName, true);
             this.fatal = fatal;
+            this.closing = closing;
         }
 
         @Override
@@ -127,7 +137,7 @@ public final class DefaultNettyResources implements NettyResources, AutoCloseabl
             } catch (RuntimeException e) {
                 log.error("event loop thread {} failed", Thread.currentThread().getName(), e);
             }
-            if (!closing) {
+            if (!closing.getAsBoolean()) {
                 fatal.loopEnded(Thread.currentThread());
             }
         }

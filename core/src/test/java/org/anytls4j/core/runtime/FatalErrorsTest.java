@@ -140,6 +140,42 @@ class FatalErrorsTest {
         assertThat(halted).isNotDone();
     }
 
+    @Test
+    void aLoopThreadEndingWhileNotClosingIsFatalAndNotWhileClosing() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
+        DefaultNettyResources.LoopThreadFactory threads = new DefaultNettyResources.LoopThreadFactory("test-loop",
+                fatal, closing::get);
+
+        Thread ended = threads.newThread(() -> { });
+        ended.start();
+        ended.join(5000);
+
+        assertThat(halted.get(5, TimeUnit.SECONDS)).isEqualTo(FatalErrors.EXIT_STATUS);
+
+        CompletableFuture<Integer> again = new CompletableFuture<>();
+        FatalErrors quiet = new FatalErrors(again::complete);
+        closing.set(true);
+        Thread stopped = new DefaultNettyResources.LoopThreadFactory("test-loop", quiet, closing::get)
+                .newThread(() -> { });
+        stopped.start();
+        stopped.join(5000);
+
+        assertThat(stopped.isAlive()).isFalse();
+        assertThat(again).isNotDone();
+    }
+
+    @Test
+    void anErrorEndingALoopThreadIsFatal() throws Exception {
+        Thread thread = new DefaultNettyResources.LoopThreadFactory("test-loop", fatal, () -> false)
+                .newThread(() -> {
+                    throw new InternalError("test");
+                });
+        thread.start();
+        thread.join(5000);
+
+        assertThat(halted.get(5, TimeUnit.SECONDS)).isEqualTo(FatalErrors.EXIT_STATUS);
+    }
+
     /** A buffer allocator that fails as an exhausted direct memory pool does. */
     private static final class ExhaustedAllocator extends AbstractByteBufAllocator {
         @Override
