@@ -29,6 +29,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.anytls4j.api.NettyResources;
+import org.anytls4j.api.inbound.ListenerGuard;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -93,6 +94,7 @@ public final class AdminServer {
         ChannelFuture bind = new ServerBootstrap()
                 .group(netty.bossGroup(), netty.workerGroup())
                 .channel(netty.serverSocketChannelClass())
+                .handler(new ListenerGuard("admin"))
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {

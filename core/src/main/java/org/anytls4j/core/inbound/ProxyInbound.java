@@ -20,6 +20,7 @@ import java.util.function.BiConsumer;
 import org.anytls4j.api.Destination;
 import org.anytls4j.api.inbound.Inbound;
 import org.anytls4j.api.inbound.InboundContext;
+import org.anytls4j.api.inbound.ListenerGuard;
 import org.anytls4j.api.outbound.Outbound;
 import org.anytls4j.core.relay.StreamOpener;
 import org.slf4j.Logger;
@@ -70,6 +71,7 @@ public final class ProxyInbound implements Inbound {
         ChannelFuture bind = new ServerBootstrap()
                 .group(context.netty().bossGroup(), context.netty().workerGroup())
                 .channel(context.netty().serverSocketChannelClass())
+                .handler(new ListenerGuard("inbound=" + tag()))
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override

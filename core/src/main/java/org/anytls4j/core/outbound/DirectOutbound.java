@@ -11,6 +11,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.resolver.dns.DnsAddressResolverGroup;
 import io.netty.resolver.dns.DnsNameResolverBuilder;
+import io.netty.resolver.dns.DnsNameResolverChannelStrategy;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -61,7 +62,10 @@ public final class DirectOutbound implements Outbound, AutoCloseable {
                     "must be between 1ms and 10m, was " + timeout);
         }
         this.connectTimeoutMillis = (int) timeout.toMillis();
+        // one UDP socket per lookup: one that cannot be opened (EMFILE) fails that lookup, instead of leaving a
+        // per-loop resolver that fails every later lookup and whose close logs "Failed to close a resolver"
         this.resolvers = new DnsAddressResolverGroup(new DnsNameResolverBuilder()
+                .datagramChannelStrategy(DnsNameResolverChannelStrategy.ChannelPerResolution)
                 .datagramChannelType(netty.datagramChannelClass())
                 .socketChannelType(netty.socketChannelClass()));
     }

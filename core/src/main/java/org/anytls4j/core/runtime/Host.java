@@ -107,8 +107,27 @@ public final class Host implements AutoCloseable {
             Thread thread = Executors.defaultThreadFactory().newThread(runnable);
             thread.setName("anytls4j-scheduler");
             thread.setDaemon(true);
+            thread.setUncaughtExceptionHandler(FatalErrors.process());
             return thread;
-        });
+        }) {
+            /** A scheduled task keeps what it threw in its future: an Error there is as fatal as anywhere. */
+            @Override
+            protected void afterExecute(Runnable task, Throwable thrown) {
+                if (thrown == null && task instanceof java.util.concurrent.Future<?> future && future.isDone()
+                        && !future.isCancelled()) {
+                    try {
+                        future.get();
+                    } catch (ExecutionException e) {
+                        thrown = e.getCause();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                if (thrown instanceof Error error) {
+                    FatalErrors.process().fatal(Thread.currentThread(), error);
+                }
+            }
+        };
         executor.setRemoveOnCancelPolicy(true);
         this.scheduler = executor;
     }

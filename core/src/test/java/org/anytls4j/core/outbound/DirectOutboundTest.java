@@ -83,4 +83,27 @@ class DirectOutboundTest {
                     .hasMessageContaining("Connection refused");
         }
     }
+
+    @Test
+    void aNameLookupThatCannotOpenItsSocketFailsThatStreamOnlyAndCloseIsQuiet() {
+        ch.qos.logback.classic.Logger group = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+                "io.netty.resolver.AddressResolverGroup");
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> warnings =
+                new ch.qos.logback.core.read.ListAppender<>();
+        warnings.start();
+        group.addAppender(warnings);
+        try {
+            DirectOutbound direct = new DirectOutbound("direct", settings(""),
+                    new org.anytls4j.core.runtime.ExhaustedDatagramNetty(netty));
+            EventLoop loop = netty.workerGroup().next();
+
+            assertThatThrownBy(() -> direct.open(new Destination("name.invalid", 80), loop).toCompletableFuture()
+                    .get(10, TimeUnit.SECONDS)).hasStackTraceContaining("Unable to create Channel");
+            direct.close();
+
+            assertThat(warnings.list).as("Netty's 'Failed to close a resolver'").isEmpty();
+        } finally {
+            group.detachAppender(warnings);
+        }
+    }
 }

@@ -44,13 +44,26 @@ final class Launched implements AutoCloseable {
 
     /** Starts {@code bin/anytls4j args} with this JVM's Java. */
     static Launched start(String... args) throws IOException {
+        return start(null, List.of(), args);
+    }
+
+    /**
+     * Starts {@code wrapper... sh bin/anytls4j args} (a wrapper such as {@code prlimit --nofile=256:256}) with this
+     * JVM's Java and {@code javaOpts} as {@code JAVA_OPTS} (null: none).
+     */
+    static Launched start(String javaOpts, List<String> wrapper, String... args) throws IOException {
         Path stdout = Files.createTempFile("anytls4j-out", ".txt");
         ProcessBuilder builder = new ProcessBuilder();
+        builder.command().addAll(wrapper);
         builder.command().add("sh");
         builder.command().add(Distribution.home().resolve("bin/anytls4j").toString());
         builder.command().addAll(List.of(args));
         builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
-        builder.environment().remove("JAVA_OPTS");
+        if (javaOpts == null) {
+            builder.environment().remove("JAVA_OPTS");
+        } else {
+            builder.environment().put("JAVA_OPTS", javaOpts);
+        }
         builder.environment().remove("ANYTLS4J_HOME");
         builder.redirectOutput(stdout.toFile());
         return new Launched(builder.start(), stdout);
@@ -131,6 +144,20 @@ final class Launched implements AutoCloseable {
         } catch (IOException e) {
             return e.toString();
         }
+    }
+
+    /**
+     * Waits for the process to end by itself (no signal), at most {@code seconds}; returns its exit code.
+     *
+     * @throws AssertionError when it is still running then (it is killed)
+     */
+    int awaitExit(long seconds) throws InterruptedException {
+        if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("still running " + seconds + "s later:\n" + log());
+        }
+        ended.join();
+        return process.exitValue();
     }
 
     /** Sends SIGTERM and waits for the exit; returns the exit code. */

@@ -22,6 +22,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.anytls4j.api.inbound.Inbound;
 import org.anytls4j.api.inbound.InboundContext;
+import org.anytls4j.api.inbound.ListenerGuard;
 
 /**
  * The {@code anytls} inbound: a TLS listener whose connections authenticate (PROTOCOL.md section 3) and then
@@ -84,6 +85,7 @@ public final class AnytlsInbound implements Inbound {
         new ServerBootstrap()
                 .group(runtime.context.netty().bossGroup(), runtime.context.netty().workerGroup())
                 .channel(runtime.context.netty().serverSocketChannelClass())
+                .handler(new ListenerGuard("inbound=" + tag()))
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<>() {

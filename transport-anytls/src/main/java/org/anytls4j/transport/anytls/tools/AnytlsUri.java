@@ -41,7 +41,8 @@ public record AnytlsUri(String password, String host, int port, String sni, bool
         String tag = null;
         int hash = rest.indexOf('#');
         if (hash >= 0) {
-            tag = decode(rest.substring(hash + 1), "fragment");
+            String fragment = decode(rest.substring(hash + 1), "fragment");
+            tag = fragment.isEmpty() ? null : fragment; // as format() writes no '#' for no tag
             rest = rest.substring(0, hash);
         }
         String query = "";
@@ -71,6 +72,9 @@ public record AnytlsUri(String password, String host, int port, String sni, bool
                 throw new IllegalArgumentException("IPv6 host without closing ']'");
             }
             host = rest.substring(1, close);
+            if (host.indexOf('[') >= 0) {
+                throw new IllegalArgumentException("a bracket inside the IPv6 host's brackets");
+            }
             String after = rest.substring(close + 1);
             if (!after.isEmpty()) {
                 if (!after.startsWith(":")) {
@@ -82,6 +86,10 @@ public record AnytlsUri(String password, String host, int port, String sni, bool
             int colon = rest.lastIndexOf(':');
             host = colon >= 0 ? rest.substring(0, colon) : rest;
             portText = colon >= 0 ? rest.substring(colon + 1) : null;
+            // like Go's url.Parse, an unbracketed host may hold colons (the port is after the last one), not brackets
+            if (host.indexOf('[') >= 0 || host.indexOf(']') >= 0) {
+                throw new IllegalArgumentException("a bracket outside an IPv6 host in brackets, e.g. [2001:db8::1]:443");
+            }
         }
         if (host.isEmpty()) {
             throw new IllegalArgumentException("the link has no host");

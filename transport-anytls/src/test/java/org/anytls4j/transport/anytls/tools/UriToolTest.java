@@ -41,6 +41,27 @@ class UriToolTest {
         assertThat(AnytlsUri.parse("anytls://a+b@[::1]").password()).isEqualTo("a+b");
     }
 
+    /** Found by WireFuzzTargets.anytlsUri: "#" with nothing after it gave tag "", which format() drops. */
+    @Test
+    void anEmptyFragmentIsNoTagSoTheLinkRoundTrips() {
+        AnytlsUri parsed = AnytlsUri.parse("anytls://pw@host.example/#");
+
+        assertThat(parsed.tag()).isNull();
+        assertThat(AnytlsUri.parse(parsed.format())).isEqualTo(parsed);
+    }
+
+    /** Found by WireFuzzTargets.anytlsUri: host ":]" was accepted and formatted as "[:]]", which cannot parse. */
+    @Test
+    void aBracketOutsideAnIpv6HostInBracketsIsRefused() {
+        assertThatThrownBy(() -> AnytlsUri.parse("anytls://@:]:1/?")).hasMessageContaining("bracket");
+        assertThatThrownBy(() -> AnytlsUri.parse("anytls://pw@a[b:443")).hasMessageContaining("bracket");
+        assertThatThrownBy(() -> AnytlsUri.parse("anytls://[%%%[]?@:/?")).hasMessageContaining("bracket");
+        assertThat(AnytlsUri.parse("anytls://pw@[2001:db8::1]:443").host()).isEqualTo("2001:db8::1");
+        AnytlsUri loose = AnytlsUri.parse("anytls://pw@2001:db8::1:443"); // as Go's url.Parse reads it
+        assertThat(loose.host()).isEqualTo("2001:db8::1");
+        assertThat(AnytlsUri.parse(loose.format())).isEqualTo(loose);
+    }
+
     @Test
     void rejectsBadLinksWithoutEchoingThePassword() {
         assertThatThrownBy(() -> AnytlsUri.parse("vless://x@y")).hasMessageContaining("not an anytls");
