@@ -30,6 +30,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import org.anytls4j.api.Destination;
+import org.anytls4j.api.inbound.ListenerGuard;
 import org.anytls4j.core.relay.Relay;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -344,6 +345,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ListenerGuard.handOffIfFatal(cause); // an Error (OOM) ends the process; see FatalErrors
         log.debug("inbound={} client={} HTTP proxy connection error: {}", inbound.tag(),
                 ctx.channel().remoteAddress(), cause.toString());
         ctx.close();

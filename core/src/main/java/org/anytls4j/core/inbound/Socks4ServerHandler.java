@@ -11,6 +11,7 @@ import io.netty.handler.codec.socksx.v4.Socks4CommandStatus;
 import io.netty.handler.codec.socksx.v4.Socks4CommandType;
 import io.netty.util.ReferenceCountUtil;
 import org.anytls4j.api.Destination;
+import org.anytls4j.api.inbound.ListenerGuard;
 import org.anytls4j.core.relay.Relay;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -103,6 +104,7 @@ final class Socks4ServerHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ListenerGuard.handOffIfFatal(cause); // an Error (OOM) ends the process; see FatalErrors
         log.debug("inbound={} client={} SOCKS4 connection error: {}", inbound.tag(), ctx.channel().remoteAddress(),
                 cause.toString());
         ctx.close();

@@ -22,6 +22,7 @@ import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import org.anytls4j.api.Destination;
+import org.anytls4j.api.inbound.ListenerGuard;
 import org.anytls4j.api.outbound.Outbound;
 import org.anytls4j.core.relay.Relay;
 import org.anytls4j.core.udp.UdpAssociation;
@@ -219,6 +220,7 @@ final class Socks5ServerHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ListenerGuard.handOffIfFatal(cause); // an Error (OOM) ends the process; see FatalErrors
         log.debug("inbound={} client={} SOCKS5 connection error: {}", inbound.tag(), ctx.channel().remoteAddress(),
                 cause.toString());
         ctx.close();

@@ -13,6 +13,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.util.ReferenceCountUtil;
+import org.anytls4j.api.inbound.ListenerGuard;
 import org.anytls4j.api.outbound.StreamRefusedException;
 import org.anytls4j.api.outbound.StreamResetException;
 import org.slf4j.Logger;
@@ -191,6 +192,7 @@ public final class Relay {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ListenerGuard.handOffIfFatal(cause); // an Error (OOM) ends the process; see FatalErrors
             if (cause instanceof StreamRefusedException) {
                 // the server refused the stream after it was handed out; the client got a success reply already
                 log.info("{} stream refused by the server: {}", logTag, cause.getMessage());

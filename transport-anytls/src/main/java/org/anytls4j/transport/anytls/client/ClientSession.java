@@ -30,6 +30,7 @@ import org.anytls4j.api.CloseReason;
 import org.anytls4j.api.Destination;
 import org.anytls4j.api.GoDurations;
 import org.anytls4j.api.Ticker;
+import org.anytls4j.api.inbound.ListenerGuard;
 import org.anytls4j.api.outbound.Heartbeat;
 import org.anytls4j.api.outbound.Session;
 import org.anytls4j.api.outbound.StreamRefusedException;
@@ -876,6 +877,7 @@ public final class ClientSession implements Session, Heartbeat, StreamChannel.Ho
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ListenerGuard.handOffIfFatal(cause); // an Error (OOM) ends the process; see FatalErrors
             if (active) {
                 log.warn("outbound={} session=#{} error: {}; closing", outbound, seq, cause.toString());
             }

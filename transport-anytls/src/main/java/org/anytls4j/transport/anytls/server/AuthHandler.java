@@ -11,6 +11,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.security.MessageDigest;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.anytls4j.api.inbound.ListenerGuard;
 import org.anytls4j.transport.anytls.frame.FrameDecoder;
 
 /**
@@ -249,6 +250,7 @@ final class AuthHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ListenerGuard.handOffIfFatal(cause); // an Error (OOM) ends the process; see FatalErrors
         ServerRuntime.LOG.debug("inbound={} session=#{} error before authentication from {}: {}", runtime.tag,
                 sessionNumber, ctx.channel().remoteAddress(), cause.toString());
         ctx.close();

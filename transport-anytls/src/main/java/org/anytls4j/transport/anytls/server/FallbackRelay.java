@@ -12,6 +12,7 @@ import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.util.function.Supplier;
 import org.anytls4j.api.Destination;
+import org.anytls4j.api.inbound.ListenerGuard;
 
 /**
  * Hands a connection that failed authentication to the fallback service (PROTOCOL.md section 3, step 6): it
@@ -124,6 +125,7 @@ final class FallbackRelay {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ListenerGuard.handOffIfFatal(cause); // an Error (OOM) ends the process; see FatalErrors
             ctx.close();
         }
     }

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.anytls4j.api.CloseReason;
+import org.anytls4j.api.inbound.ListenerGuard;
 import org.anytls4j.transport.anytls.frame.Command;
 import org.anytls4j.transport.anytls.frame.Frame;
 import org.anytls4j.transport.anytls.frame.FrameDecoder;
@@ -326,6 +327,7 @@ final class ServerSession extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ListenerGuard.handOffIfFatal(cause); // an Error (OOM) ends the process; see FatalErrors
         if (!closed) {
             ServerRuntime.LOG.info("inbound={} session=#{} error: {}", runtime.tag, number, cause.toString());
             ServerRuntime.LOG.debug("inbound={} session=#{} error detail", runtime.tag, number, cause);

@@ -12,6 +12,7 @@ import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.anytls4j.api.Destination;
+import org.anytls4j.api.inbound.ListenerGuard;
 import org.anytls4j.transport.anytls.frame.Command;
 import org.anytls4j.transport.anytls.frame.SocksAddress;
 import org.anytls4j.transport.anytls.uot.UotServer;
@@ -377,6 +378,7 @@ final class ServerStream {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ListenerGuard.handOffIfFatal(cause); // an Error (OOM) ends the process; see FatalErrors
             session.run(() -> debug("target error: {}", cause.toString()));
             ctx.close();
         }
