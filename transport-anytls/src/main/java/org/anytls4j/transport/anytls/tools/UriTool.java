@@ -1,5 +1,6 @@
 package org.anytls4j.transport.anytls.tools;
 
+import io.netty.util.NetUtil;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
@@ -86,6 +87,12 @@ public final class UriTool implements Tool {
         }
         if (uri.insecure()) {
             sb.append("    insecure = true\n");
+        }
+        String name = uri.sni() != null ? uri.sni() : uri.host();
+        if (!uri.insecure() && (NetUtil.isValidIpV4Address(name) || NetUtil.isValidIpV6Address(name))) {
+            // an anytls:// link cannot carry a pin, and a public CA rarely certifies an IP: say what is missing
+            sb.append("    # '").append(name).append("' is an IP address: add the server's pin,\n")
+                    .append("    # certificate_public_key_sha256 = \"...\" (its log prints it), or insecure = true\n");
         }
         sb.append("  }\n}");
         return sb.toString();

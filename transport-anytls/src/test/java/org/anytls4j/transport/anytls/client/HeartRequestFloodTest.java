@@ -14,6 +14,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketException;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -69,11 +70,15 @@ class HeartRequestFloodTest {
                 }
                 OutputStream out = hostile.getOutputStream();
                 long start = System.nanoTime();
-                for (int off = 0; off < flood.length; off += 7 * 1024) {
-                    out.write(flood, off, Math.min(7 * 1024, flood.length - off));
-                    mostQueued.accumulateAndGet(queued(channel), Math::max);
+                try {
+                    for (int off = 0; off < flood.length; off += 7 * 1024) {
+                        out.write(flood, off, Math.min(7 * 1024, flood.length - off));
+                        mostQueued.accumulateAndGet(queued(channel), Math::max);
+                    }
+                    out.flush();
+                } catch (SocketException e) {
+                    // on a loaded machine the flood may still be going when the client's deadline ends the session
                 }
-                out.flush();
                 CloseReason reason = session.closeFuture().toCompletableFuture().get(20, TimeUnit.SECONDS);
                 long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
 
