@@ -64,6 +64,8 @@ class LocalResetTest {
     private final BlockingQueue<Socket> accepted = new LinkedBlockingQueue<>();
     /** Makes the outbound hand out streams that were already cut. */
     private volatile boolean cutBeforeHandOut;
+    /** This test's outbound side, once {@link #stream()} took it. */
+    private Channel current;
 
     /** The event loops and socket types under test: NIO here, epoll in {@link LocalResetEpollTest}. */
     NettyResources newNetty() {
@@ -131,6 +133,7 @@ class LocalResetTest {
     @BeforeEach
     void forgetEarlierConnections() throws IOException {
         cutBeforeHandOut = false;
+        current = null;
         opened.clear();
         Socket s;
         while ((s = accepted.poll()) != null) {
@@ -144,10 +147,35 @@ class LocalResetTest {
         return s;
     }
 
+    /** This test's outbound side (the first opened since the test began). */
+    private Channel stream() throws InterruptedException {
+        if (current == null) {
+            current = opened.poll(10, TimeUnit.SECONDS);
+            assertThat(current).as("the outbound side was opened").isNotNull();
+        }
+        return current;
+    }
+
+    /**
+     * The origin's side of this test's stream: the accepted socket whose peer is the stream's local address, so
+     * that a connection of an earlier test that the origin accepted late is never taken for this one.
+     */
+    private Socket originOfTheStream() throws InterruptedException, IOException {
+        int streamPort = ((InetSocketAddress) stream().localAddress()).getPort();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            Socket s = accepted.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            assertThat(s).as("the origin accepted the stream's connection").isNotNull();
+            if (s.getPort() == streamPort) {
+                return s;
+            }
+            s.close(); // an earlier test's
+        }
+    }
+
     /** Cuts the outbound side as a transport does when the session under the stream dies. */
     private void cutTheStream() throws InterruptedException {
-        Channel stream = opened.poll(10, TimeUnit.SECONDS);
-        assertThat(stream).as("the outbound side was opened").isNotNull();
+        Channel stream = stream();
         stream.eventLoop().execute(() -> stream.pipeline().fireExceptionCaught(
                 new StreamResetException(CloseReason.HEARTBEAT_TIMEOUT, "session #1 heartbeat timeout")));
     }
@@ -281,8 +309,7 @@ class LocalResetTest {
 
     /** Waits until curl's request reached the origin: curl is past the SOCKS handshake, waiting for the body. */
     private Socket originWithRequest() throws Exception {
-        Socket originSide = accepted.poll(10, TimeUnit.SECONDS);
-        assertThat(originSide).isNotNull();
+        Socket originSide = originOfTheStream();
         readUntil(originSide.getInputStream(), "\r\n\r\n");
         return originSide;
     }
@@ -311,8 +338,7 @@ class LocalResetTest {
         try (Socket s = local()) {
             socks5Connect(s);
             readUntil(s.getInputStream(), "first bytes");
-            Socket originSide = accepted.poll(10, TimeUnit.SECONDS);
-            assertThat(originSide).isNotNull();
+            Socket originSide = originOfTheStream();
             originSide.shutdownOutput();
             assertThat(s.getInputStream().read()).as("clean EOF").isEqualTo(-1);
         }
