@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Locale;
 import org.anytls4j.api.Destination;
 import org.anytls4j.api.inbound.ListenerGuard;
+import org.anytls4j.api.pool.CreationBackoffException;
 import org.anytls4j.core.relay.Relay;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -259,8 +260,14 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     private void openFailed(ChannelHandlerContext ctx, Destination destination, OpenFailure failure,
             Throwable cause) {
         early.release();
-        fail(ctx, failure.http(), "anytls4j: cannot open a stream to " + destination + ": " + failure.reason()
-                + ": " + OpenFailure.describe(cause));
+        FullHttpResponse response = response(failure.http(), "anytls4j: cannot open a stream to " + destination
+                + ": " + failure.reason() + ": " + OpenFailure.describe(cause));
+        if (OpenFailure.unwrap(cause) instanceof CreationBackoffException backingOff) {
+            // whole seconds, rounded up: a client that honours it does not come back before the pool would try
+            long millis = backingOff.retryIn().toMillis();
+            response.headers().set(HttpHeaderNames.RETRY_AFTER, Math.max(1, (millis + 999) / 1000));
+        }
+        reply(ctx, response);
     }
 
     private boolean authorized(HttpRequest request) {

@@ -12,6 +12,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import org.anytls4j.api.outbound.StreamRefusedException;
+import org.anytls4j.api.pool.CreationBackoffException;
 
 /**
  * Why an outbound stream could not be opened, and what each proxy protocol answers the local client.
@@ -26,6 +27,9 @@ import org.anytls4j.api.outbound.StreamRefusedException;
  *   <tr><td>network unreachable</td><td>0x03 network unreachable</td><td>0x5B</td><td>502</td></tr>
  *   <tr><td>connect timeout</td><td>0x04 host unreachable: RFC 1928's 0x06 "TTL expired" is about the IP TTL,
  *       and a host that never answers the connect is unreachable</td><td>0x5B</td><td>504</td></tr>
+ *   <tr><td>the outbound is backing off after failed session creations ({@link CreationBackoffException}: the
+ *       last failure is logged and put in the HTTP body)</td><td>0x01 general failure</td><td>0x5B</td><td>503
+ *       with {@code Retry-After}</td></tr>
  *   <tr><td>anything else</td><td>0x01 general failure</td><td>0x5B</td><td>502</td></tr>
  * </table>
  */
@@ -41,6 +45,8 @@ enum OpenFailure {
             HttpResponseStatus.BAD_GATEWAY),
     /** The connect (or the stream open) did not finish in time. */
     TIMEOUT("timeout", Socks5CommandStatus.HOST_UNREACHABLE, HttpResponseStatus.GATEWAY_TIMEOUT),
+    /** The outbound cannot make a session now: it is backing off after failed creations. */
+    BACKING_OFF("outbound-backing-off", Socks5CommandStatus.FAILURE, HttpResponseStatus.SERVICE_UNAVAILABLE),
     /** Any other failure. */
     GENERAL("general-failure", Socks5CommandStatus.FAILURE, HttpResponseStatus.BAD_GATEWAY);
 
@@ -80,6 +86,9 @@ enum OpenFailure {
         Throwable t = unwrap(failure);
         if (t instanceof StreamRefusedException) {
             return REFUSED_BY_SERVER;
+        }
+        if (t instanceof CreationBackoffException) {
+            return BACKING_OFF;
         }
         if (t instanceof ConnectTimeoutException || t instanceof SocketTimeoutException
                 || t instanceof TimeoutException) {

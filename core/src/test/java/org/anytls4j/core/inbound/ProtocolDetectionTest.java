@@ -14,12 +14,14 @@ import io.netty.handler.codec.socksx.v4.Socks4ServerDecoder;
 import io.netty.handler.codec.socksx.v5.Socks5InitialRequestDecoder;
 import java.net.ConnectException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.anytls4j.api.Destination;
 import org.anytls4j.api.outbound.Outbound;
+import org.anytls4j.api.pool.CreationBackoffException;
 import org.anytls4j.api.outbound.StreamRefusedException;
 import org.anytls4j.core.relay.LeakCheck;
 import io.netty.channel.ConnectTimeoutException;
@@ -294,5 +296,26 @@ class ProtocolDetectionTest {
                 .containsIgnoringCase("Proxy-Authenticate: Basic realm=\"anytls4j\"");
         assertThat(outbound.asked).isEmpty();
         assertThat(ch.finish()).isFalse();
+    }
+
+    @Test
+    void anOutboundBackingOffIsSocks5GeneralFailureAndHttp503WithRetryAfterAndTheReason() {
+        outbound.cause = new CreationBackoffException("server closed the session right after authentication:"
+                + " wrong password or not an AnyTLS server", 5, Duration.ofMillis(7_200));
+        EmbeddedChannel socks = channel(ProxyKind.MIXED, "");
+        socks.writeInbound(Unpooled.wrappedBuffer(SOCKS5_GREETING));
+        written(socks);
+        socks.writeInbound(bytes(0x05, 0x01, 0x00, 0x01, 10, 0, 0, 1, 0x00, 0x50));
+        assertThat(written(socks)).startsWith("0501");
+        assertThat(socks.finish()).isFalse();
+
+        EmbeddedChannel http = channel(ProxyKind.HTTP, "");
+        http.writeInbound(Unpooled.copiedBuffer("CONNECT 10.0.0.1:443 HTTP/1.1\r\nHost: 10.0.0.1:443\r\n\r\n",
+                StandardCharsets.US_ASCII));
+        assertThat(writtenText(http)).startsWith("HTTP/1.1 503 Service Unavailable")
+                .containsIgnoringCase("retry-after: 8")
+                .contains("outbound-backing-off: server closed the session right after authentication: wrong password"
+                        + " or not an AnyTLS server (5 failures in a row; next attempt in 7.2s)");
+        assertThat(http.finish()).isFalse();
     }
 }
