@@ -29,6 +29,7 @@ import org.anytls4j.api.pool.PoolPolicy;
 import org.anytls4j.api.pool.PoolPolicyFactory;
 import org.anytls4j.core.pool.PoolEnvironment;
 import org.anytls4j.core.pool.SessionPool;
+import org.anytls4j.core.testing.FaultRelay;
 import org.anytls4j.core.testing.LogCapture;
 import org.anytls4j.core.testing.PoolConfigs;
 import org.anytls4j.transport.anytls.AnytlsTransportFactory;
@@ -51,7 +52,7 @@ import org.junit.jupiter.api.Timeout;
 class PooledSessionFailoverTest {
     private ServerHarness server;
     private Channel echo;
-    private FreezingRelay relay;
+    private FaultRelay relay;
     private TestContext context;
     private AnytlsSessionConnector connector;
     private SessionPool pool;
@@ -79,10 +80,10 @@ class PooledSessionFailoverTest {
     void start() throws Exception {
         server = ServerHarness.start("");
         echo = TestServers.echo(server.netty.workerGroup());
-        relay = FreezingRelay.start(server.netty.workerGroup(), server.address);
+        relay = FaultRelay.start(server.address);
         context = TestContext.client("failover", server.netty);
         connector = (AnytlsSessionConnector) new AnytlsTransportFactory().create(
-                TestContext.outboundBlock("server = \"127.0.0.1\", server_port = " + relay.port()
+                TestContext.outboundBlock("server = \"127.0.0.1\", server_port = " + relay.address().getPort()
                         + ", password = " + ServerHarness.PASSWORD + ", tls { insecure = true }"
                         + ", stream_open_timeout = 500ms, connect_timeout = 3s"),
                 context);
@@ -154,7 +155,7 @@ class PooledSessionFailoverTest {
         await("one pre-warmed session in the pool", () -> pool.snapshot().idle().size() == 1);
 
         try (LogCapture logs = LogCapture.of(ClientSession.class.getName())) {
-            relay.freezeExisting();                                  // the pre-warmed session's path goes silent
+            relay.flows().forEach(FaultRelay.Flow::freeze);           // the pre-warmed session's path goes silent
             long start = System.nanoTime();
             Channel stream = pool.open(echoDestination(), server.netty.workerGroup().next())
                     .toCompletableFuture().get(10, TimeUnit.SECONDS);
