@@ -278,12 +278,18 @@ public final class UdpAssociation {
             Socks5AddressType type = UotAddress.typeOf(packet.host());
             ByteBuf payload = packet.content();
             ByteBuf out = ctx.alloc().buffer(4 + 256 + 2 + payload.readableBytes());
-            out.writeZero(3); // RSV, FRAG
-            out.writeByte(type.byteValue());
-            UotAddress.writeBody(type, packet.host(), out);
-            out.writeShort(packet.port());
+            try {
+                out.writeZero(3); // RSV, FRAG
+                out.writeByte(type.byteValue());
+                UotAddress.writeBody(type, packet.host(), out); // throws for a name SOCKS5 cannot carry
+                out.writeShort(packet.port());
+                out.writeBytes(payload, payload.readerIndex(), payload.readableBytes());
+            } catch (RuntimeException e) {
+                out.release();
+                log.debug("{} dropping packet from {}:{}: {}", logTag, packet.host(), packet.port(), e.getMessage());
+                return;
+            }
             download.increment(payload.readableBytes());
-            out.writeBytes(payload, payload.readerIndex(), payload.readableBytes());
             udp.writeAndFlush(new DatagramPacket(out, to), udp.voidPromise());
         }
 
