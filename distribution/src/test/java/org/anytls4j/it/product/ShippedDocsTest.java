@@ -49,6 +49,8 @@ class ShippedDocsTest {
     private static final Pattern NUMBERED_SECTION = Pattern.compile("\\G(?:\\s+sections?)?\\s+\\d");
     /** A link to an anchor of a document: {@code (POOL.md#profiles)}, {@code (docs/POOL.md#share-links)}. */
     private static final Pattern ANCHOR_LINK = Pattern.compile("\\]\\(((?:[\\w.-]+/)*[\\w.-]+\\.md)#([^)\\s]+)\\)");
+    /** A link to a heading of the same document: {@code [Profiles](#profiles)}. */
+    private static final Pattern LOCAL_ANCHOR = Pattern.compile("\\]\\(#([^)\\s]+)\\)");
     /** Where the systemd unit expects the distribution, as a path without its leading slash. */
     private static final String INSTALL_DIR = "opt/anytls4j/";
     /** The systemd unit's Documentation= files, installed under /opt/anytls4j. */
@@ -104,7 +106,16 @@ class ShippedDocsTest {
                     continue;
                 }
                 files++;
-                problems.addAll(docs.problems(name, file.getParent(), text(Files.readAllBytes(file))));
+                String text = text(Files.readAllBytes(file));
+                problems.addAll(docs.problems(name, file.getParent(), text));
+                if (name.endsWith(".md")) {
+                    Matcher local = LOCAL_ANCHOR.matcher(text);
+                    while (local.find()) {
+                        if (!docs.anchors(file).contains(local.group(1))) {
+                            problems.add(name + ": links " + local.group(0) + ": no such heading");
+                        }
+                    }
+                }
             }
         }
         assertThat(files).as("files scanned").isGreaterThan(100);
