@@ -75,8 +75,8 @@ public record PoolSettings(Duration checkInterval, Duration idleTimeout, int max
     private static Duration clamped(String outboundTag, Config settings, String key) {
         Duration value = Settings.nonNegativeDuration(settings, key);
         if (value.compareTo(CLAMP_LIMIT) <= 0) {
-            log.warn("outbound={} {}={} is <= {}; using {} instead (POOL.md section 6)", outboundTag, key,
-                    GoDurations.format(value), GoDurations.format(CLAMP_LIMIT), GoDurations.format(CLAMPED));
+            log.warn("outbound={} {}={} is <= {}; using {} instead (docs/POOL.md, \"{}\")", outboundTag, key,
+                    GoDurations.format(value), GoDurations.format(CLAMP_LIMIT), GoDurations.format(CLAMPED), key);
             return CLAMPED;
         }
         return value;
