@@ -11,7 +11,7 @@ import picocli.CommandLine.Spec;
  * {@code anytls4j plugins}: one line per installed plugin, {@code id@version}, its status and what it contributes
  * (or why it is not started).
  */
-@Command(name = "plugins", description = "List installed plugins, their state and what they contribute.")
+@Command(mixinStandardHelpOptions = true, name = "plugins", description = "List installed plugins, their state and what they contribute.")
 final class PluginsCommand implements Callable<Integer> {
     private final Launcher launcher;
 
