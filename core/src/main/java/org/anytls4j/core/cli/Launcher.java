@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.anytls4j.api.AnytlsPlugin;
 import org.anytls4j.api.Tool;
+import org.anytls4j.core.config.ConfigProblem;
 import org.anytls4j.core.config.ValidatedConfig;
 import org.anytls4j.core.inject.HostModule;
 import org.anytls4j.core.inject.PluginContributionsModule;
@@ -151,7 +152,7 @@ public final class Launcher implements AutoCloseable {
             return ExitCodes.FAILURE;
         } catch (RuntimeException e) {
             log.error("plugins cannot be loaded from {}", location, e);
-            err.println("plugins cannot be loaded from " + location + ": " + e);
+            err.println("plugins cannot be loaded from " + location + ": " + ConfigProblem.reason(e));
             return ExitCodes.FAILURE;
         }
         CommandLine commandLine = commandLine(out, err);
@@ -202,7 +203,7 @@ public final class Launcher implements AutoCloseable {
         commandLine.setErr(err);
         commandLine.setExecutionExceptionHandler((e, cl, parseResult) -> {
             log.error("{} failed", cl.getCommandName(), e);
-            cl.getErr().println(cl.getCommandName() + ": " + e);
+            cl.getErr().println(cl.getCommandName() + ": " + ConfigProblem.reason(e));
             return ExitCodes.FAILURE;
         });
         return commandLine;

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.anytls4j.core.config.BlockSpec;
+import org.anytls4j.core.config.ConfigProblem;
 import org.anytls4j.core.config.ValidatedConfig;
 import org.anytls4j.core.plugin.PluginContributions;
 import picocli.CommandLine.Command;
@@ -66,7 +67,8 @@ final class ServerCommand extends FlagsOrFileCommand {
         try {
             lines = new ArrayList<>(Files.readAllLines(file));
         } catch (IOException e) {
-            throw new ParameterException(spec.commandLine(), "--padding-scheme: cannot read " + file + ": " + e);
+            throw new ParameterException(spec.commandLine(), "--padding-scheme: cannot read " + file + ": "
+                    + ConfigProblem.reason(e));
         }
         while (!lines.isEmpty() && lines.get(lines.size() - 1).isBlank()) {
             lines.remove(lines.size() - 1);

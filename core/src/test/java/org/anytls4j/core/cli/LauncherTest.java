@@ -391,6 +391,24 @@ class LauncherTest {
     }
 
     @Test
+    void errorsNameNoJavaClass() {
+        Path missing = dir.resolve("no-scheme.txt");
+        assertThat(run("server", "-p", "Jq7dM2vXw9PzL4kR", "--padding-scheme", missing.toString()))
+                .isEqualTo(ExitCodes.INVALID);
+        assertThat(err.toString()).contains("--padding-scheme: cannot read " + missing
+                + ": no such file or directory: " + missing).doesNotContain("Exception");
+    }
+
+    @Test
+    void anEmptyPluginsDirectoryIsListedWithWhereThePluginsShouldBe() throws IOException {
+        Path empty = Files.createDirectories(dir.resolve("empty-plugins"));
+        assertThat(Launcher.execute(new String[] {"--plugins-dir", empty.toString(), "plugins"},
+                new PrintWriter(out, true), new PrintWriter(err, true))).isZero();
+        assertThat(err.toString()).contains("no plugin in deployment [" + empty + "]: the anytls transport and the"
+                + " pool policies are plugin jars in the installation's plugins/ directory");
+    }
+
+    @Test
     void checkWithoutAFileSaysWhatToPass() {
         assertThat(run("check")).isEqualTo(ExitCodes.INVALID);
         assertThat(err.toString()).contains("check: no configuration file given; pass one with -c FILE, e.g. "
