@@ -86,6 +86,7 @@ public final class Distribution {
             builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
             builder.environment().put("JAVA_OPTS", javaOpts);
             builder.environment().remove("ANYTLS4J_HOME");
+            builder.environment().remove("ANYTLS4J_PASSWORD"); // as in a fresh shell; the e2e run sets it for conf/
             builder.redirectOutput(outFile.toFile()).redirectError(errFile.toFile());
             Process process = builder.start();
             if (!process.waitFor(60, TimeUnit.SECONDS)) {

@@ -44,7 +44,7 @@ class ThirdPartyPluginTest {
         return Files.writeString(dir.resolve("client.conf"), """
                 outbounds = [ {
                   type = anytls, tag = proxy
-                  server = "127.0.0.1", server_port = 443, password = "change-me"
+                  server = "127.0.0.1", server_port = 443, password = "s3cret-pw-for-tests"
                   tls { server_name = "proxy.example.net" }
                   pool_policies = [ idle_cap ]
                 %s

@@ -1,6 +1,7 @@
 package org.anytls4j.core.cli;
 
 import java.util.concurrent.Callable;
+import org.anytls4j.core.config.ConfigLoader;
 import org.anytls4j.core.config.ConfigProblem;
 import org.anytls4j.core.config.InvalidConfigException;
 import org.anytls4j.core.config.ValidatedConfig;
@@ -15,7 +16,7 @@ import picocli.CommandLine.Spec;
  * factory's own checks) without opening a socket, prints what would run, and exits 0; or prints every problem,
  * one per line, and exits 2.
  */
-@Command(name = "check", description = "Validate a configuration and print what would run.")
+@Command(mixinStandardHelpOptions = true, name = "check", description = "Validate a configuration and print what would run.")
 final class CheckCommand implements Callable<Integer> {
     private final Launcher launcher;
 
@@ -33,6 +34,12 @@ final class CheckCommand implements Callable<Integer> {
     public Integer call() {
         var out = spec.commandLine().getOut();
         var err = spec.commandLine().getErr();
+        if (config.file().isEmpty() && System.getProperty(ConfigLoader.FILE_PROPERTY) == null) {
+            err.println("check: no configuration file given; pass one with -c FILE, e.g. anytls4j check -c "
+                    + "conf/client.conf");
+            err.flush();
+            return ExitCodes.INVALID;
+        }
         try {
             ValidatedConfig validated = launcher.host().load(config.file());
             try (Assembly assembly = launcher.host().assemble(validated)) {

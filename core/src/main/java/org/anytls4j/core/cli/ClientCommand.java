@@ -49,7 +49,8 @@ final class ClientCommand extends FlagsOrFileCommand {
     String server;
 
     @Option(names = {"-p", "--password"}, paramLabel = "PASSWORD",
-            description = "The password (overrides the link's).")
+            description = "The password (overrides the link's). Default: the link's, else the environment variable "
+                    + Launcher.PASSWORD_ENV + ", which, unlike -p, 'ps' does not show.")
     String password;
 
     @Option(names = {"--sni", "-sni"}, paramLabel = "NAME",
@@ -89,9 +90,12 @@ final class ClientCommand extends FlagsOrFileCommand {
                 : fromAddress(server);
         if (password != null) {
             outbound.put("password", password);
+        } else if (!(outbound.get("password") instanceof String p) || p.isEmpty()) {
+            launcher.environment(Launcher.PASSWORD_ENV).ifPresent(p -> outbound.put("password", p));
         }
         if (!(outbound.get("password") instanceof String p) || p.isEmpty()) {
-            throw new ParameterException(spec.commandLine(), "-p PASSWORD is required (the link has none)");
+            throw new ParameterException(spec.commandLine(), "a password is required: set the environment variable "
+                    + Launcher.PASSWORD_ENV + " (or give -p PASSWORD, which 'ps' shows, or a link with one)");
         }
         @SuppressWarnings("unchecked")
         Map<String, Object> tls = (Map<String, Object>) outbound.get("tls");

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.Callable;
+import org.anytls4j.core.config.ConfigProblem;
 import org.anytls4j.core.tls.GeneratedCertificate;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -84,7 +85,7 @@ final class GenerateCommand implements Runnable {
                 writePrivate(key, generated.privateKeyPem());
                 Files.writeString(certificate, generated.certificatePem(), StandardOpenOption.CREATE_NEW);
             } catch (IOException e) {
-                err.println("generate certificate: " + e);
+                err.println("generate certificate: " + ConfigProblem.reason(e));
                 err.flush();
                 return ExitCodes.FAILURE;
             }

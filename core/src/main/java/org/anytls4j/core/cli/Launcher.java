@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.anytls4j.api.AnytlsPlugin;
 import org.anytls4j.api.Tool;
+import org.anytls4j.core.config.ConfigProblem;
 import org.anytls4j.core.config.ValidatedConfig;
 import org.anytls4j.core.inject.HostModule;
 import org.anytls4j.core.inject.PluginContributionsModule;
@@ -54,7 +55,11 @@ public final class Launcher implements AutoCloseable {
     static final Set<String> BUILT_IN_COMMANDS = Set.of("plugins", "check", "run", "client", "server", "generate",
             "help");
 
+    /** The variable {@code client} and {@code server} read the password from when {@code -p} is not given. */
+    static final String PASSWORD_ENV = "ANYTLS4J_PASSWORD";
+
     private final GlobalOptions global;
+    private final Map<String, String> environment;
     private final PluginLocation location;
     private final AnytlsPlugin builtin;
     private final CompletableFuture<Void> shutdown = new CompletableFuture<>();
@@ -62,7 +67,8 @@ public final class Launcher implements AutoCloseable {
     private PluginHost plugins;
     private Host host;
 
-    Launcher(GlobalOptions global, PluginLocation location, AnytlsPlugin builtin) {
+    Launcher(GlobalOptions global, PluginLocation location, AnytlsPlugin builtin, Map<String, String> environment) {
+        this.environment = requireNonNull(environment, "environment");
         this.global = requireNonNull(global, "global");
         this.location = requireNonNull(location, "location");
         this.builtin = requireNonNull(builtin, "builtin");
@@ -83,6 +89,15 @@ public final class Launcher implements AutoCloseable {
      */
     public static int execute(String[] args, PrintWriter out, PrintWriter err, AnytlsPlugin builtin,
                               Map<String, String> propertyOverrides) {
+        return execute(args, out, err, builtin, propertyOverrides, System.getenv());
+    }
+
+    /**
+     * Runs one invocation with the given built-in contributions, extra system properties and environment (tests
+     * pass one to set or unset {@code ANYTLS4J_PASSWORD} and {@code ANYTLS4J_HOME} without touching the process's).
+     */
+    public static int execute(String[] args, PrintWriter out, PrintWriter err, AnytlsPlugin builtin,
+                              Map<String, String> propertyOverrides, Map<String, String> environment) {
         GlobalOptions global = GlobalOptions.parse(args);
         Logging.dropPf4jRefusalEcho();
         String levelBefore = Logging.level();
@@ -98,7 +113,7 @@ public final class Launcher implements AutoCloseable {
             return ExitCodes.INVALID;
         }
         try {
-            return execute(global, args, out, err, builtin, propertyOverrides);
+            return execute(global, args, out, err, builtin, propertyOverrides, Map.copyOf(environment));
         } finally {
             Logging.restore();
             if (levelBefore != null) {
@@ -108,13 +123,14 @@ public final class Launcher implements AutoCloseable {
     }
 
     private static int execute(GlobalOptions global, String[] args, PrintWriter out, PrintWriter err,
-                               AnytlsPlugin builtin, Map<String, String> propertyOverrides) {
+                               AnytlsPlugin builtin, Map<String, String> propertyOverrides,
+                               Map<String, String> environment) {
         Map<String, String> properties = new java.util.HashMap<>();
         System.getProperties().forEach((k, v) -> properties.put(String.valueOf(k), String.valueOf(v)));
         properties.putAll(propertyOverrides);
         PluginLocation location = PluginLocation.resolve(Optional.ofNullable(global.pluginsDir), properties,
-                System.getenv(), Path.of("").toAbsolutePath());
-        try (Launcher launcher = new Launcher(global, location, builtin)) {
+                environment, Path.of("").toAbsolutePath());
+        try (Launcher launcher = new Launcher(global, location, builtin, environment)) {
             return launcher.run(args, out, err);
         } finally {
             out.flush();
@@ -123,6 +139,11 @@ public final class Launcher implements AutoCloseable {
     }
 
     private int run(String[] args, PrintWriter out, PrintWriter err) {
+        Optional<String> missing = missingPluginsDirectory();
+        if (missing.isPresent() && needsPlugins()) {
+            err.println(missing.get());
+            return ExitCodes.FAILURE;
+        }
         try {
             plugins = PluginHost.start(location, builtin);
         } catch (PluginSetupException e) {
@@ -131,11 +152,33 @@ public final class Launcher implements AutoCloseable {
             return ExitCodes.FAILURE;
         } catch (RuntimeException e) {
             log.error("plugins cannot be loaded from {}", location, e);
-            err.println("plugins cannot be loaded from " + location + ": " + e);
+            err.println("plugins cannot be loaded from " + location + ": " + ConfigProblem.reason(e));
             return ExitCodes.FAILURE;
         }
         CommandLine commandLine = commandLine(out, err);
         return commandLine.execute(args);
+    }
+
+    /**
+     * Why plugins cannot be found: the deployment directory does not exist; empty when it does (or in development
+     * mode, where the source tree is the root).
+     */
+    Optional<String> missingPluginsDirectory() {
+        if (location.mode() != org.pf4j.RuntimeMode.DEPLOYMENT
+                || location.roots().stream().anyMatch(java.nio.file.Files::isDirectory)) {
+            return Optional.empty();
+        }
+        return Optional.of("plugins directory " + location.roots().get(0).toAbsolutePath()
+                + " does not exist, so the transport (anytls) and the pool policies are not installed. The launcher"
+                + " looks in --plugins-dir DIR, else -Dpf4j.pluginsDir, else $ANYTLS4J_HOME/plugins (bin/anytls4j"
+                + " sets ANYTLS4J_HOME to the installation), else ./plugins");
+    }
+
+    /** Whether the command line runs something that needs the plugins: not help, version or generate. */
+    private boolean needsPlugins() {
+        String command = global.command();
+        return !(command.isEmpty() || global.asksForHelp() || global.rest.contains("--version")
+                || global.rest.contains("-V") || command.equals("generate") || command.equals("help"));
     }
 
     /** The command line: built-in commands and one subcommand per plugin tool. */
@@ -160,7 +203,7 @@ public final class Launcher implements AutoCloseable {
         commandLine.setErr(err);
         commandLine.setExecutionExceptionHandler((e, cl, parseResult) -> {
             log.error("{} failed", cl.getCommandName(), e);
-            cl.getErr().println(cl.getCommandName() + ": " + e);
+            cl.getErr().println(cl.getCommandName() + ": " + ConfigProblem.reason(e));
             return ExitCodes.FAILURE;
         });
         return commandLine;
@@ -187,6 +230,11 @@ public final class Launcher implements AutoCloseable {
     /** What the plugins (and {@code core}) contribute; available to every command. */
     PluginContributions contributions() {
         return plugins.contributions();
+    }
+
+    /** The value of an environment variable, as this invocation sees the environment. */
+    Optional<String> environment(String name) {
+        return Optional.ofNullable(environment.get(name));
     }
 
     PluginLocation location() {

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.anytls4j.core.config.BlockSpec;
+import org.anytls4j.core.config.ConfigProblem;
 import org.anytls4j.core.config.ValidatedConfig;
 import org.anytls4j.core.plugin.PluginContributions;
 import picocli.CommandLine.Command;
@@ -27,7 +28,8 @@ final class ServerCommand extends FlagsOrFileCommand {
     String listen;
 
     @Option(names = {"-p", "--password"}, paramLabel = "PASSWORD",
-            description = "The password clients authenticate with ('generate password' makes one).")
+            description = "The password clients authenticate with ('generate password' makes one). Default: the "
+                    + "environment variable " + Launcher.PASSWORD_ENV + ", which, unlike -p, 'ps' does not show.")
     String password;
 
     @Option(names = {"--padding-scheme", "-padding-scheme"}, paramLabel = "FILE",
@@ -45,8 +47,11 @@ final class ServerCommand extends FlagsOrFileCommand {
 
     @Override
     Map<String, Object> fromFlags() {
+        String password = this.password != null ? this.password
+                : launcher.environment(Launcher.PASSWORD_ENV).orElse(null);
         if (password == null || password.isEmpty()) {
-            throw new ParameterException(spec.commandLine(), "-p PASSWORD (or -c FILE) is required");
+            throw new ParameterException(spec.commandLine(), "a password is required: set the environment variable "
+                    + Launcher.PASSWORD_ENV + " (or give -p PASSWORD, which 'ps' shows, or -c FILE)");
         }
         Map<String, Object> inbound = inboundAt("anytls", "anytls-in", listen, "0.0.0.0:8443");
         inbound.put("users", List.of(Map.of("name", "default", "password", password)));
@@ -62,7 +67,8 @@ final class ServerCommand extends FlagsOrFileCommand {
         try {
             lines = new ArrayList<>(Files.readAllLines(file));
         } catch (IOException e) {
-            throw new ParameterException(spec.commandLine(), "--padding-scheme: cannot read " + file + ": " + e);
+            throw new ParameterException(spec.commandLine(), "--padding-scheme: cannot read " + file + ": "
+                    + ConfigProblem.reason(e));
         }
         while (!lines.isEmpty() && lines.get(lines.size() - 1).isBlank()) {
             lines.remove(lines.size() - 1);

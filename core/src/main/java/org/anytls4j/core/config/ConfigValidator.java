@@ -68,6 +68,11 @@ public final class ConfigValidator {
     private static final String LOG_LEVELS_KEY = "log.levels";
     private static final String LOG_OUTPUT_KEY = "log.output";
     static final String SING_BOX_KEYS = "sing_box_keys";
+    /**
+     * The suffix of a reference key that declares the keys of each item of a list: {@code "users[]" { ... }}
+     * declares the items of {@code users}. Never a key the operator writes.
+     */
+    static final String LIST_ITEM = "[]";
     private static final Logger log = LoggerFactory.getLogger("org.anytls4j.config");
     private static final Pattern DURATION = Pattern.compile("\\s*\\d+(\\.\\d+)?\\s*[a-zA-Z]+\\s*");
 
@@ -319,7 +324,8 @@ public final class ConfigValidator {
             }
             if (!types.contains(type.get())) {
                 problems.add(ConfigProblem.at(item.get("type").origin(), path + ".type",
-                        "unknown type '" + type.get() + "'; installed: " + types));
+                        "unknown type '" + type.get() + "'; installed: " + types + " (a type comes from a plugin: "
+                                + "`anytls4j plugins` shows the plugins directory and what it holds)"));
                 continue;
             }
             Checked checked = itemCheck.check(item, path, type.get());
@@ -381,7 +387,7 @@ public final class ConfigValidator {
             ConfigValue declared = null;
             List<ConfigObject> nested = new ArrayList<>();
             for (ConfigObject block : schema) {
-                if (block.containsKey(key)) {
+                if (block.containsKey(key) && !key.endsWith(LIST_ITEM)) {
                     ConfigValue candidate = block.get(key);
                     declared = declared == null ? candidate : declared;
                     if (candidate instanceof ConfigObject object) {
@@ -393,6 +399,7 @@ public final class ConfigValidator {
                 if (!singBox.ignored(user.get(key), keyPath, key)) {
                     Set<String> known = new TreeSet<>(hostKeys);
                     schema.forEach(block -> known.addAll(block.keySet()));
+                    known.removeIf(k -> k.endsWith(LIST_ITEM));
                     problems.add(unknown(user.get(key), keyPath, known));
                 }
             } else if (keyPath.equals(LOG_LEVELS_KEY)) {
@@ -406,12 +413,39 @@ public final class ConfigValidator {
                 }
             } else {
                 checked = checkValue(user.get(key), declared, keyPath, problems, singBox.nested(key));
+                checkListItems(user.get(key), schema, key, keyPath, problems, singBox);
             }
             if (checked != user.get(key)) {
                 result = result.withValue(key, checked);
             }
         }
         return result;
+    }
+
+    /**
+     * Checks each object of the list {@code value} against the item declaration {@code "key[]"} of the schema, if
+     * one declares it ({@code "users[]" { name = null, password = null }}): an unknown key in an item is reported
+     * with a suggestion, at the item's own path ({@code inbounds[0].users[1].pasword}).
+     */
+    private void checkListItems(ConfigValue value, List<ConfigObject> schema, String key, String path,
+                                List<ConfigProblem> problems, SingBoxKeys.Scope singBox) {
+        if (!(value instanceof ConfigList items)) {
+            return;
+        }
+        List<ConfigObject> itemSchema = new ArrayList<>();
+        for (ConfigObject block : schema) {
+            if (block.get(key + LIST_ITEM) instanceof ConfigObject item) {
+                itemSchema.add(item);
+            }
+        }
+        if (itemSchema.isEmpty()) {
+            return;
+        }
+        for (int i = 0; i < items.size(); i++) {
+            if (items.get(i) instanceof ConfigObject item) {
+                checkObject(item, itemSchema, Set.of(), path + "[" + i + "]", problems, singBox.nested(key));
+            }
+        }
     }
 
     /**

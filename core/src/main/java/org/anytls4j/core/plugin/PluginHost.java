@@ -101,7 +101,8 @@ public final class PluginHost implements AutoCloseable {
         }
         if (state != PluginState.STARTED) {
             Throwable cause = wrapper.getFailedException();
-            String problem = "did not start (" + state + ")" + (cause == null ? "" : ": " + cause);
+            String problem = "did not start (" + state + ")" + (cause == null ? "" : ": "
+                    + org.anytls4j.core.config.ConfigProblem.reason(cause));
             log.warn("plugin '{}@{}' {}; not started", id, version, problem);
             return new InstalledPlugin(id, version, description, PluginStatus.FAILED, problem, loader,
                     ConfigFactory.empty(), List.of());

@@ -245,10 +245,10 @@ public final class Host implements AutoCloseable {
 
     private static ConfigProblem problemOf(BlockSpec spec, RuntimeException e) {
         if (e instanceof InvalidSettingException invalid) {
-            return ConfigProblem.of(spec.path(), invalid);
+            return ConfigProblem.of(spec, invalid);
         }
         if (e instanceof ConfigException config) {
-            return ConfigProblem.of(spec.path(), config);
+            return ConfigProblem.of(spec, config);
         }
         if (e instanceof InvalidConfigException nested) {
             return nested.problems().get(0);
@@ -256,7 +256,7 @@ public final class Host implements AutoCloseable {
         ConfigValue type = spec.settings().getValue("type");
         log.debug("{} ({}) cannot be created", spec.path(), spec.type(), e);
         return ConfigProblem.at(type.origin(), spec.path(), "cannot create " + spec.type() + " '" + spec.tag() + "': "
-                + e);
+                + ConfigProblem.reason(e));
     }
 
     /**

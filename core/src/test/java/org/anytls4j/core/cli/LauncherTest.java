@@ -19,8 +19,10 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import org.anytls4j.api.ApiVersion;
 import org.anytls4j.core.plugin.TestPluginJars;
+import org.anytls4j.core.runtime.BuiltinContributions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -118,6 +120,15 @@ class LauncherTest {
         all[1] = plugins.toString();
         System.arraycopy(args, 0, all, 2, args.length);
         return Launcher.execute(all, new PrintWriter(out, true), new PrintWriter(err, true));
+    }
+
+    private int runWith(Map<String, String> environment, String... args) {
+        String[] all = new String[args.length + 2];
+        all[0] = "--plugins-dir";
+        all[1] = plugins.toString();
+        System.arraycopy(args, 0, all, 2, args.length);
+        return Launcher.execute(all, new PrintWriter(out, true), new PrintWriter(err, true),
+                new BuiltinContributions(), Map.of(), environment);
     }
 
     private Path file(String name, String content) throws IOException {
@@ -338,8 +349,9 @@ class LauncherTest {
 
     @Test
     void serverNeedsAPasswordOrAFile() {
-        assertThat(run("server", "-l", "127.0.0.1:0")).isEqualTo(ExitCodes.INVALID);
-        assertThat(err.toString()).contains("-p PASSWORD (or -c FILE) is required");
+        assertThat(runWith(Map.of(), "server", "-l", "127.0.0.1:0")).isEqualTo(ExitCodes.INVALID);
+        assertThat(err.toString()).contains("a password is required: set the environment variable ANYTLS4J_PASSWORD"
+                + " (or give -p PASSWORD, which 'ps' shows, or -c FILE)");
 
         assertThat(run("server", "-l", "127.0.0.1:99999", "-p", "pw")).isEqualTo(ExitCodes.INVALID);
         assertThat(err.toString()).contains("-l: the port must be 0..65535, was '99999'");
@@ -353,5 +365,93 @@ class LauncherTest {
         assertThat(HostPort.parse("-s", "[2001:db8::1]:443").toString()).isEqualTo("[2001:db8::1]:443");
         assertThatThrownBy(() -> HostPort.parse("-s", "2001:db8::1:443")).hasMessageContaining("in brackets");
         assertThatThrownBy(() -> HostPort.parse("-s", "host:")).hasMessageContaining("HOST:PORT");
+    }
+
+    @Test
+    void flagModeTakesThePasswordFromTheEnvironmentWhenMinusPIsAbsentAndSaysSoInItsHelp() {
+        Map<String, String> environment = Map.of("ANYTLS4J_PASSWORD", "Jq7dM2vXw9PzL4kR");
+        // Past the password check: the next thing checked is what fails.
+        assertThat(runWith(environment, "server", "-l", "127.0.0.1:99999")).isEqualTo(ExitCodes.INVALID);
+        assertThat(err.toString()).contains("-l: the port must be 0..65535, was '99999'")
+                .doesNotContain("password is required");
+        assertThat(runWith(environment, "client", "-s", "192.0.2.1:8443")).isEqualTo(ExitCodes.INVALID);
+        assertThat(err.toString()).contains("cannot verify the server's certificate")
+                .doesNotContain("password is required");
+
+        assertThat(runWith(Map.of(), "client", "-s", "192.0.2.1:8443")).isEqualTo(ExitCodes.INVALID);
+        assertThat(err.toString()).contains("a password is required: set the environment variable "
+                + "ANYTLS4J_PASSWORD (or give -p PASSWORD, which 'ps' shows, or a link with one)");
+
+        for (String command : List.of("client", "server")) {
+            out.getBuffer().setLength(0);
+            assertThat(run(command, "-h")).isZero();
+            assertThat(out.toString().replaceAll("\\s+", " ")).as(command)
+                    .contains("environment variable ANYTLS4J_PASSWORD, which, unlike -p, 'ps' does not show");
+        }
+    }
+
+    @Test
+    void errorsNameNoJavaClass() {
+        Path missing = dir.resolve("no-scheme.txt");
+        assertThat(run("server", "-p", "Jq7dM2vXw9PzL4kR", "--padding-scheme", missing.toString()))
+                .isEqualTo(ExitCodes.INVALID);
+        assertThat(err.toString()).contains("--padding-scheme: cannot read " + missing
+                + ": no such file or directory: " + missing).doesNotContain("Exception");
+    }
+
+    @Test
+    void anEmptyPluginsDirectoryIsListedWithWhereThePluginsShouldBe() throws IOException {
+        Path empty = Files.createDirectories(dir.resolve("empty-plugins"));
+        assertThat(Launcher.execute(new String[] {"--plugins-dir", empty.toString(), "plugins"},
+                new PrintWriter(out, true), new PrintWriter(err, true))).isZero();
+        assertThat(err.toString()).contains("no plugin in deployment [" + empty + "]: the anytls transport and the"
+                + " pool policies are plugin jars in the installation's plugins/ directory");
+    }
+
+    @Test
+    void checkWithoutAFileSaysWhatToPass() {
+        assertThat(run("check")).isEqualTo(ExitCodes.INVALID);
+        assertThat(err.toString()).contains("check: no configuration file given; pass one with -c FILE, e.g. "
+                + "anytls4j check -c conf/client.conf").doesNotContain("valid");
+    }
+
+    @Test
+    void everyBuiltInCommandAnswersHelpWithExitCodeZero() {
+        for (List<String> command : List.of(List.of("plugins"), List.of("check"), List.of("run"), List.of("client"),
+                List.of("server"), List.of("generate"), List.of("generate", "password"),
+                List.of("generate", "certificate"), List.of("help"))) {
+            for (String help : List.of("--help", "-h")) {
+                List<String> args = new java.util.ArrayList<>(command);
+                args.add(help);
+                out.getBuffer().setLength(0);
+                assertThat(run(args.toArray(String[]::new))).as(args + ": " + err).isZero();
+                assertThat(out.toString()).as(args.toString()).contains("Usage:");
+            }
+        }
+    }
+
+    @Test
+    void aMissingPluginsDirectoryIsOneClearErrorAndPluginsExitsNonZero() throws IOException {
+        Path missing = dir.resolve("no-such-dir");
+        Path config = file("c.conf", "outbounds = [ { type = fake, tag = hk, server = \"h\" } ]\n");
+        for (List<String> command : List.of(List.of("plugins"), List.of("check", "-c", config.toString()))) {
+            err.getBuffer().setLength(0);
+            String[] args = new String[command.size() + 2];
+            args[0] = "--plugins-dir";
+            args[1] = missing.toString();
+            for (int i = 0; i < command.size(); i++) {
+                args[i + 2] = command.get(i);
+            }
+            assertThat(Launcher.execute(args, new PrintWriter(out, true), new PrintWriter(err, true)))
+                    .as(command.toString()).isEqualTo(ExitCodes.FAILURE);
+            assertThat(err.toString()).as(command.toString())
+                    .startsWith("plugins directory " + missing.toAbsolutePath() + " does not exist, so the "
+                            + "transport (anytls) and the pool policies are not installed. The launcher looks in "
+                            + "--plugins-dir DIR, else -Dpf4j.pluginsDir, else $ANYTLS4J_HOME/plugins")
+                    .doesNotContain("unknown type");
+        }
+        // What needs no plugin still works.
+        assertThat(Launcher.execute(new String[] {"--plugins-dir", missing.toString(), "generate", "password"},
+                new PrintWriter(out, true), new PrintWriter(err, true))).isZero();
     }
 }

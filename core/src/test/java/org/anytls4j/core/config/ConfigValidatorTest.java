@@ -126,7 +126,7 @@ class ConfigValidatorTest {
     void reportsATypoWithFileLineFullKeyAndTheNearestValidKey() throws IOException {
         Path file = file("client.conf", """
                 outbounds = [ {
-                  type = sample, tag = hk, server = "hk.example.net", password = secret
+                  type = sample, tag = hk, server = "hk.example.net", password = s3cret-pw
                   min_idle_sesion = 2
                 } ]
                 """);
@@ -168,7 +168,25 @@ class ConfigValidatorTest {
                 file + ":5: outbounds[0].idle_session_timeout: must be a duration with a unit, such as 30s, 5m or 1m30s, "
                         + "was 'soon'",
                 file + ":6: outbounds[0].tls: must be an object, was boolean",
-                file + ":8: outbounds[1].type: unknown type 'samples'; installed: [direct, sample]");
+                file + ":8: outbounds[1].type: unknown type 'samples'; installed: [direct, sample] (a type comes from"
+                        + " a plugin: `anytls4j plugins` shows the plugins directory and what it holds)");
+    }
+
+    @Test
+    void checksTheKeysOfEachListItemAReferenceDeclaresWithSuggestions() throws IOException {
+        Path file = file("client.conf", """
+                inbounds = [ {
+                  type = mixed, tag = in
+                  users = [
+                    { username = alice, password = "Jq7dM2vXw9" }
+                    { username = bob, pasword = "Jq7dM2vXw8", "users[]" = x }
+                  ]
+                } ]
+                """);
+
+        assertThat(problems(file)).containsExactly(
+                file + ":5: inbounds[0].users[1].pasword: unknown key; did you mean 'password'?",
+                file + ":5: inbounds[0].users[1].users[]: unknown key; valid keys: [password, username]");
     }
 
     @Test

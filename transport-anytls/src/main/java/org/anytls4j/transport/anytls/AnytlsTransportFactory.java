@@ -5,6 +5,7 @@ import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.random.RandomGenerator;
 import javax.net.ssl.SSLException;
+import org.slf4j.LoggerFactory;
 import org.anytls4j.api.InvalidSettingException;
 import org.anytls4j.api.outbound.SessionConnector;
 import org.anytls4j.api.outbound.TransportContext;
@@ -44,7 +45,8 @@ public final class AnytlsTransportFactory implements TransportFactory {
 
     @Override
     public SessionConnector create(Config settings, TransportContext context) {
-        ClientSettings client = ClientSettings.parse(settings);
+        ClientSettings client = ClientSettings.parse(settings, warning -> LoggerFactory.getLogger(
+                AnytlsTransportFactory.class).warn("outbound={} {}", context.outboundTag(), warning));
         ClientTlsContext tls;
         try {
             tls = ClientTlsContext.create(client.tls(), context.outboundTag());

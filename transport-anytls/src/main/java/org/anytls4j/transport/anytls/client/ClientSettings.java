@@ -3,11 +3,14 @@ package org.anytls4j.transport.anytls.client;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import java.time.Duration;
+import java.util.function.Consumer;
 import org.anytls4j.api.ApiVersion;
 import org.anytls4j.api.GoDurations;
 import org.anytls4j.api.InvalidSettingException;
 import org.anytls4j.api.Settings;
+import org.anytls4j.transport.anytls.Passwords;
 import org.anytls4j.transport.anytls.tls.ClientTlsSettings;
+import org.slf4j.LoggerFactory;
 
 /**
  * The keys of an {@code anytls} outbound that the transport reads (documented in {@code anytls-client.conf}),
@@ -43,6 +46,17 @@ public record ClientSettings(String server, int port, byte[] passwordHash, Strin
      * @throws InvalidSettingException naming the key of a missing or bad value
      */
     public static ClientSettings parse(Config settings) {
+        return parse(settings, warning -> LoggerFactory.getLogger(ClientSettings.class).warn("{}", warning));
+    }
+
+    /**
+     * Reads an outbound block, handing what is accepted but unwise (a short password) to {@code warnings}.
+     *
+     * @param settings the block with the transport's defaults applied
+     * @param warnings receives one line per warning, naming the key
+     * @throws InvalidSettingException naming the key of a missing or bad value
+     */
+    public static ClientSettings parse(Config settings, Consumer<String> warnings) {
         String server = requiredString(settings, "server");
         if (server.isEmpty()) {
             throw new InvalidSettingException(settings.getValue("server").origin(), "server", "must not be empty");
@@ -51,7 +65,8 @@ public record ClientSettings(String server, int port, byte[] passwordHash, Strin
             server = server.substring(1, server.length() - 1);
         }
         int port = Settings.intInRange(settings, "server_port", 1, 65535);
-        String password = requiredString(settings, "password");
+        String password = Passwords.read(settings, "password", null, "password"); // missing: the host names the block
+        Passwords.warning(password, "password").ifPresent(warnings);
         String clientMetadata = settings.hasPath("client_metadata")
                 ? settings.getString("client_metadata") : DEFAULT_CLIENT_METADATA;
         if (clientMetadata.indexOf('\n') >= 0) {

@@ -20,6 +20,7 @@ public final class AnytlsInboundFactory implements InboundFactory {
 
     @Override
     public Inbound create(Config settings, InboundContext context) {
-        return new AnytlsInbound(AnytlsInboundSettings.parse(settings), context);
+        return new AnytlsInbound(AnytlsInboundSettings.parse(settings,
+                warning -> ServerRuntime.LOG.warn("inbound={} {}", context.inboundTag(), warning)), context);
     }
 }

@@ -12,12 +12,15 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 import org.anytls4j.api.Destination;
 import org.anytls4j.api.InvalidSettingException;
 import org.anytls4j.api.Settings;
+import org.anytls4j.transport.anytls.Passwords;
 import org.anytls4j.transport.anytls.frame.Frame;
 import org.anytls4j.transport.anytls.padding.PaddingScheme;
 import org.anytls4j.transport.anytls.tls.ServerTlsSettings;
+import org.slf4j.LoggerFactory;
 
 /**
  * One {@code anytls} inbound block, read once at start-up (keys, defaults and ranges: {@code anytls-server.conf}
@@ -127,9 +130,20 @@ public record AnytlsInboundSettings(
      * @throws InvalidSettingException or {@link ConfigException} naming the key
      */
     public static AnytlsInboundSettings parse(Config c) {
+        return parse(c, warning -> LoggerFactory.getLogger(AnytlsInboundSettings.class).warn("{}", warning));
+    }
+
+    /**
+     * Reads an inbound block, handing what is accepted but unwise (a short password) to {@code warnings}.
+     *
+     * @param c        the block with the plugin's defaults applied
+     * @param warnings receives one line per warning, naming the key
+     * @throws InvalidSettingException or {@link ConfigException} naming the key
+     */
+    public static AnytlsInboundSettings parse(Config c, Consumer<String> warnings) {
         String listen = required(c, "listen").getString("listen");
         int port = Settings.intInRange(c, "listen_port", 0, 65535);
-        List<User> users = parseUsers(c);
+        List<User> users = parseUsers(c, warnings);
         PaddingScheme scheme = parseScheme(c);
         ServerTlsSettings tls = ServerTlsSettings.parse(c.getConfig("tls"), "tls.");
         Optional<Destination> fallback = parseFallback(c);
@@ -171,7 +185,7 @@ public record AnytlsInboundSettings(
                 inboundPending);
     }
 
-    private static List<User> parseUsers(Config c) {
+    private static List<User> parseUsers(Config c, Consumer<String> warnings) {
         List<? extends Config> blocks = c.getConfigList("users");
         if (blocks.isEmpty()) {
             throw bad(c, "users", "at least one user { name, password } is required");
@@ -180,11 +194,10 @@ public record AnytlsInboundSettings(
         for (int i = 0; i < blocks.size(); i++) {
             Config u = blocks.get(i);
             String key = "users[" + i + "].";
-            if (!u.hasPath("password")) {
-                throw new InvalidSettingException(u.origin(), key + "password", "is required");
-            }
+            String password = Passwords.read(u, "password", u.origin(), key + "password");
+            Passwords.warning(password, key + "password").ifPresent(warnings);
             String name = u.hasPath("name") ? u.getString("name") : "#" + i;
-            User user = User.withPassword(name, u.getString("password"));
+            User user = User.withPassword(name, password);
             for (int j = 0; j < users.size(); j++) {
                 if (MessageDigest.isEqual(users.get(j).passwordHash, user.passwordHash)) {
                     throw new InvalidSettingException(u.getValue("password").origin(), key + "password",

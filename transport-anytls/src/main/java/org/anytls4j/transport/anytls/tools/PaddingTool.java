@@ -43,6 +43,11 @@ public final class PaddingTool implements Tool {
 
     @Override
     public int run(List<String> args, PrintWriter out, PrintWriter err) {
+        if (args.contains("-h") || args.contains("--help")) {
+            out.println(USAGE);
+            out.println(description());
+            return 0;
+        }
         try {
             if (args.isEmpty() || !args.get(0).equals("simulate")) {
                 err.println(USAGE);

@@ -41,6 +41,11 @@ public final class UriTool implements Tool {
 
     @Override
     public int run(List<String> args, PrintWriter out, PrintWriter err) {
+        if (args.contains("-h") || args.contains("--help")) {
+            out.println(USAGE);
+            out.println(description());
+            return 0;
+        }
         if (args.isEmpty()) {
             err.println(USAGE);
             return 2;

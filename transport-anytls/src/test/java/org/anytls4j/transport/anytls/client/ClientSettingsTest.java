@@ -18,7 +18,7 @@ class ClientSettingsTest {
 
     @Test
     void defaultsApply() {
-        ClientSettings settings = parse("server = \"hk.example.net\", password = secret");
+        ClientSettings settings = parse("server = \"hk.example.net\", password = s3cret-pw");
 
         assertThat(settings.port()).isEqualTo(443);
         assertThat(settings.clientMetadata()).isEqualTo(ClientSettings.DEFAULT_CLIENT_METADATA).startsWith("anytls4j/");
@@ -28,7 +28,7 @@ class ClientSettingsTest {
         assertThat(settings.streamOpenTimeout()).isEqualTo(Duration.ofSeconds(3));
         assertThat(parse("server = h, password = x, stream_open_timeout = 500ms").streamOpenTimeout())
                 .isEqualTo(Duration.ofMillis(500));
-        assertThat(settings.passwordHash()).isEqualTo(ClientFrames.passwordHash("secret"));
+        assertThat(settings.passwordHash()).isEqualTo(ClientFrames.passwordHash("s3cret-pw"));
         ClientTlsSettings tls = settings.tls();
         assertThat(tls.serverName()).isEqualTo("hk.example.net");
         assertThat(tls.sendsSni()).isTrue();

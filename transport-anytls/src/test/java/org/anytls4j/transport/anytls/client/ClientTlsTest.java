@@ -78,7 +78,7 @@ class ClientTlsTest {
     private Session connect(String host, int port, String tls) throws Exception {
         SessionConnector connector = new AnytlsTransportFactory().create(
                 TestContext.outboundBlock("server = \"" + host + "\", server_port = " + port
-                        + ", password = secret, connect_timeout = 5s, tls { " + tls + " }"),
+                        + ", password = s3cret-pw, connect_timeout = 5s, tls { " + tls + " }"),
                 TestContext.client("tls-test", netty));
         try {
             return connector.connect(sequence::incrementAndGet).toCompletableFuture().get(10, TimeUnit.SECONDS);

@@ -61,7 +61,7 @@ class PaddingOnTlsTest {
         try (RecordingTlsServer server = new RecordingTlsServer(netty, protocol, cipher)) {
             SessionConnector connector = new AnytlsTransportFactory(new Random(seed)).create(
                     TestContext.outboundBlock("server = \"127.0.0.1\", server_port = " + server.port()
-                            + ", password = secret, tls { certificate_public_key_sha256 = \""
+                            + ", password = s3cret-pw, tls { certificate_public_key_sha256 = \""
                             + server.certificate.publicKeyPin() + "\" }"),
                     TestContext.client("padding-test", netty));
             AnytlsSessionConnector anytls = (AnytlsSessionConnector) connector;
@@ -102,7 +102,7 @@ class PaddingOnTlsTest {
         try (RecordingTlsServer server = new RecordingTlsServer(netty, protocol, cipher)) {
             SessionConnector connector = new AnytlsTransportFactory(new Random(1)).create(
                     TestContext.outboundBlock("server = \"127.0.0.1\", server_port = " + server.port()
-                            + ", password = secret, tls { certificate_public_key_sha256 = \""
+                            + ", password = s3cret-pw, tls { certificate_public_key_sha256 = \""
                             + server.certificate.publicKeyPin() + "\" }"),
                     TestContext.client("after-stop-test", netty));
             ((AnytlsSessionConnector) connector).replacePaddingScheme(scheme);
