@@ -6,8 +6,11 @@ import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import io.netty.util.NetUtil;
 import java.io.IOException;
+import java.nio.charset.MalformedInputException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -77,7 +80,7 @@ public record ClientTlsSettings(String serverName, boolean insecure, String cert
                 pem = Files.readString(Path.of(path), StandardCharsets.US_ASCII);
             } catch (IOException | RuntimeException e) {
                 throw new InvalidSettingException(tls.getValue("certificate_path").origin(),
-                        prefix + "certificate_path", "cannot read '" + path + "': " + e);
+                        prefix + "certificate_path", "cannot read '" + path + "': " + readFailure(e));
             }
         }
         if (pem != null && !pem.contains("-----BEGIN CERTIFICATE-----")) {
@@ -114,6 +117,20 @@ public record ClientTlsSettings(String serverName, boolean insecure, String cert
                             + "insecure = true to skip verification as the reference client does");
         }
         return settings;
+    }
+
+    /** Why a file could not be read, in words (no exception class names). */
+    static String readFailure(Exception e) {
+        if (e instanceof NoSuchFileException) {
+            return "no such file";
+        }
+        if (e instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof MalformedInputException) {
+            return "not a PEM text file";
+        }
+        return e.getMessage() == null ? "cannot be read" : e.getMessage();
     }
 
     /** A sing-box "listable" string: one string or a list of strings. */

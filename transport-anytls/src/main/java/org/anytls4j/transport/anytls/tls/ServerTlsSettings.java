@@ -19,9 +19,7 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.Collection;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import javax.net.ssl.SSLException;
@@ -118,15 +116,9 @@ public record ServerTlsSettings(boolean enabled, String certificatePem, String k
             Path path = Path.of(tls.getString(pathKey));
             try {
                 return Files.readString(path, StandardCharsets.US_ASCII);
-            } catch (NoSuchFileException e) {
-                throw new InvalidSettingException(tls.getValue(pathKey).origin(), prefix + pathKey,
-                        "cannot read " + path.toAbsolutePath() + ": no such file");
-            } catch (AccessDeniedException e) {
-                throw new InvalidSettingException(tls.getValue(pathKey).origin(), prefix + pathKey,
-                        "cannot read " + path.toAbsolutePath() + ": permission denied");
             } catch (IOException e) {
                 throw new InvalidSettingException(tls.getValue(pathKey).origin(), prefix + pathKey,
-                        "cannot read " + path.toAbsolutePath() + ": " + e.getMessage());
+                        "cannot read " + path.toAbsolutePath() + ": " + ClientTlsSettings.readFailure(e));
             }
         }
         return null;

@@ -37,4 +37,13 @@ class ClientTlsSettingsTest {
         assertThat(parse("server = \"203.0.113.7\", password = x, tls.server_name = proxy.example.net").tls()
                 .serverName()).isEqualTo("proxy.example.net");
     }
+
+    @Test
+    void namesAnUnreadableCertificateFileInWords() {
+        assertThatThrownBy(() -> parse("server = h, password = x9-not-a-placeholder,"
+                + " tls.certificate_path = \"/nonexistent/ca.pem\""))
+                .isInstanceOfSatisfying(InvalidSettingException.class, e -> assertThat(e.problem())
+                        .isEqualTo("cannot read '/nonexistent/ca.pem': no such file"))
+                .hasMessageNotContaining("Exception");
+    }
 }
