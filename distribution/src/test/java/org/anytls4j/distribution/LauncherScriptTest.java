@@ -59,6 +59,43 @@ class LauncherScriptTest {
         assertThat(names).noneMatch(n -> n.startsWith(base + "lib/anytls4j-transport-anytls"));
     }
 
+    @Test
+    void mapsTheClassDataSharingArchiveThePackageStepWrote() throws IOException {
+        try (var archives = Files.list(Distribution.home().resolve("lib/cds"))) {
+            assertThat(archives.map(p -> p.getFileName().toString()).toList())
+                    .singleElement().asString().matches("anytls4j-\\d+\\.jsa");
+        }
+
+        Distribution.Result result = Distribution.script("-Xlog:class+load=info:stdout", "-V");
+
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(result.out()).contains("org.anytls4j.core.Main source: shared objects file (top)");
+        assertThat(result.err()).doesNotContain("cds");
+    }
+
+    @Test
+    void theArchiveIsOnlyForTheUnpackedTreeNotTheTarball() throws IOException {
+        Path tarball = Distribution.home().resolveSibling(Distribution.home().getFileName() + ".tar.gz");
+
+        assertThat(tarNames(tarball)).noneMatch(n -> n.contains("lib/cds"));
+    }
+
+    @Test
+    void defaultsToTheSerialCollectorAndSmallStacksUnlessJavaOptsSaysOtherwise() {
+        Distribution.Result defaults = Distribution.script("-XX:+PrintFlagsFinal", "-V");
+        Distribution.Result overridden = Distribution.script("-XX:+PrintFlagsFinal -XX:+UseParallelGC -Xss1m",
+                "-V");
+
+        assertThat(defaults.exitCode()).as(defaults.err()).isZero();
+        assertThat(defaults.out()).containsPattern("bool UseSerialGC +:?= true")
+                .containsPattern("intx ThreadStackSize +:?= 512 ")
+                .containsPattern("size_t MaxHeapSize +:?= 268435456 ");
+        assertThat(overridden.exitCode()).as(overridden.err()).isZero();
+        assertThat(overridden.out()).containsPattern("bool UseParallelGC +:?= true")
+                .containsPattern("bool UseSerialGC +:?= false")
+                .containsPattern("intx ThreadStackSize +:?= 1024 ");
+    }
+
     /** Entry names of a tar.gz (ustar headers: name in the first 100 bytes, size in octal at 124). */
     private static List<String> tarNames(Path tarball) throws IOException {
         List<String> names = new ArrayList<>();
