@@ -81,6 +81,70 @@ class LauncherScriptTest {
     }
 
     @Test
+    void anInstallationElsewhereWritesItsOwnArchiveOnItsFirstCheck(@TempDir Path dir) throws Exception {
+        Path home = dir.resolve("anytls4j");
+        for (String part : List.of("bin", "lib", "plugins", "conf")) {
+            copyTree(Distribution.home().resolve(part), home.resolve(part));
+        }
+        deleteTree(home.resolve("lib/cds"));
+        Path conf = home.resolve("conf/client.conf");
+
+        assertThat(launch(home, "-V")).isZero();
+        assertThat(home.resolve("lib/cds")).as("-V does not write the archive").doesNotExist();
+        assertThat(launch(home, "check", "-c", conf.toString())).isZero();
+        try (var archives = Files.list(home.resolve("lib/cds"))) {
+            assertThat(archives.toList()).singleElement().satisfies(a -> assertThat(Files.size(a)).isPositive());
+        }
+        Path classes = dir.resolve("classes.txt");
+        assertThat(launch(home, "-V", "-Xlog:class+load=info:file=" + classes)).isZero();
+        assertThat(Files.readString(classes)).contains("org.anytls4j.core.Main source: shared objects file (top)");
+    }
+
+    /** Runs {@code home/bin/anytls4j args}, the last argument JAVA_OPTS when it starts with -X; its exit code. */
+    private static int launch(Path home, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of("sh", home.resolve("bin/anytls4j").toString()));
+        String javaOpts = "";
+        for (String arg : args) {
+            if (arg.startsWith("-X")) {
+                javaOpts = arg;
+            } else {
+                command.add(arg);
+            }
+        }
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        builder.environment().put("JAVA_OPTS", javaOpts);
+        builder.environment().remove("ANYTLS4J_CDS");
+        Process process = builder.start();
+        assertThat(process.waitFor(90, java.util.concurrent.TimeUnit.SECONDS)).as("exits").isTrue();
+        return process.exitValue();
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (var paths = Files.walk(from)) {
+            for (Path p : paths.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (Files.exists(dir)) {
+            try (var paths = Files.walk(dir)) {
+                for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+
+    @Test
     void defaultsToTheSerialCollectorAndSmallStacksUnlessJavaOptsSaysOtherwise() {
         Distribution.Result defaults = Distribution.script("-XX:+PrintFlagsFinal", "-V");
         Distribution.Result overridden = Distribution.script("-XX:+PrintFlagsFinal -XX:+UseParallelGC -Xss1m",
