@@ -21,7 +21,13 @@
 #   OUT_DIR     where configs, logs, JFR files and results go; default target/bench/run-<time>
 #   BULK        bytes of each bulk transfer (default 1G); REPS repetitions of each bulk test (default 3)
 #   COUNT       connections of the latency test (default 200); CONNS of the concurrent test (default 100)
-#   SECTIONS    which tests: any of bulk latency concurrent (default all three)
+#   SECTIONS    which tests: any of startup bulk latency concurrent (default all four)
+#   STARTUP_REPS     launches of each start-up case per variant (default 5; the table gives the median)
+#   STARTUP_VARIANTS what the startup section compares, alternating run by run, one per line:
+#               "name|distribution directory|JAVA_OPTS" (default: one variant "now|$DIST|$JAVA_OPTS"); e.g.
+#               STARTUP_VARIANTS=$'before|/tmp/old-dist|\nafter|'"$DIST"'|' compares two builds in one run
+#   STARTUP_EMBEDDED  1 to time `run` without a file (the embedded default on the fixed ports 1080 and 8443),
+#               0 to leave it out; default: only when both ports are free when the section starts
 #   PATHS       which paths: any of direct tls anytls relay (default all four)
 #   BASE_PORT   five consecutive loopback ports from here are used (default 19000)
 #   JAVA_OPTS   extra JVM options for the anytls4j processes (default none)
@@ -38,7 +44,7 @@ BULK=${BULK:-1G}
 REPS=${REPS:-3}
 COUNT=${COUNT:-200}
 CONNS=${CONNS:-100}
-SECTIONS=${SECTIONS:-bulk latency concurrent}
+SECTIONS=${SECTIONS:-startup bulk latency concurrent}
 PATHS=${PATHS:-direct tls anytls relay}
 BASE_PORT=${BASE_PORT:-19000}
 WARMUP=${WARMUP:-3G}
@@ -137,6 +143,38 @@ inbounds = [ { type = mixed, tag = local, listen = "127.0.0.1", listen_port = $P
 outbounds = [ { type = direct, tag = direct } ]
 EOF
 
+# ---- start-up: launch to listening (serving commands) or to exit, each variant alternately ---------------------
+if [[ " $SECTIONS " == *" startup "* ]]; then
+  {
+    echo "client|$P_CLIENT|client -c $OUT_DIR/client.conf"
+    echo "server|$P_SERVER|server -c $OUT_DIR/server.conf"
+    echo "check||check -c $OUT_DIR/client.conf"
+    echo "help||-h"
+  } > "$OUT_DIR/startup-cases.txt"
+  embedded=${STARTUP_EMBEDDED:-auto}
+  if [ "$embedded" = auto ]; then
+    embedded=1
+    ss -ltnH '( sport = :1080 or sport = :8443 )' 2>/dev/null | grep -q . && embedded=0
+  fi
+  if [ "$embedded" = 1 ]; then
+    echo "run|1080,8443|run" >> "$OUT_DIR/startup-cases.txt"
+  else
+    echo "bench: leaving out 'run' (embedded default): port 1080 or 8443 is in use" >&2
+  fi
+  variants=()
+  while IFS= read -r v; do
+    [ -n "$v" ] && variants+=("$v")
+  done <<< "${STARTUP_VARIANTS:-now|$DIST|${JAVA_OPTS:-}}"
+  echo "bench: start-up, ${STARTUP_REPS:-5} launches of each case per variant; load average before:$(uptime | sed 's/.*load average://')" >&2
+  python3 "$ROOT/distribution/src/bench/startup.py" "$OUT_DIR" "${STARTUP_REPS:-5}" "$OUT_DIR/startup-cases.txt" \
+    "${variants[@]}" > "$OUT_DIR/startup.md"
+  echo "start-up (load average after:$(uptime | sed 's/.*load average://')):"
+  cat "$OUT_DIR/startup.md"
+  echo
+  SECTIONS=$(echo " $SECTIONS " | sed 's/ startup / /; s/^ *//; s/ *$//')
+  [ -n "$SECTIONS" ] || exit 0
+fi
+
 start_anytls4j() {  # name, port -> sets STARTED_PID
   local opts=${JAVA_OPTS:-}
   if [ "${JFR:-0}" = 1 ]; then
@@ -215,7 +253,7 @@ for section in $SECTIONS; do
         for d in down up; do
           run "$p" concurrent-$CONNS-$d $(path_args "$p") --test concurrent --conns "$CONNS" --bytes 1M --dir $d
         done ;;
-      *) die "unknown section '$section' in SECTIONS (bulk latency concurrent)" ;;
+      *) die "unknown section '$section' in SECTIONS (startup bulk latency concurrent)" ;;
     esac
   done
 done

@@ -59,6 +59,107 @@ class LauncherScriptTest {
         assertThat(names).noneMatch(n -> n.startsWith(base + "lib/anytls4j-transport-anytls"));
     }
 
+    @Test
+    void mapsTheClassDataSharingArchiveThePackageStepWrote() throws IOException {
+        try (var archives = Files.list(Distribution.home().resolve("lib/cds"))) {
+            assertThat(archives.map(p -> p.getFileName().toString()).toList())
+                    .singleElement().asString().matches("anytls4j-\\d+\\.jsa");
+        }
+
+        Distribution.Result result = Distribution.script("-Xlog:class+load=info:stdout", "-V");
+
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(result.out()).contains("org.anytls4j.core.Main source: shared objects file (top)");
+        assertThat(result.err()).doesNotContain("cds");
+    }
+
+    @Test
+    void theArchiveIsOnlyForTheUnpackedTreeNotTheTarball() throws IOException {
+        Path tarball = Distribution.home().resolveSibling(Distribution.home().getFileName() + ".tar.gz");
+
+        assertThat(tarNames(tarball)).noneMatch(n -> n.contains("lib/cds"));
+    }
+
+    @Test
+    void anInstallationElsewhereWritesItsOwnArchiveOnItsFirstCheck(@TempDir Path dir) throws Exception {
+        Path home = dir.resolve("anytls4j");
+        for (String part : List.of("bin", "lib", "plugins", "conf")) {
+            copyTree(Distribution.home().resolve(part), home.resolve(part));
+        }
+        deleteTree(home.resolve("lib/cds"));
+        Path conf = home.resolve("conf/client.conf");
+
+        assertThat(launch(home, "-V")).isZero();
+        assertThat(home.resolve("lib/cds")).as("-V does not write the archive").doesNotExist();
+        assertThat(launch(home, "check", "-c", conf.toString())).isZero();
+        try (var archives = Files.list(home.resolve("lib/cds"))) {
+            assertThat(archives.toList()).singleElement().satisfies(a -> assertThat(Files.size(a)).isPositive());
+        }
+        Path classes = dir.resolve("classes.txt");
+        assertThat(launch(home, "-V", "-Xlog:class+load=info:file=" + classes)).isZero();
+        assertThat(Files.readString(classes)).contains("org.anytls4j.core.Main source: shared objects file (top)");
+    }
+
+    /** Runs {@code home/bin/anytls4j args}, the last argument JAVA_OPTS when it starts with -X; its exit code. */
+    private static int launch(Path home, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of("sh", home.resolve("bin/anytls4j").toString()));
+        String javaOpts = "";
+        for (String arg : args) {
+            if (arg.startsWith("-X")) {
+                javaOpts = arg;
+            } else {
+                command.add(arg);
+            }
+        }
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        builder.environment().put("JAVA_OPTS", javaOpts);
+        builder.environment().remove("ANYTLS4J_CDS");
+        Process process = builder.start();
+        assertThat(process.waitFor(90, java.util.concurrent.TimeUnit.SECONDS)).as("exits").isTrue();
+        return process.exitValue();
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (var paths = Files.walk(from)) {
+            for (Path p : paths.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (Files.exists(dir)) {
+            try (var paths = Files.walk(dir)) {
+                for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+
+    @Test
+    void defaultsToTheSerialCollectorAndSmallStacksUnlessJavaOptsSaysOtherwise() {
+        Distribution.Result defaults = Distribution.script("-XX:+PrintFlagsFinal", "-V");
+        Distribution.Result overridden = Distribution.script("-XX:+PrintFlagsFinal -XX:+UseParallelGC -Xss1m",
+                "-V");
+
+        assertThat(defaults.exitCode()).as(defaults.err()).isZero();
+        assertThat(defaults.out()).containsPattern("bool UseSerialGC +:?= true")
+                .containsPattern("intx ThreadStackSize +:?= 512 ")
+                .containsPattern("size_t MaxHeapSize +:?= 268435456 ");
+        assertThat(overridden.exitCode()).as(overridden.err()).isZero();
+        assertThat(overridden.out()).containsPattern("bool UseParallelGC +:?= true")
+                .containsPattern("bool UseSerialGC +:?= false")
+                .containsPattern("intx ThreadStackSize +:?= 1024 ");
+    }
+
     /** Entry names of a tar.gz (ustar headers: name in the first 100 bytes, size in octal at 124). */
     private static List<String> tarNames(Path tarball) throws IOException {
         List<String> names = new ArrayList<>();
