@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.anytls4j.core.config.ConfigValidator;
 import org.anytls4j.core.config.ValidatedConfig;
+import org.anytls4j.core.runtime.LogbackDefaults;
 import org.slf4j.LoggerFactory;
 import org.slf4j.Marker;
 
@@ -36,8 +37,8 @@ import org.slf4j.Marker;
 final class Logging {
     /** Our appender, when the log block asks for a file or no timestamps. */
     private static final String APPENDER = "LOG";
-    /** logback.xml's appender. */
-    private static final String DEFAULT_APPENDER = "STDERR";
+    /** The default appender ({@link LogbackDefaults}). */
+    private static final String DEFAULT_APPENDER = LogbackDefaults.APPENDER;
     private static final Map<Logger, Optional<Level>> CHANGED_LEVELS = new HashMap<>();
     private static Appender<ILoggingEvent> replacedDefault;
 
@@ -84,7 +85,7 @@ final class Logging {
         Optional<Path> output = block.getIsNull("output") ? Optional.empty() : Optional.of(Path.of(
                 block.getString("output")));
         if (timestamp && output.isEmpty()) {
-            return; // logback.xml's appender is exactly that
+            return; // the default appender (LogbackDefaults) is exactly that
         }
         PatternLayoutEncoder encoder = new PatternLayoutEncoder();
         encoder.setContext(context);
@@ -121,7 +122,7 @@ final class Logging {
     }
 
     /**
-     * Undoes {@link #configure}: the loggers' previous levels and logback.xml's appender come back. The launcher
+     * Undoes {@link #configure}: the loggers' previous levels and the default appender come back. The launcher
      * calls it when an invocation ends, so that invocations in one JVM (tests) do not inherit each other's setup.
      */
     static synchronized void restore() {

@@ -45,7 +45,7 @@ class LoggingTest {
         LoggerFactory.getLogger("org.anytls4j.test").info("hello file");
 
         assertThat(Files.readString(file)).isEqualTo("INFO  test - hello file\n");
-        assertThat(root.getAppender("STDERR")).as("logback.xml's console appender is replaced").isNull();
+        assertThat(root.getAppender("STDERR")).as("the default console appender is replaced").isNull();
         Logging.restore();
         assertThat(root.getAppender("STDERR")).isNotNull();
         assertThat(root.getAppender("LOG")).isNull();
