@@ -15,7 +15,9 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.IntUnaryOperator;
@@ -40,6 +42,17 @@ class InboundFuzzTest {
     private static final InetSocketAddress LOCAL = new InetSocketAddress("127.0.0.1", 1080);
     private static final InetSocketAddress REMOTE = new InetSocketAddress("127.0.0.1", 40000);
     private static final int JUNK = 64 * 1024;
+    /** Parsed once, not per execution: parsing HOCON dominated the run time. */
+    private static final Map<ProxyKind, ProxyInboundSettings[]> SETTINGS = new EnumMap<>(ProxyKind.class);
+
+    static {
+        for (ProxyKind kind : ProxyKind.values()) {
+            SETTINGS.put(kind, new ProxyInboundSettings[] {
+                ProxyInboundSettings.parse(TestInboundContext.settings(kind.type(), ""), kind),
+                ProxyInboundSettings.parse(TestInboundContext.settings(kind.type(),
+                        "users = [ { username = u, password = p } ]"), kind)});
+        }
+    }
 
     @FuzzTest(maxDuration = "5m", maxExecutions = 10_000_000L)
     void inbound(FuzzedDataProvider data) {
@@ -74,8 +87,7 @@ class InboundFuzzTest {
                 return CompletableFuture.completedFuture(stream);
             }
         };
-        ProxyInbound inbound = new ProxyInbound(kind, ProxyInboundSettings.parse(TestInboundContext.settings(
-                kind.type(), users ? "users = [ { username = u, password = p } ]" : ""), kind),
+        ProxyInbound inbound = new ProxyInbound(kind, SETTINGS.get(kind)[users ? 1 : 0],
                 new TestInboundContext("fuzz", NETTY, outbound, new SimpleMeterRegistry()));
         EmbeddedChannel channel = new EmbeddedChannel() {
             // a client connection has socket addresses (SOCKS5 UDP ASSOCIATE binds beside the local one)
