@@ -1,26 +1,12 @@
 package org.anytls4j.core.inbound;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
-import io.netty.channel.EventLoop;
-import io.netty.channel.embedded.EmbeddedChannel;
-import java.net.ConnectException;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Random;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
-import org.anytls4j.api.Destination;
-import org.anytls4j.api.outbound.Outbound;
 
 /**
  * Fuzz targets of the local proxy's parsers (first-byte detection, SOCKS5, SOCKS4/4a, HTTP proxy requests): any
@@ -29,11 +15,6 @@ import org.anytls4j.api.outbound.Outbound;
  * the long run raises them with {@code -Djqwik.tries.default=N} (docs/RELIABILITY.md, "Fuzzing").
  */
 class InboundFuzzTargets {
-    /** Only its channel classes are used: a UDP association's socket cannot bind on the embedded loop. */
-    private static final TestNetty NETTY = new TestNetty();
-    private static final InetSocketAddress LOCAL = new InetSocketAddress("127.0.0.1", 1080);
-    private static final InetSocketAddress REMOTE = new InetSocketAddress("127.0.0.1", 40000);
-
     @Property
     void mixedInbound(@ForAll("requests") byte[] bytes, @ForAll Random random) {
         run(ProxyKind.MIXED, bytes, random);
@@ -49,52 +30,9 @@ class InboundFuzzTargets {
         run(ProxyKind.HTTP, bytes, random);
     }
 
+    /** The harness and contract of {@link InboundFuzzTest}, with jqwik's random pieces. */
     private static void run(ProxyKind kind, byte[] bytes, Random random) {
-        boolean connects = random.nextBoolean();
-        List<EmbeddedChannel> streams = new ArrayList<>();
-        Outbound outbound = new Outbound() {
-            @Override
-            public String tag() {
-                return "fuzz";
-            }
-
-            @Override
-            public CompletionStage<Channel> open(Destination destination, EventLoop eventLoop) {
-                if (!connects) {
-                    return CompletableFuture.failedFuture(new ConnectException("Connection refused"));
-                }
-                EmbeddedChannel stream = new EmbeddedChannel();
-                streams.add(stream);
-                return CompletableFuture.completedFuture(stream);
-            }
-        };
-        ProxyInbound inbound = new ProxyInbound(kind, ProxyInboundSettings.parse(
-                TestInboundContext.settings(kind.type(), random.nextBoolean() ? ""
-                        : "users = [ { username = u, password = p } ]"), kind),
-                new TestInboundContext("fuzz", NETTY, outbound, new SimpleMeterRegistry()));
-        EmbeddedChannel channel = new EmbeddedChannel() {
-            // a client connection has socket addresses (SOCKS5 UDP ASSOCIATE binds beside the local one)
-            @Override
-            public SocketAddress localAddress() {
-                return LOCAL;
-            }
-
-            @Override
-            public SocketAddress remoteAddress() {
-                return REMOTE;
-            }
-        };
-        channel.pipeline().addLast(ProtocolDetector.NAME, new ProtocolDetector(inbound));
-        int at = 0;
-        while (at < bytes.length && channel.isOpen()) {
-            int piece = 1 + random.nextInt(Math.min(64, bytes.length - at));
-            channel.writeInbound(Unpooled.wrappedBuffer(bytes, at, piece));
-            at += piece;
-            channel.runPendingTasks();
-            channel.checkException();
-        }
-        channel.finishAndReleaseAll();
-        streams.forEach(EmbeddedChannel::finishAndReleaseAll); // what the relay wrote to the target
+        InboundFuzzTest.run(kind, random.nextBoolean(), random.nextBoolean(), bytes, i -> 1 + random.nextInt(64));
     }
 
     /** Random bytes, and random bytes behind a plausible start (SOCKS5 greeting, SOCKS4 connect, HTTP methods). */
