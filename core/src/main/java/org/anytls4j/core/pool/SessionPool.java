@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -457,6 +458,12 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
             }
             release(lease.entry());
             Throwable cause = unwrap(failure);
+            if (lease.pooled() && cause instanceof IOException && session.isActive()
+                    && session.lastReadNanos() == Long.MIN_VALUE) {
+                // It never heard the server and cannot carry a stream (a TLS connection the server closed before
+                // its close was read, e.g. after a wrong password): it is dead, whatever its flag says yet.
+                session.close(CloseReason.ERROR);
+            }
             if (lease.pooled() && mayRetry && !(cause instanceof StreamRefusedException) && !session.isActive()) {
                 log.debug("outbound={} session=#{} stream to {} failed on a pooled session that had died ({}); "
                         + "retrying once on a new session", tag, session.seq(), destination, cause.toString());

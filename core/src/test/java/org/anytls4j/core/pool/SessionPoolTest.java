@@ -17,6 +17,7 @@ import org.anytls4j.api.monitor.SessionMonitor;
 import org.anytls4j.api.monitor.SessionMonitorFactory;
 import org.anytls4j.api.outbound.Session;
 import org.anytls4j.api.outbound.StreamRefusedException;
+import org.anytls4j.api.pool.CreationBackoffException;
 import org.anytls4j.api.pool.Decision;
 import org.anytls4j.api.pool.PoolAction;
 import org.anytls4j.api.pool.PoolPolicyFactory;
@@ -274,6 +275,37 @@ class SessionPoolTest {
         assertThat(h.connector.session(1).closeReason()).contains(CloseReason.ERROR);
         assertThat(h.connector.session(2).streams()).containsExactly((io.netty.channel.embedded.EmbeddedChannel) stream);
         assertThat(h.busySeqs()).containsExactly(2L);
+    }
+
+    @Test
+    void aPooledSessionThatNeverHeardTheServerAndFailsAnOpenIsADeadCreationAndTheOpenSaysWhy() {
+        PoolHarness h = pool("").start();
+        h.open().close();
+        h.advance(PROBATION);
+        h.connector.session(1).silent().failNextStream(new javax.net.ssl.SSLException("SSLEngine closed already"));
+
+        CompletableFuture<Channel> open = h.pool.open(DESTINATION, null).toCompletableFuture();
+
+        // what a wrong password looks like from a pooled session: closed as a failed creation, and the request
+        // fails at once with the reason instead of "SSLEngine closed already"
+        assertThat(h.connector.session(1).closeReason()).contains(CloseReason.ERROR);
+        assertThatThrownBy(open::join).hasCauseInstanceOf(CreationBackoffException.class)
+                .hasMessageContaining("before the server sent anything");
+        assertThat(h.connector.sessions()).hasSize(1);
+    }
+
+    @Test
+    void aSessionThatHeardTheServerKeepsItsFailedOpenToItself() {
+        PoolHarness h = pool("").start();
+        h.open().close();
+        h.advance(PROBATION);
+        h.connector.session(1).failNextStream(new java.io.IOException("destination unreachable"));
+
+        CompletableFuture<Channel> open = h.pool.open(DESTINATION, null).toCompletableFuture();
+
+        assertThatThrownBy(open::join).hasRootCauseMessage("destination unreachable");
+        assertThat(h.connector.session(1).closeReason()).isEmpty();
+        assertThat(h.connector.sessions()).hasSize(1);
     }
 
     @Test

@@ -40,6 +40,7 @@ public final class FakeSession implements Session {
     private volatile int peerVersion = 2;
     private volatile long lastReadNanos;
     private volatile boolean readsPaused;
+    private IOException failNext;
     private String refuseNext;
     private boolean dieOnNext;
 
@@ -126,6 +127,11 @@ public final class FakeSession implements Session {
                 refuseNext = null;
                 return CompletableFuture.failedFuture(new StreamRefusedException(text));
             }
+            if (failNext != null) {
+                IOException failure = failNext;
+                failNext = null;
+                return CompletableFuture.failedFuture(failure);
+            }
             if (!dieOnNext) {
                 stream = new EmbeddedChannel();
                 openStreams.add(stream);
@@ -149,6 +155,15 @@ public final class FakeSession implements Session {
     /** The next stream open fails with {@link StreamRefusedException} carrying {@code peerText}. */
     public synchronized FakeSession refuseNextStream(String peerText) {
         this.refuseNext = peerText;
+        return this;
+    }
+
+    /**
+     * The next stream open fails with {@code failure} while the session still looks active, as a TLS connection
+     * the server closed does before its close was read ({@code SSLEngine closed already}).
+     */
+    public synchronized FakeSession failNextStream(IOException failure) {
+        this.failNext = failure;
         return this;
     }
 
