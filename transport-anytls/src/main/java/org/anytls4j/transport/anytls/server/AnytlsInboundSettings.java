@@ -210,7 +210,8 @@ public record AnytlsInboundSettings(
     }
 
     private static PaddingScheme parseScheme(Config c) {
-        if (c.getIsNull("padding_scheme")) {
+        // sing-box documents "padding_scheme": [] as "the default", like null
+        if (c.getIsNull("padding_scheme") || c.getStringList("padding_scheme").isEmpty()) {
             return PaddingScheme.DEFAULT;
         }
         String text = String.join("\n", c.getStringList("padding_scheme")); // sing-box: no trailing newline

@@ -45,6 +45,11 @@ class AnytlsInboundSettingsTest {
     }
 
     @Test
+    void anEmptyPaddingSchemeMeansTheDefaultAsInSingBox() {
+        assertThat(ServerHarness.settings("padding_scheme = []").paddingScheme()).isEqualTo(PaddingScheme.DEFAULT);
+    }
+
+    @Test
     void singBoxJsonBlockLoadsUnchanged() {
         String json = """
                 {
