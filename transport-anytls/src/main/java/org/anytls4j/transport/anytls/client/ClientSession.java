@@ -509,9 +509,7 @@ public final class ClientSession implements Session, Heartbeat, StreamChannel.Ho
         if (lastRead != Long.MIN_VALUE && lastRead - watchdogArmedNanos > 0) {
             log.debug("outbound={} session=#{} no SYNACK yet, but the server sent data meanwhile; watchdog re-armed",
                     outbound, seq);
-            watchdogArmedNanos = ticker.nanoTime();
-            watchdogPausedNanos = budget.pausedNanos();
-            synackWatchdog = eventLoop.schedule(this::synackTimedOut, synackTimeoutNanos, TimeUnit.NANOSECONDS);
+            armWatchdog();
             return;
         }
         long pausedMeanwhile = budget.pausedNanos() - watchdogPausedNanos;
@@ -573,13 +571,12 @@ public final class ClientSession implements Session, Heartbeat, StreamChannel.Ho
         cancelHeartResponseDeadline();
         IOException closed = closedException();
         List<CompletableFuture<Channel>> waiting = new ArrayList<>(awaitingSynack.values());
-        List<StreamChannel> notHandedOut = new ArrayList<>();
-        for (long id : awaitingSynack.keySet()) {
-            StreamChannel stream = streams.get(id);
-            if (stream != null) {
-                notHandedOut.add(stream);
-            }
+        List<StreamChannel> handedOut = new ArrayList<>();
+        List<StreamChannel> notHandedOut = new ArrayList<>(); // their opens fail below: nobody relays them
+        for (StreamChannel stream : streams.values()) {
+            (awaitingSynack.containsKey(stream.streamId()) ? notHandedOut : handedOut).add(stream);
         }
+        streams.clear();
         awaitingSynack.clear();
         for (CompletableFuture<Channel> pending : waiting) {
             pending.completeExceptionally(openFailure != null ? openFailure : closed);
@@ -589,15 +586,8 @@ public final class ClientSession implements Session, Heartbeat, StreamChannel.Ho
         }
         pings.clear();
         int streamCount = openStreams;
-        List<StreamChannel> open = new ArrayList<>(streams.values());
-        streams.clear();
-        for (StreamChannel stream : open) {
-            if (notHandedOut.contains(stream)) {
-                stream.closeBySession(); // its open failed: nobody relays it
-            } else {
-                resetStream(stream, reason);
-            }
-        }
+        notHandedOut.forEach(StreamChannel::closeBySession);
+        handedOut.forEach(stream -> resetStream(stream, reason));
         readBatch.clear();
         if (writer != null) {
             writer.release();

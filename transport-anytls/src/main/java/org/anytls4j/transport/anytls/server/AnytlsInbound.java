@@ -129,7 +129,18 @@ public final class AnytlsInbound implements Inbound {
                 "inbound={} refused {} connections in the last {}, the last from {}: sessions hold {} bytes"
                 + " (inbound_pending_bytes={})", runtime.tag, count, period, peer, runtime.metrics.pendingBytes(),
                 runtime.settings.inboundPendingBytes()));
-        ch.config().setOption(ChannelOption.SO_LINGER, 0); // a reset: nothing of ours lingers for it
+        reset(ch);
+    }
+
+    /**
+     * Ends a client connection abnormally: what is queued for it is dropped, no TLS close_notify is sent (a client
+     * that reads nothing would never see it), and the TCP connection is reset ({@code SO_LINGER} 0).
+     */
+    static void reset(Channel ch) {
+        if (ch.pipeline().get(TLS) != null) {
+            ch.pipeline().remove(TLS);
+        }
+        ch.config().setOption(ChannelOption.SO_LINGER, 0);
         ch.close();
     }
 

@@ -7,7 +7,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.VoidChannelPromise;
 import io.netty.channel.EventLoop;
@@ -651,11 +650,7 @@ final class ServerSession extends ChannelInboundHandlerAdapter {
         if (ctx.channel().isActive() && reason == WRITE_STALL) {
             // The client reads nothing: neither our last frames nor a TLS close_notify can reach it. Drop what is
             // queued and reset the connection now (an abnormal end is loud), instead of waiting on a flush.
-            if (ctx.pipeline().get(AnytlsInbound.TLS) != null) {
-                ctx.pipeline().remove(AnytlsInbound.TLS);
-            }
-            ctx.channel().config().setOption(ChannelOption.SO_LINGER, 0);
-            ctx.channel().close();
+            AnytlsInbound.reset(ctx.channel());
         } else if (ctx.channel().isActive()) {
             ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
             // a client that stopped reading never lets the flush finish: give it the reference's control-frame
