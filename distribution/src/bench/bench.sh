@@ -21,7 +21,9 @@
 #   OUT_DIR     where configs, logs, JFR files and results go; default target/bench/run-<time>
 #   BULK        bytes of each bulk transfer (default 1G); REPS repetitions of each bulk test (default 3)
 #   COUNT       connections of the latency test (default 200); CONNS of the concurrent test (default 100)
-#   SECTIONS    which tests: any of startup bulk latency concurrent (default all four)
+#   SECTIONS    which tests: any of startup cold idlepool bulk latency concurrent (default all six)
+#   COLD_REPS   fresh client/server pairs the cold section starts, one latency run each (default 3; median)
+#   IDLE_SESSIONS    sessions the idlepool section pre-creates (ensure_idle_session; default 1000)
 #   STARTUP_REPS     launches of each start-up case per variant (default 5; the table gives the median)
 #   STARTUP_VARIANTS what the startup section compares, alternating run by run, one per line:
 #               "name|distribution directory|JAVA_OPTS" (default: one variant "now|$DIST|$JAVA_OPTS"); e.g.
@@ -29,7 +31,7 @@
 #   STARTUP_EMBEDDED  1 to time `run` without a file (the embedded default on the fixed ports 1080 and 8443),
 #               0 to leave it out; default: only when both ports are free when the section starts
 #   PATHS       which paths: any of direct tls anytls relay (default all four)
-#   BASE_PORT   five consecutive loopback ports from here are used (default 19000)
+#   BASE_PORT   nine consecutive loopback ports from here are used (default 19000)
 #   JAVA_OPTS   extra JVM options for the anytls4j processes (default none)
 #   WARMUP      bytes of the unrecorded warm-up transfers through each anytls4j path before measuring, so the
 #               JIT has compiled the data path (default 3G; 0 skips the warm-up)
@@ -44,7 +46,9 @@ BULK=${BULK:-1G}
 REPS=${REPS:-3}
 COUNT=${COUNT:-200}
 CONNS=${CONNS:-100}
-SECTIONS=${SECTIONS:-startup bulk latency concurrent}
+SECTIONS=${SECTIONS:-startup cold idlepool bulk latency concurrent}
+COLD_REPS=${COLD_REPS:-3}
+IDLE_SESSIONS=${IDLE_SESSIONS:-1000}
 PATHS=${PATHS:-direct tls anytls relay}
 BASE_PORT=${BASE_PORT:-19000}
 WARMUP=${WARMUP:-3G}
@@ -89,6 +93,10 @@ P_TLS_SINK=$((BASE_PORT + 1))
 P_SERVER=$((BASE_PORT + 2))
 P_CLIENT=$((BASE_PORT + 3))
 P_RELAY=$((BASE_PORT + 4))
+P_COLD_SERVER=$((BASE_PORT + 5))
+P_COLD_CLIENT=$((BASE_PORT + 6))
+P_IDLE_SERVER=$((BASE_PORT + 7))
+P_IDLE_CLIENT=$((BASE_PORT + 8))
 
 # ---- processes ---------------------------------------------------------------------------------------------
 PIDS=()
@@ -186,6 +194,102 @@ start_anytls4j() {  # name, port -> sets STARTED_PID
   wait_listen "$2" "$STARTED_PID" "$1"
 }
 
+run() {  # path, label, tcpbench client args...
+  local path=$1 label=$2 out
+  shift 2
+  out=$("$TCPBENCH" client "$@" --max-seconds 300 2>&1) || {
+    echo "[$path $label] FAILED: $out" >&2
+    echo "$path $label" >> "$OUT_DIR/failures.txt"
+    return 0
+  }
+  echo "[$path $label] $(echo "$out" | grep -v '^JSON' | head -3)" >&2
+  echo "$out" | sed -n 's/^JSON //p' | sed "s/^{/{\"label\":\"$label\",\"tag\":\"$path\",/" >> "$RESULTS"
+}
+
+stop_pid() {  # pid: SIGTERM and wait
+  kill "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+}
+
+# The same pair as (c), on its own ports, for the sections that need fresh processes.
+write_pair() {  # name prefix, server port, client port, extra client keys
+  sed -e "s/listen_port = $P_SERVER/listen_port = $2/" "$OUT_DIR/server.conf" > "$OUT_DIR/$1-server.conf"
+  sed -e "s/listen_port = $P_CLIENT/listen_port = $3/" -e "s/server_port = $P_SERVER/server_port = $2/" \
+    -e "s|^  tls { server_name|  $4\n  tls { server_name|" "$OUT_DIR/client.conf" > "$OUT_DIR/$1-client.conf"
+}
+
+rss_kib() { sed -n 's/^VmRSS:[^0-9]*\([0-9]*\).*/\1/p' "/proc/$1/status"; }
+heap_kib() {  # used heap after a full GC (every generation), from jcmd; empty when jcmd is missing
+  command -v jcmd >/dev/null || return 0
+  jcmd "$1" GC.run > /dev/null 2>&1 || return 0
+  jcmd "$1" GC.heap_info 2>/dev/null \
+    | awk 'match($0, /total [0-9]+K, used [0-9]+K/) { split(substr($0, RSTART, RLENGTH), f, /[ K,]+/); sum += f[4] }
+           END { if (sum) print sum }'
+}
+established() { ss -tnH state established "( sport = :$1 )" 2>/dev/null | wc -l; }
+
+# ---- cold: the first connections a user makes after a restart, through fresh processes -------------------------
+if [[ " $SECTIONS " == *" cold "* ]]; then
+  write_pair cold "$P_COLD_SERVER" "$P_COLD_CLIENT" ""
+  echo "bench: cold latency, $COLD_REPS fresh pairs x $COUNT connections; load average:$(uptime | sed 's/.*load average://')" >&2
+  for i in $(seq "$COLD_REPS"); do
+    start_anytls4j cold-server "$P_COLD_SERVER"; cs=$STARTED_PID
+    start_anytls4j cold-client "$P_COLD_CLIENT"; cc=$STARTED_PID
+    run anytls cold-latency --target 127.0.0.1:$P_SINK --socks 127.0.0.1:$P_COLD_CLIENT --rss-pids "$cs,$cc" \
+      --test latency --count "$COUNT"
+    stop_pid "$cc"; stop_pid "$cs"
+  done
+  SECTIONS=$(echo " $SECTIONS " | sed 's/ cold / /')
+fi
+
+# ---- idlepool: memory of IDLE_SESSIONS idle pooled sessions, beyond the same client with none ------------------
+if [[ " $SECTIONS " == *" idlepool "* ]]; then
+  write_pair idle0 "$P_IDLE_SERVER" "$P_IDLE_CLIENT" ""
+  write_pair idleN "$P_IDLE_SERVER" "$P_IDLE_CLIENT" \
+    "ensure_idle_session = $IDLE_SESSIONS, min_idle_session = $IDLE_SESSIONS, idle_session_timeout = 1h"
+  sed -i "s/^  tls { certificate_path/  max_streams_per_session = 1024\n  tls { certificate_path/" "$OUT_DIR/idle0-server.conf"
+  echo "bench: idle pool, $IDLE_SESSIONS sessions; load average:$(uptime | sed 's/.*load average://')" >&2
+  start_anytls4j idle0-server "$P_IDLE_SERVER"; is=$STARTED_PID
+  : > "$OUT_DIR/idlepool.txt"
+  for variant in idle0 idleN; do
+    start_anytls4j "$variant-client" "$P_IDLE_CLIENT"; ic=$STARTED_PID
+    want=0; [ "$variant" = idleN ] && want=$IDLE_SESSIONS
+    for _ in $(seq 1200); do  # up to 120 s for the pool to fill
+      [ "$(established "$P_IDLE_SERVER")" -ge "$want" ] && break
+      sleep 0.1
+    done
+    got=$(established "$P_IDLE_SERVER")
+    sleep 2  # let the last handshakes' garbage become collectable before the readings
+    echo "$variant sessions=$got client_rss_kib=$(rss_kib "$ic") client_heap_kib=$(heap_kib "$ic") server_rss_kib=$(rss_kib "$is") server_heap_kib=$(heap_kib "$is")" \
+      | tee -a "$OUT_DIR/idlepool.txt" >&2
+    stop_pid "$ic"
+    for _ in $(seq 100); do [ "$(established "$P_IDLE_SERVER")" -eq 0 ] && break; sleep 0.1; done
+  done
+  stop_pid "$is"
+  python3 - "$OUT_DIR/idlepool.txt" <<'PY' > "$OUT_DIR/idlepool.md"
+import sys
+rows = {}
+for line in open(sys.argv[1]):
+    name, *kv = line.split()
+    rows[name] = {k: (int(v) if v else None) for k, v in (x.split("=", 1) for x in kv)}
+base, full = rows["idle0"], rows["idleN"]
+n = full["sessions"] - base["sessions"]
+print("| idle pool (%d sessions) | baseline KiB | with sessions KiB | per session KiB |" % n)
+print("|---|---|---|---|")
+for key, label in (("client_rss_kib", "client RSS"), ("client_heap_kib", "client heap (after GC)"),
+                   ("server_rss_kib", "server RSS"), ("server_heap_kib", "server heap (after GC)")):
+    b, f = base.get(key), full.get(key)
+    per = "-" if b is None or f is None or n <= 0 else "%.1f" % ((f - b) / n)
+    print("| %s | %s | %s | %s |" % (label, "-" if b is None else b, "-" if f is None else f, per))
+PY
+  echo "idle pool (load average after:$(uptime | sed 's/.*load average://')):"
+  cat "$OUT_DIR/idlepool.md"
+  echo
+  SECTIONS=$(echo " $SECTIONS " | sed 's/ idlepool / /')
+fi
+SECTIONS=$(echo "$SECTIONS" | sed 's/^ *//; s/ *$//')
+[ -n "$SECTIONS" ] || exit 0
+
 declare -A PROC
 for p in $PATHS; do
   case $p in
@@ -198,17 +302,6 @@ for p in $PATHS; do
 done
 
 # ---- measurements ------------------------------------------------------------------------------------------
-run() {  # path, label, tcpbench client args...
-  local path=$1 label=$2 out
-  shift 2
-  out=$("$TCPBENCH" client "$@" --max-seconds 300 2>&1) || {
-    echo "[$path $label] FAILED: $out" >&2
-    echo "$path $label" >> "$OUT_DIR/failures.txt"
-    return 0
-  }
-  echo "[$path $label] $(echo "$out" | grep -v '^JSON' | head -3)" >&2
-  echo "$out" | sed -n 's/^JSON //p' | sed "s/^{/{\"label\":\"$label\",\"tag\":\"$path\",/" >> "$RESULTS"
-}
 
 path_args() {  # path -> the tcpbench options reaching the sink through it
   case $1 in
@@ -300,6 +393,18 @@ for label in labels:
             label, name, fmt(a), fmt(b), fmt(c), fmt(d), ratio(c, b), ratio(c, a), ratio(d, a),
             rss(pick("anytls", label)), rss(pick("relay", label)), cpu(pick("anytls", label)),
             cpu(pick("relay", label))))
+EOF
+python3 - "$RESULTS" <<'EOF'
+import json, statistics, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+def p50(path, label):
+    v = [r["p50_ms"] for r in rows if r["tag"] == path and r["label"] == label]
+    return statistics.median(v) if v else None
+cold, warm, tls = p50("anytls", "cold-latency"), p50("anytls", "latency"), p50("tls", "latency")
+if cold and warm:
+    print("cold p50 (fresh processes) / warm p50 of anytls4j: %.2f (target <= 1.5)" % (cold / warm))
+if warm and tls:
+    print("warm p50 of anytls4j / one TLS hop's p50: %.2f (target <= 1.0)" % (warm / tls))
 EOF
 if [ -s "$OUT_DIR/failures.txt" ]; then
   echo
