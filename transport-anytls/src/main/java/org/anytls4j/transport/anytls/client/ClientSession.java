@@ -90,9 +90,10 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Streams and back-pressure</h2>
  * Each stream is a {@link StreamChannel} child of the session channel, registered on its event loop; the
- * returned stage completes on that loop. A stream is handed out with {@code autoRead} off and delivers nothing until
- * its owner reads, after installing its handlers from any thread (see {@link StreamChannel}). Inbound data waits in the stream's bounded queue ({@code stream_receive_buffer}) and the session stops reading its
- * socket while any queue is full or all together exceed {@code session_receive_buffer} ({@link InboundBudget}).
+ * returned stage completes on that loop. A stream is handed out with {@code autoRead} off and delivers nothing
+ * until its owner reads, after installing its handlers from any thread (see {@link StreamChannel}). Inbound data
+ * waits in the stream's bounded queue ({@code stream_receive_buffer}) and the session stops reading its socket
+ * while any queue is full or all together exceed {@code session_receive_buffer} ({@link InboundBudget}).
  *
  * <h2>Heartbeat and liveness</h2>
  * {@link #ping()} sends HeartRequest with its own stream id (1, 2, ... independent of stream ids; a v2 peer
