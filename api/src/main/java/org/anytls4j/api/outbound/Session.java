@@ -46,7 +46,9 @@ public interface Session {
     ScheduledExecutorService executor();
 
     /**
-     * Opens a stream to {@code destination}; see {@link Outbound} for the channel's contract.
+     * Opens a stream to {@code destination}; see {@link Outbound} for the channel's contract. The stream is handed
+     * out with {@code autoRead} off and delivers nothing until the caller calls {@link Channel#read()} or turns
+     * {@code autoRead} on; what the peer sends before waits in the stream, within the session's buffering bounds.
      *
      * @return completes with the stream channel, or fails with {@link StreamRefusedException} when the peer
      *     refused it, or with another exception when the session could not open it (in which case the session

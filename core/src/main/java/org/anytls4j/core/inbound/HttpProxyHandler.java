@@ -194,9 +194,12 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             early.release(); // only the CONNECT's empty last content: a tunnel starts after the 200
             client.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
                     new HttpResponseStatus(200, "Connection established")));
+            // The encoder goes before the relay starts reading the stream: a destination that speaks first (a
+            // banner) is relayed at once when the stream shares this event loop, and the response encoder refuses
+            // raw bytes after a full response.
+            ctx.pipeline().remove(ProtocolDetector.CODEC_ENCODER);
             Relay.start(client, opened, inbound.metrics().upload(outbound), inbound.metrics().download(outbound),
                     "inbound=" + inbound.tag() + " dest=" + destination);
-            ctx.pipeline().remove(ProtocolDetector.CODEC_ENCODER);
             ctx.pipeline().remove(this);
             ctx.pipeline().remove(ProtocolDetector.CODEC_DECODER);
         }, (failure, cause) -> openFailed(ctx, destination, failure, cause));
@@ -223,15 +226,13 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             stream = opened;
             outboundTag = outbound;
             ctx.pipeline().remove(ProtocolDetector.CODEC_ENCODER); // responses are relayed as raw bytes
-            // The response reader goes in first. A multiplexed stream lives on another event loop and delivers
-            // what arrives as soon as its pipeline has a handler: with the (outbound-only) request encoder first, a
-            // fast origin's response could pass it and fall off the pipeline's end before the reader was added,
-            // leaving the client an empty reply.
-            Relay.forward(opened, client, inbound.metrics().download(outbound),
-                    "inbound=" + inbound.tag() + " dest=" + destination);
+            // The stream delivers nothing until the relay starts reading it (Outbound's hand-out contract), so a
+            // fast origin's response waits for the response relay, whatever was installed before it.
             opened.pipeline().addLast("http-request-encoder", new HttpRequestEncoder());
             early.writeTo(opened);
             opened.flush();
+            Relay.forward(opened, client, inbound.metrics().download(outbound),
+                    "inbound=" + inbound.tag() + " dest=" + destination);
             state = requestComplete ? State.DONE : State.FORWARDING;
             client.config().setAutoRead(opened.isWritable());
             client.read();

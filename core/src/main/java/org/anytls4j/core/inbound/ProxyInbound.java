@@ -129,7 +129,9 @@ public final class ProxyInbound implements Inbound {
      * the caller's callback starts the relay. Exactly one callback runs, on the client's event loop; if the client
      * went away meanwhile, the new stream is closed and neither runs.
      *
-     * @param onOpen    gets the stream, which it now owns, and the outbound's tag
+     * @param onOpen    gets the stream, which it now owns, and the outbound's tag; the stream delivers nothing
+     *                  until {@code onOpen} starts reading it (a {@link org.anytls4j.core.relay.Relay}), after
+     *                  installing its handlers
      * @param onFailure gets the classified failure and its cause, already logged and counted
      */
     void openStream(Channel client, Destination destination, String protocol, BiConsumer<Channel, String> onOpen,

@@ -56,7 +56,9 @@ public final class Relay {
 
     /**
      * Adds the relay handlers at the end of both pipelines and turns {@code autoRead} on for both. Call on
-     * {@code a}'s event loop, after every handler that must see the bytes first has been added. If {@code a} (the
+     * {@code a}'s event loop, after every handler that must see the bytes first has been added. A stream handed
+     * out by an {@link org.anytls4j.api.outbound.Outbound} delivers nothing until this starts reading it, so
+     * whatever the destination sent first (a banner) waits for the relay. If {@code a} (the
      * local side) is already closed, {@code b} is closed; if {@code b} (the outbound side) is, something cut it
      * before it could carry anything (a stream whose session died as it was handed out), so {@code a} is
      * {@link #reset}.

@@ -150,14 +150,11 @@ public final class UdpAssociation {
             control.closeFuture().addListener(c -> closeAll("control connection closed"));
             stream.closeFuture().addListener(c -> closeAll("stream closed"));
             udp.closeFuture().addListener(c -> closeAll("udp socket closed"));
-            // On the stream's own loop, in one task: a multiplexed stream delivers as soon as its pipeline has a
-            // handler, and a packet decoded between the two additions would fall off the pipeline's end.
-            stream.eventLoop().execute(() -> {
-                stream.pipeline().addLast("uot-decoder", new UotPacketDecoder());
-                stream.pipeline().addLast("to-client", new ToClient());
-                stream.config().setAutoRead(true);
-                stream.read();
-            });
+            // The stream delivers nothing until it is asked to read (Outbound's hand-out contract): the handlers
+            // go in first, then reading starts.
+            stream.pipeline().addLast("uot-decoder", new UotPacketDecoder());
+            stream.pipeline().addLast("to-client", new ToClient());
+            stream.config().setAutoRead(true);
             InetSocketAddress relay = (InetSocketAddress) udp.localAddress();
             log.debug("{} client={} UDP association relay={}", logTag, control.remoteAddress(), relay);
             result.complete(relay);

@@ -7,6 +7,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.HttpRequestDecoder;
@@ -215,13 +217,33 @@ class ProtocolDetectionTest {
     }
 
     /**
-     * A multiplexed stream lives on another event loop and delivers a response as soon as its pipeline has any
-     * handler: the plain HTTP proxy must install the response reader before the (outbound-only) request encoder,
-     * or a fast origin's response falls off the pipeline's end and the client gets an empty reply.
+     * A stream as an outbound hands it out: {@code autoRead} off, and {@code held} (what the destination sent
+     * first) delivered by the first {@code read()}, on the caller's thread as a stream sharing its event loop
+     * does. {@code atFirstRead} gets the pipeline's handler names at that moment and the number of messages
+     * written to the stream by then.
      */
-    @Test
-    void aPlainHttpProxyStreamGetsItsResponseReaderBeforeAnythingElse() {
+    private static EmbeddedChannel streamHolding(String held, List<String> atFirstRead) {
         EmbeddedChannel stream = new EmbeddedChannel();
+        stream.config().setAutoRead(false);
+        stream.pipeline().addFirst("read-probe", new ChannelOutboundHandlerAdapter() {
+            @Override
+            public void read(ChannelHandlerContext ctx) throws Exception {
+                if (atFirstRead.isEmpty()) {
+                    atFirstRead.addAll(ctx.pipeline().names());
+                    int written = ((EmbeddedChannel) ctx.channel()).outboundMessages().size();
+                    atFirstRead.add("outbound messages: " + written);
+                    if (!held.isEmpty()) {
+                        ctx.fireChannelRead(Unpooled.copiedBuffer(held, StandardCharsets.ISO_8859_1));
+                        ctx.fireChannelReadComplete();
+                    }
+                }
+                super.read(ctx);
+            }
+        });
+        return stream;
+    }
+
+    private static ProxyInbound inboundOpening(Channel stream) {
         Outbound opening = new Outbound() {
             @Override
             public String tag() {
@@ -233,17 +255,50 @@ class ProtocolDetectionTest {
                 return CompletableFuture.completedFuture(stream);
             }
         };
-        ProxyInbound inbound = new ProxyInbound(ProxyKind.MIXED, ProxyInboundSettings.parse(
+        return new ProxyInbound(ProxyKind.MIXED, ProxyInboundSettings.parse(
                 TestInboundContext.settings(ProxyKind.MIXED.type(), ""), ProxyKind.MIXED),
                 new TestInboundContext("test", null, opening, new SimpleMeterRegistry()));
+    }
+
+    /**
+     * A stream is handed out with {@code autoRead} off and delivers nothing until its owner reads (Outbound's
+     * hand-out contract): the plain HTTP proxy starts reading it only once the response relay and the request
+     * encoder are in and the request went out, so a fast origin's response always finds its reader.
+     */
+    @Test
+    void aPlainHttpProxyStreamIsReadOnlyOnceItsHandlersAreInAndTheRequestWentOut() {
+        List<String> atFirstRead = new ArrayList<>();
+        EmbeddedChannel stream = streamHolding("HTTP/1.1 204 No Content\r\n\r\n", atFirstRead);
         EmbeddedChannel http = new EmbeddedChannel();
-        http.pipeline().addLast(ProtocolDetector.NAME, new ProtocolDetector(inbound));
+        http.pipeline().addLast(ProtocolDetector.NAME, new ProtocolDetector(inboundOpening(stream)));
         http.writeInbound(Unpooled.copiedBuffer("GET http://10.0.0.1/x HTTP/1.1\r\nHost: 10.0.0.1\r\n\r\n",
                 StandardCharsets.US_ASCII));
-        assertThat(stream.pipeline().names().get(0)).isEqualTo(org.anytls4j.core.relay.Relay.HANDLER_NAME);
+        assertThat(atFirstRead).contains("http-request-encoder", org.anytls4j.core.relay.Relay.HANDLER_NAME)
+                .doesNotContain("outbound messages: 0");
+        assertThat(stream.config().isAutoRead()).isTrue();
         assertThat(writtenText(stream)).startsWith("GET /x HTTP/1.1");
-        stream.writeInbound(Unpooled.copiedBuffer("HTTP/1.1 204 No Content\r\n\r\n", StandardCharsets.US_ASCII));
         assertThat(writtenText(http)).startsWith("HTTP/1.1 204 No Content");
+        http.finishAndReleaseAll();
+        stream.finishAndReleaseAll();
+    }
+
+    /**
+     * A destination that speaks first (an SMTP banner) through an HTTP CONNECT tunnel whose stream shares the
+     * client's event loop: the banner is relayed as soon as the relay reads the stream, so it must find the
+     * client's pipeline already rid of the HTTP response encoder (which refuses raw bytes after a response).
+     */
+    @Test
+    void aConnectTunnelRelaysABannerTheDestinationSentBeforeTheClientSpoke() {
+        List<String> atFirstRead = new ArrayList<>();
+        EmbeddedChannel stream = streamHolding("220 mail.example ESMTP\r\n", atFirstRead);
+        EmbeddedChannel http = new EmbeddedChannel();
+        http.pipeline().addLast(ProtocolDetector.NAME, new ProtocolDetector(inboundOpening(stream)));
+        http.writeInbound(Unpooled.copiedBuffer("CONNECT 10.0.0.1:25 HTTP/1.1\r\nHost: 10.0.0.1:25\r\n\r\n",
+                StandardCharsets.US_ASCII));
+        assertThat(atFirstRead).contains(org.anytls4j.core.relay.Relay.HANDLER_NAME);
+        assertThat(writtenText(http)).startsWith("HTTP/1.1 200 Connection established\r\n")
+                .endsWith("\r\n\r\n220 mail.example ESMTP\r\n");
+        assertThat(http.isActive()).isTrue();
         http.finishAndReleaseAll();
         stream.finishAndReleaseAll();
     }

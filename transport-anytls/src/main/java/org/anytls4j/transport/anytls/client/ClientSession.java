@@ -90,9 +90,10 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Streams and back-pressure</h2>
  * Each stream is a {@link StreamChannel} child of the session channel, registered on its event loop; the
- * returned stage completes on that loop, so handlers added in the completion callback see every byte. Inbound
- * data waits in the stream's bounded queue ({@code stream_receive_buffer}) and the session stops reading its
- * socket while any queue is full or all together exceed {@code session_receive_buffer} ({@link InboundBudget}).
+ * returned stage completes on that loop. A stream is handed out with {@code autoRead} off and delivers nothing
+ * until its owner reads, after installing its handlers from any thread (see {@link StreamChannel}). Inbound data
+ * waits in the stream's bounded queue ({@code stream_receive_buffer}) and the session stops reading its socket
+ * while any queue is full or all together exceed {@code session_receive_buffer} ({@link InboundBudget}).
  *
  * <h2>Heartbeat and liveness</h2>
  * {@link #ping()} sends HeartRequest with its own stream id (1, 2, ... independent of stream ids; a v2 peer
@@ -453,13 +454,14 @@ public final class ClientSession implements Session, Heartbeat, StreamChannel.Ho
         });
     }
 
+    /**
+     * Gives the stream to the caller. It delivers nothing until the caller reads (see {@link StreamChannel}): data
+     * that arrived meanwhile, or arrives before the caller's handlers are in place, waits in its queue.
+     */
     private void handOut(StreamChannel stream, CompletableFuture<Channel> result) {
         if (!result.complete(stream)) {
             stream.close(); // the caller gave up on it
-            return;
         }
-        // Handlers the caller added in its completion callback now see data that arrived meanwhile.
-        eventLoop.execute(stream::deliverPending);
     }
 
     /**

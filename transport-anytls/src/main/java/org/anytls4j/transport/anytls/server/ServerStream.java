@@ -253,6 +253,8 @@ final class ServerStream {
             writeToTarget(queued.poll());
         }
         channel.flush();
+        // An outbound hands the target out with autoRead off (Outbound's hand-out contract): the relay handler is
+        // in and SYNACK is written before the first byte of the target is read.
         targetReading = false;
         channel.config().setAutoRead(false);
         updateTargetRead(); // turns reading on (and reads) unless the session is already backed up

@@ -6,7 +6,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.AbstractChannel;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelConfig;
-import io.netty.channel.ChannelInboundHandler;
 import io.netty.channel.ChannelMetadata;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPromise;
@@ -33,9 +32,13 @@ import java.util.ArrayDeque;
  * others nothing below its bound, and the session as a whole never buffers more than its budget (plus one read,
  * see {@link InboundBudget}). Nothing is ever dropped.
  *
- * <p>Data is not delivered while the pipeline has no inbound handler (a stream just handed out, or one that so
- * far got only an encoder); it stays queued until a reading handler was added and the next delivery attempt (data arriving, {@code read()}, a write, or
- * {@link #deliverPending()}).
+ * <h2>Hand-out</h2>
+ * A stream starts with {@code autoRead} off, like Netty's HTTP/2 child channels before their initializer ran: it
+ * delivers nothing, whatever handlers its pipeline has, until its owner calls {@link Channel#read()} or turns
+ * {@code autoRead} on. Data that arrives before is queued as above (so the budget applies and a stream nobody
+ * reads still pauses its session), and delivered in order by the first read. The owner installs its handlers
+ * first, from any thread, then starts reading; no ordering of {@code addLast} calls can lose a byte. A FIN that
+ * arrives before the first read waits behind the queued data.
  *
  * <h2>Writing</h2>
  * Writes are handed to the session when flushed; a write's promise completes when the session took it (a
@@ -81,8 +84,6 @@ public final class StreamChannel extends AbstractChannel {
     private boolean open = true;
     private boolean readRequested;
     private boolean delivering;
-    /** Whether the pipeline has had a handler that reads (any inbound handler); checked until it has. */
-    private boolean readerAdded;
     private boolean readCompletePending;
     private boolean peerClosed;
     private boolean sessionClosed;
@@ -107,6 +108,7 @@ public final class StreamChannel extends AbstractChannel {
                 readRequested = false;
             }
         };
+        config.setAutoRead(false); // nothing is delivered before the owner asks: see "Hand-out"
     }
 
     /** The AnyTLS stream id. */
@@ -204,7 +206,7 @@ public final class StreamChannel extends AbstractChannel {
     }
 
     /** Delivers queued data if the reader asked for it; closes once a peer's FIN has been reached. */
-    public void deliverPending() {
+    private void deliverPending() {
         deliver(true);
     }
 
@@ -215,9 +217,6 @@ public final class StreamChannel extends AbstractChannel {
     private void deliver(boolean completeNow) {
         if (delivering || !open) {
             return;
-        }
-        if (!hasReader()) {
-            return; // nobody would see the data yet: keep it queued
         }
         delivering = true;
         boolean delivered = false;
@@ -247,23 +246,6 @@ public final class StreamChannel extends AbstractChannel {
         if (peerClosed && inbound.isEmpty() && open) {
             unsafe().close(unsafe().voidPromise());
         }
-    }
-
-    /**
-     * Whether a handler that reads has been added. An outbound-only handler (an encoder a caller installs first)
-     * does not count: data passing it would fall off the pipeline's end before the caller's reader arrives from
-     * its own thread. Checked by walking the few handlers until one reads, never again after that.
-     */
-    private boolean hasReader() {
-        if (!readerAdded) {
-            for (String name : pipeline().names()) {
-                if (pipeline().get(name) instanceof ChannelInboundHandler) {
-                    readerAdded = true;
-                    break;
-                }
-            }
-        }
-        return readerAdded;
     }
 
     private void account(long delta) {

@@ -123,6 +123,7 @@ class ClientServerEndToEndTest {
         Channel stream = session.openStream(echoDestination()).toCompletableFuture().get(10, TimeUnit.SECONDS);
         Digest digest = new Digest(payload.length);
         stream.pipeline().addLast(digest);
+        stream.config().setAutoRead(true); // a stream delivers nothing until its owner reads
         stream.writeAndFlush(Unpooled.wrappedBuffer(payload));
 
         assertThat(digest.done.get(20, TimeUnit.SECONDS)).isEqualTo(sha256().digest(payload));
@@ -143,6 +144,7 @@ class ClientServerEndToEndTest {
             Channel stream = session.openStream(echoDestination()).toCompletableFuture().get(10, TimeUnit.SECONDS);
             Digest digest = new Digest(payload.length);
             stream.pipeline().addLast(digest);
+            stream.config().setAutoRead(true); // a stream delivers nothing until its owner reads
             stream.writeAndFlush(Unpooled.wrappedBuffer(payload));
             digests.add(digest.done);
         }
@@ -163,6 +165,7 @@ class ClientServerEndToEndTest {
         Channel first = session.openStream(echoDestination()).toCompletableFuture().get(10, TimeUnit.SECONDS);
         Digest digest = new Digest(1);
         first.pipeline().addLast(digest);
+        first.config().setAutoRead(true); // a stream delivers nothing until its owner reads
         first.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {1}));
         digest.done.get(10, TimeUnit.SECONDS);
         assertThat(session.peerVersion()).isEqualTo(2);

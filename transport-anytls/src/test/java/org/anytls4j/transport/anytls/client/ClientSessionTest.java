@@ -145,9 +145,18 @@ class ClientSessionTest {
         }
     }
 
+    /** Adds a {@link Reader}; the stream still delivers nothing until the test reads (the hand-out contract). */
     private Reader reader(Channel stream) {
         Reader reader = new Reader();
         stream.pipeline().addLast(reader);
+        channel.runPendingTasks();
+        return reader;
+    }
+
+    /** Adds a {@link Reader} and turns {@code autoRead} on, as a relay does once its handlers are in. */
+    private Reader autoReader(Channel stream) {
+        Reader reader = reader(stream);
+        stream.config().setAutoRead(true);
         channel.runPendingTasks();
         return reader;
     }
@@ -364,7 +373,7 @@ class ClientSessionTest {
     void dataThenFinIsDeliveredInOrderAndTheFinIsNotAnswered() throws Exception {
         newSession();
         Channel stream = open("example.com", 443);
-        Reader reader = reader(stream);
+        Reader reader = autoReader(stream);
         allOutbound();
 
         inbound(Command.PSH, 1, "hello ");
@@ -397,9 +406,9 @@ class ClientSessionTest {
     @Test
     void streamsSeeOneReadCompletePerSessionReadBatchNotOnePerFrame() throws Exception {
         newSession();
-        Reader a = reader(open("a.example", 443));
-        Reader b = reader(open("b.example", 443));
-        Reader idle = reader(open("c.example", 443));
+        Reader a = autoReader(open("a.example", 443));
+        Reader b = autoReader(open("b.example", 443));
+        Reader idle = autoReader(open("c.example", 443));
         allOutbound();
 
         // one socket read's worth of frames for two streams, then the session's channelReadComplete
@@ -503,10 +512,9 @@ class ClientSessionTest {
     void aStreamThatDoesNotReadPausesTheSessionOnlyOnceItsQueueIsFull() throws Exception {
         newSession(NO_PADDING, 1000, 100_000);
         Channel slow = open("slow.example", 1);
-        slow.config().setAutoRead(false);
-        reader(slow);
+        reader(slow); // never reads: a stream is handed out with autoRead off
         Channel fast = open("fast.example", 2);
-        Reader fastReader = reader(fast);
+        Reader fastReader = autoReader(fast);
         String chunk = "x".repeat(300);
 
         for (int i = 0; i < 3; i++) {

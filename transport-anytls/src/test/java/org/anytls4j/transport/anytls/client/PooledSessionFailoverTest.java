@@ -125,6 +125,7 @@ class PooledSessionFailoverTest {
                 back.completeExceptionally(cause);
             }
         });
+        stream.config().setAutoRead(true); // a stream delivers nothing until its owner reads
         stream.writeAndFlush(Unpooled.copiedBuffer(text, StandardCharsets.UTF_8));
         return back;
     }

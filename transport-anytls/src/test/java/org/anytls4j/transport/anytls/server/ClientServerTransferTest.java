@@ -78,6 +78,7 @@ class ClientServerTransferTest {
                     ended.complete(null); // the web server closed: the server's FIN ended the stream
                 }
             });
+            stream.config().setAutoRead(true); // a stream delivers nothing until its owner reads
             stream.writeAndFlush(Unpooled.copiedBuffer("GET /file HTTP/1.1\r\nHost: local\r\n\r\n",
                     StandardCharsets.US_ASCII));
             ended.get(30, TimeUnit.SECONDS);
@@ -106,6 +107,7 @@ class ClientServerTransferTest {
             Bulk bulk = new Bulk(total);
             long started = System.nanoTime();
             stream.pipeline().addLast(bulk);
+            stream.config().setAutoRead(true);
             stream.eventLoop().execute(() -> bulk.writeMore(stream));
             bulk.done.get(240, TimeUnit.SECONDS);
             double seconds = (System.nanoTime() - started) / 1e9;

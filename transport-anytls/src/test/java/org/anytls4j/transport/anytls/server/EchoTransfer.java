@@ -48,6 +48,7 @@ final class EchoTransfer {
                         .thenAccept(stream -> {
                             Receiver receiver = new Receiver(payload, result, started);
                             stream.pipeline().addLast(receiver);
+                            stream.config().setAutoRead(true); // a stream delivers nothing until its owner reads
                             stream.eventLoop().execute(() -> receiver.writeMore(stream));
                         })
                         .whenComplete((v, e) -> result.whenComplete((r, f) -> session.close(CloseReason.SHUTDOWN))))

@@ -9,7 +9,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import org.anytls4j.api.CloseReason;
 import org.anytls4j.api.outbound.StreamResetException;
@@ -20,8 +19,9 @@ import org.junit.jupiter.api.Test;
 
 /** {@link StreamChannel#reset}: the reader is told the stream was cut, then the stream closes without FIN. */
 class StreamChannelResetTest {
-    private final List<String> events = new ArrayList<>();
-    private final List<Boolean> finsRequested = new ArrayList<>();
+    private final RecordingHost host = new RecordingHost();
+    private final List<String> events = host.events;
+    private final List<Boolean> finsRequested = host.finsRequested;
     private EmbeddedChannel session;
     private InboundBudget budget;
     private StreamChannel stream;
@@ -30,23 +30,7 @@ class StreamChannelResetTest {
     void setUp() {
         session = new EmbeddedChannel();
         budget = new InboundBudget(session, 1 << 20, Ticker.SYSTEM);
-        stream = new StreamChannel(session, 1, new StreamChannel.Host() {
-            @Override
-            public void writeData(StreamChannel s, ByteBuf data) {
-                events.add("write " + data.toString(StandardCharsets.US_ASCII));
-                data.release();
-            }
-
-            @Override
-            public void flushData(StreamChannel s) {
-            }
-
-            @Override
-            public void streamClosed(StreamChannel s, boolean sendFin) {
-                events.add("closed");
-                finsRequested.add(sendFin);
-            }
-        }, budget, 64 * 1024);
+        stream = new StreamChannel(session, 1, host, budget, 64 * 1024);
         stream.config().setAutoRead(false); // nothing is delivered until read() asks for it: data stays queued
         stream.pipeline().addLast(new ChannelInboundHandlerAdapter() {
             @Override
