@@ -1,10 +1,10 @@
 package org.anytls4j.plugin.lifetime;
 
-import static org.anytls4j.core.testing.PoolSnapshots.busy;
-import static org.anytls4j.core.testing.PoolSnapshots.idle;
-import static org.anytls4j.core.testing.PoolSnapshots.minutes;
-import static org.anytls4j.core.testing.PoolSnapshots.seconds;
-import static org.anytls4j.core.testing.PoolSnapshots.snapshot;
+import static org.anytls4j.testkit.PoolSnapshots.busy;
+import static org.anytls4j.testkit.PoolSnapshots.idle;
+import static org.anytls4j.testkit.PoolSnapshots.minutes;
+import static org.anytls4j.testkit.PoolSnapshots.seconds;
+import static org.anytls4j.testkit.PoolSnapshots.snapshot;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
