@@ -22,6 +22,7 @@ import org.anytls4j.testkit.FakeConnector;
 import org.anytls4j.testkit.FakePolicyContext;
 import org.anytls4j.testkit.FakeTicker;
 import org.anytls4j.testkit.ManualScheduler;
+import org.anytls4j.testkit.PoolConfigs;
 
 /**
  * A real {@link SessionPool} wired to fakes: a {@link FakeTicker} starting at 0, one {@link ManualScheduler} for the

@@ -12,10 +12,10 @@ import java.util.concurrent.TimeUnit;
 import org.anytls4j.api.CloseReason;
 import org.anytls4j.api.InvalidSettingException;
 import org.anytls4j.core.testing.LogCapture;
-import org.anytls4j.core.testing.PoolConfigs;
 import org.anytls4j.testkit.FakePolicyContext;
 import org.anytls4j.testkit.FakeSession;
 import org.anytls4j.testkit.ManualScheduler;
+import org.anytls4j.testkit.PoolConfigs;
 import org.junit.jupiter.api.Test;
 
 class HeartbeatMonitorTest {

@@ -15,7 +15,7 @@ import org.anytls4j.api.InvalidSettingException;
 import org.anytls4j.api.pool.Decision;
 import org.anytls4j.api.pool.PoolAction;
 import org.anytls4j.api.pool.PoolSnapshot;
-import org.anytls4j.core.testing.PoolConfigs;
+import org.anytls4j.testkit.PoolConfigs;
 import org.junit.jupiter.api.Test;
 
 class EnsureIdlePolicyTest {

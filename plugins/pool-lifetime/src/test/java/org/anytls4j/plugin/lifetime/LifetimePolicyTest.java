@@ -17,7 +17,7 @@ import org.anytls4j.api.CloseReason;
 import org.anytls4j.api.InvalidSettingException;
 import org.anytls4j.api.pool.Decision;
 import org.anytls4j.api.pool.PoolAction;
-import org.anytls4j.core.testing.PoolConfigs;
+import org.anytls4j.testkit.PoolConfigs;
 import org.junit.jupiter.api.Test;
 
 class LifetimePolicyTest {

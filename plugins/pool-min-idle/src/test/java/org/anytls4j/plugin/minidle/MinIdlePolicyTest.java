@@ -13,7 +13,7 @@ import java.time.Duration;
 import java.util.List;
 import org.anytls4j.api.InvalidSettingException;
 import org.anytls4j.api.pool.PoolAction;
-import org.anytls4j.core.testing.PoolConfigs;
+import org.anytls4j.testkit.PoolConfigs;
 import org.junit.jupiter.api.Test;
 
 class MinIdlePolicyTest {
