@@ -241,6 +241,11 @@ public final class Launcher implements AutoCloseable {
         return location;
     }
 
+    /** The {@code Plugin-Requires} of an installed plugin; empty for core. */
+    Optional<String> pluginRequires(String pluginId) {
+        return plugins.requires(pluginId);
+    }
+
     /** The run-time service, created (with the injector and the event loops) on first use. */
     Host host() {
         if (host == null) {

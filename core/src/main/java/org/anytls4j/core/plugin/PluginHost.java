@@ -11,6 +11,7 @@ import java.net.URLClassLoader;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 import org.anytls4j.api.AnytlsPlugin;
 import org.anytls4j.api.ApiVersion;
 import org.pf4j.PluginState;
@@ -141,6 +142,12 @@ public final class PluginHost implements AutoCloseable {
 
     public PluginContributions contributions() {
         return contributions;
+    }
+
+    /** The API range plugin {@code pluginId} declares (its {@code Plugin-Requires}); empty for core or an unknown id. */
+    public Optional<String> requires(String pluginId) {
+        PluginWrapper wrapper = manager.getPlugin(pluginId);
+        return wrapper == null ? Optional.empty() : Optional.ofNullable(wrapper.getDescriptor().getRequires());
     }
 
     /** Stops and unloads every plugin. Idempotent. */

@@ -145,6 +145,82 @@ class LauncherTest {
                 .containsPattern("pool-sample@1.0.0 +started +pool-policy \\[my_policy\\]");
     }
 
+    /** A plugin with a reference.conf, for {@code plugins --describe}. */
+    private void installDescribedPlugin() {
+        TestPluginJars.policyPlugin("pool-described", "described").version("2.3.4").requires(">=1.1.0 & <2.0.0")
+                .resource("reference.conf", """
+                        # Keys of the described policy.
+                        anytls4j.pool-policy.described {
+                          # The most sessions the policy keeps.
+                          # An integer >= 0.
+                          sample_cap = 8
+
+                          # Where the policy reports; no default.
+                          sample_target = null
+
+                          sample_window = 30s
+                        }
+                        """).writeTo(plugins);
+    }
+
+    @Test
+    void describePrintsIdVersionRequirementStateAndContributions() {
+        installDescribedPlugin();
+
+        assertThat(run("plugins", "--describe", "pool-described")).as(err.toString()).isZero();
+
+        assertThat(out.toString())
+                .contains("plugin pool-described\n")
+                .containsPattern("version: +2\\.3\\.4\n")
+                .containsPattern("requires: +API >=1\\.1\\.0 & <2\\.0\\.0 \\(host API " + ApiVersion.API + "\\)\n")
+                .containsPattern("state: +started\n")
+                .containsPattern("contributes:\n +pool-policy described\n");
+    }
+
+    @Test
+    void describeListsTheReferenceKeysInTheFilesOrderWithDefaultsAndComments() {
+        installDescribedPlugin();
+
+        assertThat(run("plugins", "--describe", "pool-described")).as(err.toString()).isZero();
+
+        assertThat(out.toString()).contains(String.join("\n",
+                "    anytls4j.pool-policy.described.sample_cap = 8",
+                "        The most sessions the policy keeps.",
+                "        An integer >= 0.",
+                "    anytls4j.pool-policy.described.sample_target = null",
+                "        Where the policy reports; no default.",
+                "    anytls4j.pool-policy.described.sample_window = 30s",
+                ""));
+    }
+
+    @Test
+    void describeSaysWhyAPluginDidNotStart() {
+        TestPluginJars.policyPlugin("too-new", "future").requires(">=99.0.0").writeTo(plugins);
+
+        assertThat(run("plugins", "--describe", "too-new")).isZero();
+
+        assertThat(out.toString())
+                .containsPattern("state: +refused \\(.*>=99\\.0\\.0.*\\)\n")
+                .contains("keys: none (not started)");
+    }
+
+    @Test
+    void describeShowsTheHostItself() {
+        assertThat(run("plugins", "--describe", "core")).as(err.toString()).isZero();
+
+        assertThat(out.toString())
+                .containsPattern("requires: +built in \\(host API " + ApiVersion.API + "\\)\n")
+                .containsPattern("inbound socks\n")
+                .contains("anytls4j.pool.idle_session_check_interval = ");
+    }
+
+    @Test
+    void describeOfAnUnknownIdIsAnErrorNamingTheInstalledOnes() {
+        assertThat(run("plugins", "--describe", "nope")).isEqualTo(ExitCodes.INVALID);
+
+        assertThat(err.toString()).contains("no plugin 'nope'; installed: [core, fake-transport, pool-sample]");
+    }
+
     @Test
     void checkPrintsWhatWouldRunIncludingAPolicySelectedByName() throws IOException {
         Path config = file("client.conf", """

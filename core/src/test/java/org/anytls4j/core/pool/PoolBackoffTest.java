@@ -17,9 +17,9 @@ import org.anytls4j.api.pool.Decision;
 import org.anytls4j.api.pool.PoolAction;
 import org.anytls4j.api.pool.PoolSnapshot;
 import org.anytls4j.core.admin.CreationInfo;
-import org.anytls4j.core.testing.FakeSession;
 import org.anytls4j.core.testing.LogCapture;
 import org.anytls4j.core.testing.PoolHarness;
+import org.anytls4j.testkit.FakeSession;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.typesafe.config.ConfigFactory;
 import java.time.Duration;
 import org.anytls4j.api.InvalidSettingException;
-import org.anytls4j.core.testing.PoolConfigs;
+import org.anytls4j.testkit.PoolConfigs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;

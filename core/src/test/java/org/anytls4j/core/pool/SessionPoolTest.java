@@ -23,8 +23,8 @@ import org.anytls4j.api.pool.PoolAction;
 import org.anytls4j.api.pool.PoolPolicyFactory;
 import org.anytls4j.api.pool.PoolSnapshot;
 import org.anytls4j.core.admin.SessionInfo;
-import org.anytls4j.core.testing.FakeSession;
 import org.anytls4j.core.testing.PoolHarness;
+import org.anytls4j.testkit.FakeSession;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

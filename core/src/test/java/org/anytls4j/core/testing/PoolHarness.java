@@ -18,6 +18,11 @@ import org.anytls4j.api.pool.PoolPolicyFactory;
 import org.anytls4j.api.pool.PooledSession;
 import org.anytls4j.core.pool.PoolEnvironment;
 import org.anytls4j.core.pool.SessionPool;
+import org.anytls4j.testkit.FakeConnector;
+import org.anytls4j.testkit.FakePolicyContext;
+import org.anytls4j.testkit.FakeTicker;
+import org.anytls4j.testkit.ManualScheduler;
+import org.anytls4j.testkit.PoolConfigs;
 
 /**
  * A real {@link SessionPool} wired to fakes: a {@link FakeTicker} starting at 0, one {@link ManualScheduler} for the

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import org.anytls4j.api.CloseReason;
-import org.anytls4j.core.testing.FakePolicyContext;
-import org.anytls4j.core.testing.FakeSession;
-import org.anytls4j.core.testing.ManualScheduler;
-import org.anytls4j.core.testing.PoolConfigs;
+import org.anytls4j.testkit.FakePolicyContext;
+import org.anytls4j.testkit.FakeSession;
+import org.anytls4j.testkit.ManualScheduler;
+import org.anytls4j.testkit.PoolConfigs;
 import org.junit.jupiter.api.Test;
 
 /**

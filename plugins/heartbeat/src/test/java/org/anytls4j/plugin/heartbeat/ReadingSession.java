@@ -9,8 +9,8 @@ import org.anytls4j.api.Destination;
 import org.anytls4j.api.Ticker;
 import org.anytls4j.api.outbound.Heartbeat;
 import org.anytls4j.api.outbound.Session;
-import org.anytls4j.core.testing.FakeHeartbeat;
-import org.anytls4j.core.testing.FakeSession;
+import org.anytls4j.testkit.FakeHeartbeat;
+import org.anytls4j.testkit.FakeSession;
 
 /**
  * A {@link FakeSession} that also plays the session's read side, as a real transport does: {@link #receive()}
@@ -18,7 +18,7 @@ import org.anytls4j.core.testing.FakeSession;
  * {@link #pauseReads()} / {@link #resumeReads()} play local back-pressure, accounted on the ticker.
  *
  * <h2>Threading</h2>
- * Single-threaded tests driven through a {@link org.anytls4j.core.testing.ManualScheduler}.
+ * Single-threaded tests driven through a {@link org.anytls4j.testkit.ManualScheduler}.
  */
 final class ReadingSession implements Session {
     private final FakeSession fake;

@@ -59,7 +59,7 @@ class ConfigExamplesTest {
                 List.of(new HeartbeatMonitorFactory()))) {
             assertThat(h.pool.settings().checkInterval()).isEqualTo(interval);
             assertThat(h.pool.settings().idleTimeout()).isEqualTo(timeout);
-            Config merged = org.anytls4j.core.testing.PoolConfigs.withDefaults(outbound);
+            Config merged = org.anytls4j.testkit.PoolConfigs.withDefaults(outbound);
             assertThat(MinIdleSettings.from(merged).minIdleSession()).isEqualTo(minIdle);
             assertThat(EnsureIdleSettings.from(merged).ensureIdleSession()).isEqualTo(ensure);
             assertThat(HeartbeatSettings.from(merged).interval()).isEqualTo(heartbeat);

@@ -1,10 +1,10 @@
 package org.anytls4j.plugin.ensureidle;
 
-import static org.anytls4j.core.testing.PoolSnapshots.busy;
-import static org.anytls4j.core.testing.PoolSnapshots.failing;
-import static org.anytls4j.core.testing.PoolSnapshots.idle;
-import static org.anytls4j.core.testing.PoolSnapshots.seconds;
-import static org.anytls4j.core.testing.PoolSnapshots.snapshot;
+import static org.anytls4j.testkit.PoolSnapshots.busy;
+import static org.anytls4j.testkit.PoolSnapshots.failing;
+import static org.anytls4j.testkit.PoolSnapshots.idle;
+import static org.anytls4j.testkit.PoolSnapshots.seconds;
+import static org.anytls4j.testkit.PoolSnapshots.snapshot;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -15,7 +15,7 @@ import org.anytls4j.api.InvalidSettingException;
 import org.anytls4j.api.pool.Decision;
 import org.anytls4j.api.pool.PoolAction;
 import org.anytls4j.api.pool.PoolSnapshot;
-import org.anytls4j.core.testing.PoolConfigs;
+import org.anytls4j.testkit.PoolConfigs;
 import org.junit.jupiter.api.Test;
 
 class EnsureIdlePolicyTest {

@@ -12,9 +12,9 @@ import java.util.concurrent.CompletableFuture;
 import io.netty.channel.Channel;
 import org.anytls4j.api.pool.CreationBackoffException;
 import org.anytls4j.api.CloseReason;
-import org.anytls4j.core.testing.FakeSession;
 import org.anytls4j.core.testing.LogCapture;
 import org.anytls4j.core.testing.PoolHarness;
+import org.anytls4j.testkit.FakeSession;
 import org.junit.jupiter.api.Test;
 
 /** ensure_idle inside a real pool: fill at start, rate limit, no overshoot, backoff, shutdown, log lines. */

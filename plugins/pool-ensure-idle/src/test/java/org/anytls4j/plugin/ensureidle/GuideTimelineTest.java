@@ -6,11 +6,11 @@ import io.netty.channel.Channel;
 import java.time.Duration;
 import java.util.List;
 import org.anytls4j.api.CloseReason;
-import org.anytls4j.core.testing.FakeSession;
 import org.anytls4j.core.testing.LogCapture;
 import org.anytls4j.core.testing.PoolHarness;
 import org.anytls4j.plugin.heartbeat.HeartbeatMonitorFactory;
 import org.anytls4j.plugin.minidle.MinIdlePolicyFactory;
+import org.anytls4j.testkit.FakeSession;
 import org.junit.jupiter.api.Test;
 
 /**

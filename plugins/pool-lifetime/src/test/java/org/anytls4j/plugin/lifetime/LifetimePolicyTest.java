@@ -1,10 +1,10 @@
 package org.anytls4j.plugin.lifetime;
 
-import static org.anytls4j.core.testing.PoolSnapshots.busy;
-import static org.anytls4j.core.testing.PoolSnapshots.idle;
-import static org.anytls4j.core.testing.PoolSnapshots.minutes;
-import static org.anytls4j.core.testing.PoolSnapshots.seconds;
-import static org.anytls4j.core.testing.PoolSnapshots.snapshot;
+import static org.anytls4j.testkit.PoolSnapshots.busy;
+import static org.anytls4j.testkit.PoolSnapshots.idle;
+import static org.anytls4j.testkit.PoolSnapshots.minutes;
+import static org.anytls4j.testkit.PoolSnapshots.seconds;
+import static org.anytls4j.testkit.PoolSnapshots.snapshot;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -17,7 +17,7 @@ import org.anytls4j.api.CloseReason;
 import org.anytls4j.api.InvalidSettingException;
 import org.anytls4j.api.pool.Decision;
 import org.anytls4j.api.pool.PoolAction;
-import org.anytls4j.core.testing.PoolConfigs;
+import org.anytls4j.testkit.PoolConfigs;
 import org.junit.jupiter.api.Test;
 
 class LifetimePolicyTest {

@@ -1,10 +1,10 @@
 package org.anytls4j.plugin.minidle;
 
-import static org.anytls4j.core.testing.PoolSnapshots.idle;
-import static org.anytls4j.core.testing.PoolSnapshots.busy;
-import static org.anytls4j.core.testing.PoolSnapshots.minutes;
-import static org.anytls4j.core.testing.PoolSnapshots.seconds;
-import static org.anytls4j.core.testing.PoolSnapshots.snapshot;
+import static org.anytls4j.testkit.PoolSnapshots.busy;
+import static org.anytls4j.testkit.PoolSnapshots.idle;
+import static org.anytls4j.testkit.PoolSnapshots.minutes;
+import static org.anytls4j.testkit.PoolSnapshots.seconds;
+import static org.anytls4j.testkit.PoolSnapshots.snapshot;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -13,7 +13,7 @@ import java.time.Duration;
 import java.util.List;
 import org.anytls4j.api.InvalidSettingException;
 import org.anytls4j.api.pool.PoolAction;
-import org.anytls4j.core.testing.PoolConfigs;
+import org.anytls4j.testkit.PoolConfigs;
 import org.junit.jupiter.api.Test;
 
 class MinIdlePolicyTest {

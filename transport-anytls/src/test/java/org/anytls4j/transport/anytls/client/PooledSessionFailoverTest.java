@@ -31,7 +31,7 @@ import org.anytls4j.core.pool.PoolEnvironment;
 import org.anytls4j.core.pool.SessionPool;
 import org.anytls4j.core.testing.FaultRelay;
 import org.anytls4j.core.testing.LogCapture;
-import org.anytls4j.core.testing.PoolConfigs;
+import org.anytls4j.testkit.PoolConfigs;
 import org.anytls4j.transport.anytls.AnytlsTransportFactory;
 import org.anytls4j.transport.anytls.TestContext;
 import org.anytls4j.transport.anytls.server.ServerHarness;

@@ -1,4 +1,4 @@
-package org.anytls4j.core.testing;
+package org.anytls4j.testkit;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;

@@ -1,4 +1,4 @@
-package org.anytls4j.core.testing;
+package org.anytls4j.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

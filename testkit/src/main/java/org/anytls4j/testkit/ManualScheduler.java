@@ -1,4 +1,4 @@
-package org.anytls4j.core.testing;
+package org.anytls4j.testkit;
 
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package org.anytls4j.core.testing;
+package org.anytls4j.testkit;
 
 import io.netty.channel.Channel;
 import io.netty.channel.embedded.EmbeddedChannel;
