@@ -124,7 +124,7 @@ public final class AdminServer {
     private void bindStandardMeters() {
         gcMetrics = new JvmGcMetrics();
         List<MeterBinder> binders = List.of(new JvmMemoryMetrics(), gcMetrics, new JvmThreadMetrics(),
-                new ClassLoaderMetrics(), new ProcessorMetrics(), new UptimeMetrics(),
+                new ClassLoaderMetrics(), new ProcessorMetrics(), MeterConventions.processCpuSeconds(), new UptimeMetrics(),
                 new NettyAllocatorMetrics(PooledByteBufAllocator.DEFAULT),
                 new NettyAllocatorMetrics(UnpooledByteBufAllocator.DEFAULT));
         binders.forEach(b -> b.bindTo(registry));

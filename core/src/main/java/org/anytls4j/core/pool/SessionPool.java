@@ -556,7 +556,8 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
     private CompletableFuture<Entry> create(String reason, int index, boolean forDemand, long generation) {
         CompletableFuture<Entry> result = new CompletableFuture<>();
         CompletableFuture<Void> settled = new CompletableFuture<>();
-        counter("anytls4j.pool.sessions.create.attempts", "reason", reason).increment();
+        counter("anytls4j.pool.sessions.create.attempts", "Session creations started, by reason", "reason", reason)
+                .increment();
         lock.lock();
         try {
             inFlight.add(settled);
@@ -695,7 +696,7 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
         }
         session.closeFuture().whenComplete((closeReason, ignored) ->
                 sessionClosed(entry, closeReason != null ? closeReason : CloseReason.ERROR));
-        counter("anytls4j.pool.sessions.opened", "reason", reason).increment();
+        counter("anytls4j.pool.sessions.opened", "Sessions opened, by reason", "reason", reason).increment();
         if (CREATED_BY_ENSURE.equals(reason)) {
             log.debug("outbound={} session=#{} [EnsureIdleSession] Successfully created and pooled session #{} (seq={})",
                     tag, session.seq(), index, session.seq());
@@ -737,7 +738,7 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
         } finally {
             lock.unlock();
         }
-        counter("anytls4j.pool.sessions.closed", "reason", reason.name()).increment();
+        counter("anytls4j.pool.sessions.closed", "Sessions closed, by reason", "reason", reason.name()).increment();
         if (recovered) {
             recovered(entry);
         }
@@ -1051,8 +1052,9 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
         }
     }
 
-    private Counter counter(String name, String tagKey, String tagValue) {
-        return Counter.builder(name).tag("outbound", tag).tag(tagKey, tagValue).register(env.meterRegistry());
+    private Counter counter(String name, String help, String tagKey, String tagValue) {
+        return Counter.builder(name).description(help).tag("outbound", tag).tag(tagKey, tagValue)
+                .register(env.meterRegistry());
     }
 
     // ---------------------------------------------------------------- shutdown

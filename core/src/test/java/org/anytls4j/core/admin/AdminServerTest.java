@@ -6,7 +6,6 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigSyntax;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -22,6 +21,7 @@ import org.anytls4j.api.InvalidSettingException;
 import org.anytls4j.core.inbound.InboundMetrics;
 import org.anytls4j.core.inbound.TestNetty;
 import org.anytls4j.core.relay.LeakCheck;
+import org.anytls4j.core.testing.PrometheusText;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -67,7 +67,7 @@ class AdminServerTest {
     @BeforeEach
     void start() {
         netty = new TestNetty();
-        registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        registry = MeterConventions.newRegistry();
     }
 
     @AfterEach
@@ -118,6 +118,18 @@ class AdminServerTest {
                 .contains("anytls4j_inbound_connections_total{inbound=\"local\",type=\"mixed\"} 0.0")
                 .contains("jvm_memory_used_bytes")
                 .contains("netty_allocator_memory_used");
+    }
+
+    @Test
+    void metricsFollowPrometheusConventionsHelpOnEveryFamilyBaseUnitsAndNoIdLabel() throws Exception {
+        new InboundMetrics(registry, "local", "mixed").upload("hk").increment(10);
+        int port = startServer(List.of());
+        String scrape = get(port, "/metrics").body();
+        assertThat(PrometheusText.violations(scrape)).as(scrape).isEmpty();
+        assertThat(scrape).contains("# TYPE process_cpu_seconds_total counter")
+                .doesNotContain("process_cpu_time_ns_total");
+        assertThat(PrometheusText.value(scrape, "process_cpu_seconds_total")).isPositive();
+        assertThat(scrape).contains("netty_allocator_memory_used_bytes{allocator_type=\"PooledByteBufAllocator\"");
     }
 
     @Test
