@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -305,15 +306,28 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
                 if (isIdle) {
                     long idleNanos = Math.max(0, now - entry.idleSinceNanos);
                     infos.add(new SessionInfo(entry.seq(), age, Duration.ofNanos(idleNanos), 0, entry.heldBy,
-                            CloseReason.IDLE_TIMEOUT.name(), Duration.ofNanos(Math.max(0, timeout - idleNanos))));
+                            CloseReason.IDLE_TIMEOUT.name(), Duration.ofNanos(Math.max(0, timeout - idleNanos)))
+                            .withLiveness(entry.session, now));
                 } else {
-                    infos.add(new SessionInfo(entry.seq(), age, null, entry.streams, entry.heldBy, null, null));
+                    infos.add(new SessionInfo(entry.seq(), age, null, entry.streams, entry.heldBy, null, null)
+                            .withLiveness(entry.session, now));
                 }
             });
         } finally {
             lock.unlock();
         }
         return CompletableFuture.completedFuture(infos);
+    }
+
+    /** Session creations in flight now, whoever started them. */
+    @Override
+    public CompletionStage<OptionalInt> creating() {
+        lock.lock();
+        try {
+            return CompletableFuture.completedFuture(OptionalInt.of(creating));
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** While creations keep failing: how many in a row, the wait, when the next may start and why the last failed. */

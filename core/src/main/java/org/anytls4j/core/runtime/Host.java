@@ -310,8 +310,8 @@ public final class Host implements AutoCloseable {
         }
         Assembly assembly = assemble(config);
         Map<String, InetSocketAddress> bound = assembly.start(BIND_TIMEOUT);
-        List<PoolView> pools = assembly.outbounds().stream().map(Assembly.BuiltOutbound::outbound)
-                .filter(PoolView.class::isInstance).map(PoolView.class::cast).toList();
+        List<PoolView> pools = assembly.outbounds().stream().filter(o -> o.outbound() instanceof PoolView)
+                .map(o -> PoolView.configuredBy((PoolView) o.outbound(), o.spec().settings())).toList();
         AdminServer server = AdminServer.create(adminSettings(config), meterRegistry, netty, pools).orElse(null);
         if (server != null) {
             try {

@@ -103,7 +103,10 @@ class MetricsTest {
                     .contains("anytls4j_pool_sessions_live{").contains("anytls4j_pool_sessions_opened_total{")
                     .contains("anytls4j_heartbeat_rtt_seconds")
                     .contains("jvm_memory_used_bytes").contains("netty_allocator_memory_used");
-            assertThat(get(admin, "/pool")).contains("\"tag\":\"proxy\"").contains("\"seq\":");
+            assertThat(get(admin, "/pool")).contains("\"tag\":\"proxy\"").contains("\"seq\":")
+                    .contains("\"server\":\"127.0.0.1:" + serverPort + "\"")
+                    .contains("\"min_idle_session\":1,\"ensure_idle_session\":1").contains("\"creating\":")
+                    .contains("\"last_read_ms\":");
 
             // Not TLS: the server's handshake fails, and it closes the connection once it has counted it.
             try (Socket plain = new Socket(InetAddress.getLoopbackAddress(), serverPort)) {
