@@ -717,7 +717,7 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
         } else if (forDemand) {
             log.debug("outbound={} session=#{} created reason={}", tag, session.seq(), reason);
         } else {
-            log.debug("outbound={} session=#{} created and pooled reason={} (#{} of its run)", tag, session.seq(),
+            log.debug("outbound={} session=#{} created and pooled reason={} ({} of its run)", tag, session.seq(),
                     reason, index);
         }
         result.complete(entry);
@@ -828,8 +828,9 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
 
     /** Outside the lock: meters a failed creation and has the policies evaluated when the next one may start. */
     private void failed(Failure failure, String reason, String cause) {
-        Counter.builder("anytls4j.pool.sessions.create.failures").tag("outbound", tag).tag("reason", reason)
-                .tag("cause", cause).register(env.meterRegistry()).increment();
+        Counter.builder("anytls4j.pool.sessions.create.failures").description("Session creations that failed")
+                .tag("outbound", tag).tag("reason", reason).tag("cause", cause).register(env.meterRegistry())
+                .increment();
         requestRunAt(failure.allowedAtNanos());
     }
 
