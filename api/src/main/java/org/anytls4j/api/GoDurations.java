@@ -5,9 +5,10 @@ import java.math.BigInteger;
 import java.time.Duration;
 
 /**
- * Formats durations as Go's {@code time.Duration.String()} does ({@code 30s}, {@code 5m0s}, {@code 1h5m30.5s},
- * {@code 12.5ms}), so that log lines read exactly like those of the Go implementations operators already grep
- * (POOL.md section 8.8), and parses them as Go's {@code time.ParseDuration} does ({@code 1m30s}, {@code 5m0s},
+ * Formats durations as Go's {@code time.Duration.String()} does ({@code 30s}, {@code 5m0s}, {@code 1h5m31s},
+ * {@code 12.5ms}), so that log lines read like those of the Go implementations operators already grep
+ * (POOL.md section 8.8), rounded for humans ({@link #format(long)}; {@link #exact(long)} keeps every digit), and
+ * parses them as Go's {@code time.ParseDuration} does ({@code 1m30s}, {@code 5m0s},
  * {@code 1.5h}, {@code 300ms}), so that durations copied from sing-box or Go tools read the same here.
  *
  * <h2>Threading</h2>
@@ -18,13 +19,47 @@ public final class GoDurations {
     private GoDurations() {
     }
 
-    /** Go's text for {@code duration}; a negative duration gets a leading {@code -}. */
+    /** Go's text for {@code duration}, rounded for humans as {@link #format(long)} does. */
     public static String format(Duration duration) {
         return format(duration.toNanos());
     }
 
-    /** Go's text for a duration of {@code nanos} nanoseconds: {@code 0s}, {@code 750ns}, {@code 1.5µs}, {@code 6m0s}. */
+    /**
+     * Go's text for a duration of {@code nanos} nanoseconds rounded for humans (half up): to the second from an hour
+     * ({@code 1h5m31s}), to 100 ms from a minute ({@code 5m29.7s}, not {@code 5m29.712345678s}), to the millisecond
+     * from a second ({@code 2.346s}), to the microsecond from a millisecond ({@code 12.346ms}); below that exact
+     * ({@code 750ns}, {@code 1.5µs}). What log lines and messages print; a negative duration gets a leading
+     * {@code -}.
+     */
     public static String format(long nanos) {
+        if (nanos == Long.MIN_VALUE) {
+            return exact(nanos);
+        }
+        long abs = Math.abs(nanos);
+        long unit = abs >= 3_600_000_000_000L ? 1_000_000_000L
+                : abs >= 60_000_000_000L ? 100_000_000L
+                : abs >= 1_000_000_000L ? 1_000_000L
+                : abs >= 1_000_000L ? 1_000L
+                : 1L;
+        long rounded = Math.min(Long.MAX_VALUE / unit, (abs + unit / 2) / unit) * unit;
+        return exact(nanos < 0 ? -rounded : rounded);
+    }
+
+    /**
+     * @since 1.3.0
+     * @return Go's text for {@code duration} with every digit, as Go's {@code String()} writes it
+     */
+    public static String exact(Duration duration) {
+        return exact(duration.toNanos());
+    }
+
+    /**
+     * Go's text for a duration of {@code nanos} nanoseconds with every digit: {@code 0s}, {@code 750ns},
+     * {@code 1.5µs}, {@code 6m0s}, {@code 1.000000001s}; {@link #parse} reads it back unchanged.
+     *
+     * @since 1.3.0
+     */
+    public static String exact(long nanos) {
         if (nanos == 0) {
             return "0s";
         }
@@ -32,7 +67,7 @@ public final class GoDurations {
             return "-2562047h47m16.854775808s";
         }
         if (nanos < 0) {
-            return "-" + format(-nanos);
+            return "-" + exact(-nanos);
         }
         if (nanos < 1_000L) {
             return nanos + "ns";

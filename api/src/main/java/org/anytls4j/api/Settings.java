@@ -67,7 +67,7 @@ public final class Settings {
         Duration value = duration(settings, key);
         if (value.isNegative()) {
             throw new InvalidSettingException(settings.getValue(key).origin(), key,
-                    "must be >= 0, was " + GoDurations.format(value));
+                    "must be >= 0, was " + GoDurations.exact(value));
         }
         return value;
     }
@@ -81,7 +81,7 @@ public final class Settings {
         Duration value = duration(settings, key);
         if (value.isNegative() || value.isZero()) {
             throw new InvalidSettingException(settings.getValue(key).origin(), key,
-                    "must be > 0, was " + GoDurations.format(value));
+                    "must be > 0, was " + GoDurations.exact(value));
         }
         return value;
     }

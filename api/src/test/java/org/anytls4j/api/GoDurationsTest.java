@@ -39,10 +39,23 @@ class GoDurationsTest {
     }
 
     @Test
-    void formatAndParseRoundTrip() {
-        for (long nanos : new long[] {1, 999, 1_500, 12_500_000, 90_000_000_000L, 3_930_500_000_000L}) {
-            assertThat(GoDurations.parse(GoDurations.format(nanos))).isEqualTo(Duration.ofNanos(nanos));
+    void exactAndParseRoundTrip() {
+        for (long nanos : new long[] {1, 999, 1_500, 12_500_000, 90_000_000_000L, 3_930_500_000_000L,
+            329_712_345_678L, 1_000_000_001L}) {
+            assertThat(GoDurations.parse(GoDurations.exact(nanos))).isEqualTo(Duration.ofNanos(nanos));
         }
+    }
+
+    @Test
+    void formatRoundsForHumans() {
+        assertThat(GoDurations.format(329_712_345_678L)).isEqualTo("5m29.7s");
+        assertThat(GoDurations.format(3_930_500_000_000L)).isEqualTo("1h5m31s");
+        assertThat(GoDurations.format(2_345_678_901L)).isEqualTo("2.346s");
+        assertThat(GoDurations.format(12_345_678L)).isEqualTo("12.346ms");
+        assertThat(GoDurations.format(59_999_999_999L)).isEqualTo("1m0s");
+        assertThat(GoDurations.format(1_500)).isEqualTo("1.5µs");
+        assertThat(GoDurations.format(-329_712_345_678L)).isEqualTo("-5m29.7s");
+        assertThat(GoDurations.format(Duration.ofSeconds(30))).isEqualTo("30s");
     }
 
     @Test

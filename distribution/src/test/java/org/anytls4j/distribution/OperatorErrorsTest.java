@@ -66,6 +66,30 @@ class OperatorErrorsTest {
     }
 
     @Test
+    void everyBadValueOfABlockIsReportedNotOnlyTheFirstTheFactoriesRefuse() throws IOException {
+        Path file = Files.writeString(dir.resolve("client.conf"), """
+                outbounds = [
+                  {
+                    type = anytls, tag = proxy, server = "127.0.0.1", server_port = 8443
+                    password = "Jq7dM2vXw9PzL4kR", tls { insecure = true }
+                    first_stream_wait = 31s
+                    min_idle_session = -1
+                    heartbeat = 10s
+                    heartbeat_timeout = 20s
+                  }
+                ]
+                """);
+
+        Distribution.Result result = Distribution.launch(Distribution.plugins(), "check", "-c", file.toString());
+
+        assertThat(result.exitCode()).as(result.out() + result.err()).isEqualTo(2);
+        assertThat(result.err())
+                .contains(file + ":5: outbounds[0].first_stream_wait: must be at most 30s, was 31s")
+                .contains(file + ":6: outbounds[0].min_idle_session: must be >= 0, was -1")
+                .contains(file + ":8: outbounds[0].heartbeat_timeout: must be <= heartbeat (10s), was 20s");
+    }
+
+    @Test
     void placeholderAndEmptyPasswordsAreRefusedAtTheirLineAndUnknownUserKeysGetASuggestion() throws IOException {
         Path server = Files.writeString(dir.resolve("server.conf"), """
                 inbounds = [ {

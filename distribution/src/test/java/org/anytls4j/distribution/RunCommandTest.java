@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** {@code bin/anytls4j run} binds the configured inbounds, serves until SIGTERM, then stops them cleanly. */
 @Timeout(90)
 class RunCommandTest {
-    private static final Pattern LISTENING = Pattern.compile("inbound=local type=mixed listening on .*:(\\d+)$");
+    private static final Pattern LISTENING = Pattern.compile("inbound=local type=mixed listening on \\S*:(\\d+) ");
 
     @Test
     void runsUntilTerminatedAndStopsCleanly(@TempDir Path dir) throws Exception {

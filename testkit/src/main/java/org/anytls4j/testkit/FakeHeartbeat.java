@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.anytls4j.api.outbound.Heartbeat;
@@ -24,6 +25,7 @@ public final class FakeHeartbeat implements Heartbeat {
     private boolean peerAnswers = true;
     private long autoAnswerNanos = -1;
     private boolean failWrites;
+    private Heartbeat.Observation observation;
 
     FakeHeartbeat(FakeSession session) {
         this.session = session;
@@ -44,6 +46,16 @@ public final class FakeHeartbeat implements Heartbeat {
         CompletableFuture<Long> answer = new CompletableFuture<>();
         pending.add(answer);
         return answer;
+    }
+
+    @Override
+    public synchronized void observed(Heartbeat.Observation published) {
+        observation = published;
+    }
+
+    @Override
+    public synchronized Optional<Heartbeat.Observation> lastObservation() {
+        return Optional.ofNullable(observation);
     }
 
     @Override

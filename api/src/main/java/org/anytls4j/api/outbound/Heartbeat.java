@@ -1,5 +1,6 @@
 package org.anytls4j.api.outbound;
 
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import org.anytls4j.api.Stable;
 
@@ -31,4 +32,41 @@ public interface Heartbeat {
      * missing answers unless this is true.
      */
     boolean peerAnswers();
+
+    /**
+     * What the monitor probing this session saw last, as the monitor publishes it ({@link #observed}) for
+     * operators ({@code /pool}).
+     *
+     * @param lastRttNanos the round-trip time of the last answered probe, or -1 while none was answered
+     * @param missedInARow probes not answered in time since the last answer
+     * @param maxMissed    the misses in a row after which the monitor closes the session
+     * @since 1.3.0
+     */
+    record Observation(long lastRttNanos, int missedInARow, int maxMissed) {
+        public Observation {
+            if (missedInARow < 0 || maxMissed < 1) {
+                throw new IllegalArgumentException("missedInARow must be >= 0 and maxMissed >= 1, were "
+                        + missedInARow + ", " + maxMissed);
+            }
+        }
+    }
+
+    /**
+     * The monitor publishes what it saw after each probe's outcome; the session keeps the last one for
+     * {@link #lastObservation()}. Default, for a transport that keeps nothing: dropped. Any thread.
+     *
+     * @since 1.3.0
+     */
+    default void observed(Observation observation) {
+    }
+
+    /**
+     * What the monitor published last, empty before its first probe's outcome (or when the transport keeps
+     * nothing). Any thread.
+     *
+     * @since 1.3.0
+     */
+    default Optional<Observation> lastObservation() {
+        return Optional.empty();
+    }
 }

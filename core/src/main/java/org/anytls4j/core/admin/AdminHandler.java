@@ -17,11 +17,11 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -85,8 +85,12 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         List<CompletableFuture<Optional<CreationInfo>>> creations = pools.stream()
                 .map(p -> p.creation().toCompletableFuture().orTimeout(POOL_VIEW_TIMEOUT_SECONDS, TimeUnit.SECONDS))
                 .toList();
+        List<CompletableFuture<OptionalInt>> creating = pools.stream()
+                .map(p -> p.creating().toCompletableFuture().orTimeout(POOL_VIEW_TIMEOUT_SECONDS, TimeUnit.SECONDS))
+                .toList();
         List<CompletableFuture<?>> all = new ArrayList<>(stages);
         all.addAll(creations);
+        all.addAll(creating);
         CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).whenComplete((ignored, failure) ->
                 ctx.executor().execute(() -> {
                     if (failure != null) {
@@ -95,15 +99,13 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                                 "a pool view failed: " + failure.getMessage() + "\n");
                         return;
                     }
-                    Map<String, List<SessionInfo>> byOutbound = new LinkedHashMap<>();
-                    Map<String, CreationInfo> creationByOutbound = new LinkedHashMap<>();
+                    List<PoolJson.Outbound> outbounds = new ArrayList<>();
                     for (int i = 0; i < pools.size(); i++) {
-                        String outbound = pools.get(i).outboundTag();
-                        byOutbound.put(outbound, stages.get(i).join());
-                        creations.get(i).join().ifPresent(c -> creationByOutbound.put(outbound, c));
+                        outbounds.add(new PoolJson.Outbound(pools.get(i), stages.get(i).join(),
+                                creations.get(i).join(), creating.get(i).join()));
                     }
                     send(ctx, keepAlive, HttpResponseStatus.OK, "application/json",
-                            PoolJson.render(byOutbound, creationByOutbound) + "\n");
+                            PoolJson.render(outbounds, Instant.now()) + "\n");
                 }));
     }
 

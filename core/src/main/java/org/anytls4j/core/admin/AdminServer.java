@@ -28,6 +28,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.anytls4j.api.Addresses;
 import org.anytls4j.api.NettyResources;
 import org.anytls4j.api.inbound.ListenerGuard;
 import org.slf4j.Logger;
@@ -109,12 +110,11 @@ public final class AdminServer {
             if (f.isSuccess()) {
                 channels.add(f.channel());
                 InetSocketAddress bound = (InetSocketAddress) f.channel().localAddress();
-                log.info("admin listening on http://{}:{}/ (/metrics, /pool)", bound.getHostString(),
-                        bound.getPort());
+                log.info("admin listening on http://{}/ (/metrics, /pool)", Addresses.format(bound));
                 result.complete(bound);
             } else {
-                log.error("admin cannot listen on {}:{}: {}", settings.listen(), settings.listenPort(),
-                        f.cause().toString());
+                log.error("admin cannot listen on {}: {}", Addresses.hostPort(settings.listen(),
+                        settings.listenPort()), f.cause().toString());
                 result.completeExceptionally(f.cause());
             }
         });
@@ -124,7 +124,7 @@ public final class AdminServer {
     private void bindStandardMeters() {
         gcMetrics = new JvmGcMetrics();
         List<MeterBinder> binders = List.of(new JvmMemoryMetrics(), gcMetrics, new JvmThreadMetrics(),
-                new ClassLoaderMetrics(), new ProcessorMetrics(), new UptimeMetrics(),
+                new ClassLoaderMetrics(), new ProcessorMetrics(), MeterConventions.processCpuSeconds(), new UptimeMetrics(),
                 new NettyAllocatorMetrics(PooledByteBufAllocator.DEFAULT),
                 new NettyAllocatorMetrics(UnpooledByteBufAllocator.DEFAULT));
         binders.forEach(b -> b.bindTo(registry));

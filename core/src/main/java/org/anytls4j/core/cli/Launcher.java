@@ -190,6 +190,7 @@ public final class Launcher implements AutoCloseable {
         commandLine.addSubcommand("client", new ClientCommand(this));
         commandLine.addSubcommand("server", new ServerCommand(this));
         commandLine.addSubcommand("generate", new GenerateCommand());
+        commandLine.addSubcommand("import", new ImportCommand());
         commandLine.addSubcommand("help", new CommandLine.HelpCommand());
         for (Tool tool : contributions().tools().values()) {
             if (BUILT_IN_COMMANDS.contains(tool.name())) {

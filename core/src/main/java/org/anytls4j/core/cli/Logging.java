@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.anytls4j.core.config.ConfigValidator;
 import org.anytls4j.core.config.ValidatedConfig;
+import org.anytls4j.core.runtime.AddressMessageConverter;
 import org.anytls4j.core.runtime.LogbackDefaults;
 import org.slf4j.LoggerFactory;
 import org.slf4j.Marker;
@@ -87,6 +88,7 @@ final class Logging {
         if (timestamp && output.isEmpty()) {
             return; // the default appender (LogbackDefaults) is exactly that
         }
+        AddressMessageConverter.register(context);
         PatternLayoutEncoder encoder = new PatternLayoutEncoder();
         encoder.setContext(context);
         encoder.setPattern((timestamp ? "%d{yyyy-MM-dd'T'HH:mm:ss.SSS} " : "") + "%-5level %logger{0} - %msg%n");

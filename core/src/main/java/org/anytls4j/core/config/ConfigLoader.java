@@ -43,7 +43,8 @@ public final class ConfigLoader {
         if (chosen.isPresent() && YAML.matcher(chosen.get().getFileName().toString()).find()) {
             throw new InvalidConfigException(List.of(new ConfigProblem(source, "", "a YAML file (mihomo/Clash) is"
                     + " not a configuration anytls4j reads; write the outbound as HOCON or JSON (sing-box's shape:"
-                    + " docs/CONFIGURATION.md), or convert a proxy link with `anytls4j uri import`")));
+                    + " docs/CONFIGURATION.md), or convert its anytls proxies with `anytls4j import mihomo " + source
+                    + "`")));
         }
         Config user;
         try {

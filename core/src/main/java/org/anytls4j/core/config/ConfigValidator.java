@@ -335,7 +335,7 @@ public final class ConfigValidator {
                     defaults = defaults.withFallback(block);
                 }
                 specs.add(new BlockSpec(path, type.get(), tag.get(),
-                        checked.item().toConfig().withFallback(defaults), item.origin()));
+                        checked.item().toConfig().withFallback(defaults), item.origin(), defaults));
             }
         }
         return specs;

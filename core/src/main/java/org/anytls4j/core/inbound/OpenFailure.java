@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
+import org.anytls4j.api.Addresses;
 import org.anytls4j.api.outbound.StreamRefusedException;
 import org.anytls4j.api.pool.CreationBackoffException;
 
@@ -110,10 +111,10 @@ enum OpenFailure {
         return GENERAL;
     }
 
-    /** One line for logs and HTTP bodies: the cause's class-free message. */
+    /** One line for logs and HTTP bodies: the cause's class-free message, addresses as {@link Addresses} writes. */
     static String describe(Throwable failure) {
         Throwable t = unwrap(failure);
         String message = t.getMessage();
-        return message == null || message.isBlank() ? t.getClass().getSimpleName() : message;
+        return message == null || message.isBlank() ? t.getClass().getSimpleName() : Addresses.clean(message);
     }
 }

@@ -17,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
+import org.anytls4j.api.Addresses;
 import org.anytls4j.api.Destination;
 import org.anytls4j.api.inbound.Inbound;
 import org.anytls4j.api.inbound.InboundContext;
@@ -86,12 +87,12 @@ public final class ProxyInbound implements Inbound {
             if (f.isSuccess()) {
                 channels.add(f.channel());
                 InetSocketAddress bound = (InetSocketAddress) f.channel().localAddress();
-                log.info("inbound={} type={} listening on {}:{} auth={}", tag(), kind.type(),
-                        bound.getHostString(), bound.getPort(), settings.authRequired() ? "username" : "none");
+                log.info("inbound={} type={} listening on {} auth={}", tag(), kind.type(), bound,
+                        settings.authRequired() ? "username" : "none");
                 result.complete(bound);
             } else {
-                log.error("inbound={} type={} cannot listen on {}:{}: {}", tag(), kind.type(), settings.listen(),
-                        settings.listenPort(), f.cause().toString());
+                log.error("inbound={} type={} cannot listen on {}: {}", tag(), kind.type(),
+                        Addresses.hostPort(settings.listen(), settings.listenPort()), f.cause().toString());
                 result.completeExceptionally(f.cause());
             }
         });

@@ -4,10 +4,10 @@ import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.anytls4j.api.NettyResources;
 import org.anytls4j.api.Ticker;
+import org.anytls4j.core.admin.MeterConventions;
 import org.anytls4j.core.runtime.DefaultNettyResources;
 import org.anytls4j.core.runtime.Host;
 
@@ -32,6 +32,6 @@ public final class HostModule extends AbstractModule {
     @Provides
     @Singleton
     PrometheusMeterRegistry prometheusMeterRegistry() {
-        return new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        return MeterConventions.newRegistry();
     }
 }

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -305,15 +306,28 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
                 if (isIdle) {
                     long idleNanos = Math.max(0, now - entry.idleSinceNanos);
                     infos.add(new SessionInfo(entry.seq(), age, Duration.ofNanos(idleNanos), 0, entry.heldBy,
-                            CloseReason.IDLE_TIMEOUT.name(), Duration.ofNanos(Math.max(0, timeout - idleNanos))));
+                            CloseReason.IDLE_TIMEOUT.name(), Duration.ofNanos(Math.max(0, timeout - idleNanos)))
+                            .withLiveness(entry.session, now));
                 } else {
-                    infos.add(new SessionInfo(entry.seq(), age, null, entry.streams, entry.heldBy, null, null));
+                    infos.add(new SessionInfo(entry.seq(), age, null, entry.streams, entry.heldBy, null, null)
+                            .withLiveness(entry.session, now));
                 }
             });
         } finally {
             lock.unlock();
         }
         return CompletableFuture.completedFuture(infos);
+    }
+
+    /** Session creations in flight now, whoever started them. */
+    @Override
+    public CompletionStage<OptionalInt> creating() {
+        lock.lock();
+        try {
+            return CompletableFuture.completedFuture(OptionalInt.of(creating));
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** While creations keep failing: how many in a row, the wait, when the next may start and why the last failed. */
@@ -556,7 +570,8 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
     private CompletableFuture<Entry> create(String reason, int index, boolean forDemand, long generation) {
         CompletableFuture<Entry> result = new CompletableFuture<>();
         CompletableFuture<Void> settled = new CompletableFuture<>();
-        counter("anytls4j.pool.sessions.create.attempts", "reason", reason).increment();
+        counter("anytls4j.pool.sessions.create.attempts", "Session creations started, by reason", "reason", reason)
+                .increment();
         lock.lock();
         try {
             inFlight.add(settled);
@@ -695,14 +710,14 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
         }
         session.closeFuture().whenComplete((closeReason, ignored) ->
                 sessionClosed(entry, closeReason != null ? closeReason : CloseReason.ERROR));
-        counter("anytls4j.pool.sessions.opened", "reason", reason).increment();
+        counter("anytls4j.pool.sessions.opened", "Sessions opened, by reason", "reason", reason).increment();
         if (CREATED_BY_ENSURE.equals(reason)) {
             log.debug("outbound={} session=#{} [EnsureIdleSession] Successfully created and pooled session #{} (seq={})",
                     tag, session.seq(), index, session.seq());
         } else if (forDemand) {
             log.debug("outbound={} session=#{} created reason={}", tag, session.seq(), reason);
         } else {
-            log.debug("outbound={} session=#{} created and pooled reason={} (#{} of its run)", tag, session.seq(),
+            log.debug("outbound={} session=#{} created and pooled reason={} ({} of its run)", tag, session.seq(),
                     reason, index);
         }
         result.complete(entry);
@@ -737,7 +752,7 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
         } finally {
             lock.unlock();
         }
-        counter("anytls4j.pool.sessions.closed", "reason", reason.name()).increment();
+        counter("anytls4j.pool.sessions.closed", "Sessions closed, by reason", "reason", reason.name()).increment();
         if (recovered) {
             recovered(entry);
         }
@@ -813,8 +828,9 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
 
     /** Outside the lock: meters a failed creation and has the policies evaluated when the next one may start. */
     private void failed(Failure failure, String reason, String cause) {
-        Counter.builder("anytls4j.pool.sessions.create.failures").tag("outbound", tag).tag("reason", reason)
-                .tag("cause", cause).register(env.meterRegistry()).increment();
+        Counter.builder("anytls4j.pool.sessions.create.failures").description("Session creations that failed")
+                .tag("outbound", tag).tag("reason", reason).tag("cause", cause).register(env.meterRegistry())
+                .increment();
         requestRunAt(failure.allowedAtNanos());
     }
 
@@ -1051,8 +1067,9 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
         }
     }
 
-    private Counter counter(String name, String tagKey, String tagValue) {
-        return Counter.builder(name).tag("outbound", tag).tag(tagKey, tagValue).register(env.meterRegistry());
+    private Counter counter(String name, String help, String tagKey, String tagValue) {
+        return Counter.builder(name).description(help).tag("outbound", tag).tag(tagKey, tagValue)
+                .register(env.meterRegistry());
     }
 
     // ---------------------------------------------------------------- shutdown

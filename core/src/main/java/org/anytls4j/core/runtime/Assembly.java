@@ -102,8 +102,7 @@ public final class Assembly implements AutoCloseable {
             try {
                 InetSocketAddress address = in.inbound().start().toCompletableFuture()
                         .get(bindTimeout.toMillis(), TimeUnit.MILLISECONDS);
-                bound.put(in.spec().tag(), address);
-                log.info("inbound={} type={} listening on {}", in.spec().tag(), in.spec().type(), address);
+                bound.put(in.spec().tag(), address); // the inbound logs its own "listening on" line, once
             } catch (ExecutionException | TimeoutException e) {
                 Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
                 close();

@@ -13,10 +13,12 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -24,6 +26,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import org.anytls4j.api.InvalidSettingException;
 import org.anytls4j.api.PluginContext;
 import org.anytls4j.api.Ticker;
@@ -163,12 +166,11 @@ public final class Host implements AutoCloseable {
         List<AutoCloseable> implicit = new ArrayList<>();
         Map<String, Outbound> byTag = new LinkedHashMap<>();
         for (BlockSpec spec : config.outbounds()) {
-            try {
-                Assembly.BuiltOutbound built = buildOutbound(spec, config, contexts, environment);
+            Assembly.BuiltOutbound built = everyBadValue(spec, problems,
+                    attempt -> buildOutbound(attempt, config, contexts, environment));
+            if (built != null) {
                 outs.add(built);
                 byTag.put(spec.tag(), built.outbound());
-            } catch (RuntimeException e) {
-                problems.add(problemOf(spec, e));
             }
         }
         List<Assembly.BuiltInbound> ins = new ArrayList<>();
@@ -194,9 +196,12 @@ public final class Host implements AutoCloseable {
                     continue; // the outbound it names failed to build, which is reported already
                 }
                 InboundFactory factory = inbounds.get(spec.type());
-                Inbound inbound = factory.create(spec.settings(), new DefaultInboundContext(
-                        contextOf(factory, config, contexts), spec.tag(), netty, route, byTag));
-                ins.add(new Assembly.BuiltInbound(spec, inbound, routeTag));
+                Inbound inbound = everyBadValue(spec, problems, attempt -> factory.create(attempt.settings(),
+                        new DefaultInboundContext(contextOf(factory, config, contexts), spec.tag(), netty, route,
+                                byTag)));
+                if (inbound != null) {
+                    ins.add(new Assembly.BuiltInbound(spec, inbound, routeTag));
+                }
             } catch (RuntimeException e) {
                 problems.add(problemOf(spec, e));
             }
@@ -207,6 +212,38 @@ public final class Host implements AutoCloseable {
             throw new InvalidConfigException(problems);
         }
         return assembly;
+    }
+
+    /**
+     * Builds {@code spec} with {@code build}; while the factory refuses a value ({@link InvalidSettingException})
+     * that has a default, builds again with that value set back to its default, so that every bad value of the
+     * block is reported, not only the first. Each refusal goes to {@code problems}; what is built after a refusal
+     * is returned all the same (the caller closes it with the assembly, which fails).
+     *
+     * @return what was built, or null when the block cannot be built at all
+     */
+    private static <T> T everyBadValue(BlockSpec spec, List<ConfigProblem> problems, Function<BlockSpec, T> build) {
+        BlockSpec attempt = spec;
+        Set<String> refused = new HashSet<>();
+        while (true) {
+            try {
+                return build.apply(attempt);
+            } catch (RuntimeException e) {
+                if (e instanceof InvalidConfigException nested) {
+                    problems.addAll(nested.problems());
+                } else {
+                    problems.add(problemOf(spec, e));
+                }
+                if (!(e instanceof InvalidSettingException invalid) || !refused.add(invalid.key())) {
+                    return null;
+                }
+                Optional<BlockSpec> next = attempt.withDefault(invalid.key());
+                if (next.isEmpty()) {
+                    return null;
+                }
+                attempt = next.get();
+            }
+        }
     }
 
     private static AdminSettings adminSettings(ValidatedConfig config) {
@@ -273,8 +310,8 @@ public final class Host implements AutoCloseable {
         }
         Assembly assembly = assemble(config);
         Map<String, InetSocketAddress> bound = assembly.start(BIND_TIMEOUT);
-        List<PoolView> pools = assembly.outbounds().stream().map(Assembly.BuiltOutbound::outbound)
-                .filter(PoolView.class::isInstance).map(PoolView.class::cast).toList();
+        List<PoolView> pools = assembly.outbounds().stream().filter(o -> o.outbound() instanceof PoolView)
+                .map(o -> PoolView.configuredBy((PoolView) o.outbound(), o.spec().settings())).toList();
         AdminServer server = AdminServer.create(adminSettings(config), meterRegistry, netty, pools).orElse(null);
         if (server != null) {
             try {

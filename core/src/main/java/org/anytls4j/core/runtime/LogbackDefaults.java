@@ -20,6 +20,8 @@ import ch.qos.logback.core.spi.ContextAwareBase;
  * ours (one per plugin, with id@version), so only its warnings and errors show; Netty's internals (allocator, native
  * loading, resolver) stay quiet at debug, and {@code log.levels} can lower them.
  *
+ * <p>{@code %msg} prints addresses as {@code 127.0.0.1:8443} / {@code [::1]:8443} ({@link AddressMessageConverter}).
+ *
  * <p>An operator's {@code -Dlogback.configurationFile=FILE} still wins: then this configurator steps aside and
  * Logback reads that file.
  */
@@ -35,6 +37,7 @@ public final class LogbackDefaults extends ContextAwareBase implements Configura
         if (System.getProperty("logback.configurationFile") != null) {
             return ExecutionStatus.INVOKE_NEXT_IF_ANY;
         }
+        AddressMessageConverter.register(context);
         PatternLayoutEncoder encoder = new PatternLayoutEncoder();
         encoder.setContext(context);
         encoder.setPattern(PATTERN);

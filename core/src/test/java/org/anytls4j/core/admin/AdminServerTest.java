@@ -6,22 +6,25 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigSyntax;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.anytls4j.api.InvalidSettingException;
+import org.anytls4j.api.outbound.Heartbeat;
 import org.anytls4j.core.inbound.InboundMetrics;
 import org.anytls4j.core.inbound.TestNetty;
 import org.anytls4j.core.relay.LeakCheck;
+import org.anytls4j.core.testing.PrometheusText;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -67,7 +70,7 @@ class AdminServerTest {
     @BeforeEach
     void start() {
         netty = new TestNetty();
-        registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        registry = MeterConventions.newRegistry();
     }
 
     @AfterEach
@@ -121,6 +124,18 @@ class AdminServerTest {
     }
 
     @Test
+    void metricsFollowPrometheusConventionsHelpOnEveryFamilyBaseUnitsAndNoIdLabel() throws Exception {
+        new InboundMetrics(registry, "local", "mixed").upload("hk").increment(10);
+        int port = startServer(List.of());
+        String scrape = get(port, "/metrics").body();
+        assertThat(PrometheusText.violations(scrape)).as(scrape).isEmpty();
+        assertThat(scrape).contains("# TYPE process_cpu_seconds_total counter")
+                .doesNotContain("process_cpu_time_ns_total");
+        assertThat(PrometheusText.value(scrape, "process_cpu_seconds_total")).isPositive();
+        assertThat(scrape).contains("netty_allocator_memory_used_bytes{allocator_type=\"PooledByteBufAllocator\"");
+    }
+
+    @Test
     void poolServesJsonOfEverySessionOfEveryView() throws Exception {
         int port = startServer(List.of(
                 view("hk", List.of(
@@ -155,6 +170,63 @@ class AdminServerTest {
         assertThat(creation.getLong("backoff_ms")).isEqualTo(12_000);
         assertThat(creation.getLong("next_attempt_in_ms")).isEqualTo(3_500);
         assertThat(creation.getString("last_failure")).isEqualTo("server closed the session right after authentication");
+    }
+
+    @Test
+    void poolSummarisesEachOutboundAndShowsEachSessionsHeartbeatState() throws Exception {
+        PoolView hk = new PoolView() {
+            @Override
+            public String outboundTag() {
+                return "hk";
+            }
+
+            @Override
+            public CompletionStage<List<SessionInfo>> sessions() {
+                return CompletableFuture.completedFuture(List.of(
+                        new SessionInfo(1, Duration.ofSeconds(90), Duration.ofSeconds(12), 0, null, "IDLE_TIMEOUT",
+                                Duration.ofSeconds(18), Duration.ofMillis(2500),
+                                new Heartbeat.Observation(12_345_678, 1, 2)),
+                        new SessionInfo(2, Duration.ofSeconds(5), null, 3, null, null, null, Duration.ZERO, null)));
+            }
+
+            @Override
+            public CompletionStage<Optional<CreationInfo>> creation() {
+                return CompletableFuture.completedFuture(Optional.of(new CreationInfo(3, Duration.ofSeconds(4),
+                        Duration.ofSeconds(2), "connect to hk.example.com/192.0.2.1:443 failed")));
+            }
+
+            @Override
+            public CompletionStage<OptionalInt> creating() {
+                return CompletableFuture.completedFuture(OptionalInt.of(1));
+            }
+        };
+        int port = startServer(List.of(PoolView.configuredBy(hk, ConfigFactory.parseString(
+                "server = \"::1\", server_port = 8443, min_idle_session = 1, ensure_idle_session = 2"))));
+
+        Instant before = Instant.now();
+        Config json = ConfigFactory.parseString(get(port, "/pool").body(),
+                ConfigParseOptions.defaults().setSyntax(ConfigSyntax.JSON));
+
+        Config outbound = json.getConfigList("outbounds").get(0);
+        assertThat(outbound.getString("server")).isEqualTo("[::1]:8443");
+        assertThat(outbound.getInt("min_idle_session")).isEqualTo(1);
+        assertThat(outbound.getInt("ensure_idle_session")).isEqualTo(2);
+        assertThat(outbound.getInt("idle")).isEqualTo(1);
+        assertThat(outbound.getInt("busy")).isEqualTo(1);
+        assertThat(outbound.getInt("creating")).isEqualTo(1);
+        assertThat(outbound.getBoolean("backing_off")).isTrue();
+        Config creation = outbound.getConfig("creation");
+        assertThat(creation.getInt("failures_in_a_row")).isEqualTo(3);
+        assertThat(creation.getString("last_failure")).isEqualTo("connect to hk.example.com:443 failed");
+        assertThat(Instant.parse(creation.getString("next_attempt_at")))
+                .isBetween(before.plusSeconds(2).minusMillis(1), Instant.now().plusSeconds(2));
+        List<? extends Config> sessions = outbound.getConfigList("sessions");
+        assertThat(sessions.get(0).getLong("last_read_ms")).isEqualTo(2500);
+        assertThat(sessions.get(0).getDouble("heartbeat.last_rtt_ms")).isEqualTo(12.346);
+        assertThat(sessions.get(0).getInt("heartbeat.misses_in_a_row")).isEqualTo(1);
+        assertThat(sessions.get(0).getInt("heartbeat.max_missed")).isEqualTo(2);
+        assertThat(sessions.get(1).getIsNull("heartbeat")).isTrue();
+        assertThat(sessions.get(1).getLong("last_read_ms")).isZero();
     }
 
     @Test

@@ -379,7 +379,8 @@ class ConfigValidatorTest {
         Path yaml = file("config.yaml", "proxies:\n  - name: a\n    type: anytls\n");
 
         assertThat(problems(yaml)).singleElement().asString()
-                .startsWith(yaml + ": a YAML file (mihomo/Clash) is not a configuration anytls4j reads");
+                .startsWith(yaml + ": a YAML file (mihomo/Clash) is not a configuration anytls4j reads")
+                .endsWith("or convert its anytls proxies with `anytls4j import mihomo " + yaml + "`");
     }
 
     @Test

@@ -18,8 +18,8 @@ class GoDurationsTest {
         assertThat(GoDurations.format(Duration.ofMinutes(5))).isEqualTo("5m0s");
         assertThat(GoDurations.format(Duration.ofMinutes(6))).isEqualTo("6m0s");
         assertThat(GoDurations.format(Duration.ofHours(1))).isEqualTo("1h0m0s");
-        assertThat(GoDurations.format(Duration.ofHours(1).plusMinutes(5).plusMillis(30_500))).isEqualTo("1h5m30.5s");
+        assertThat(GoDurations.exact(Duration.ofHours(1).plusMinutes(5).plusMillis(30_500))).isEqualTo("1h5m30.5s");
         assertThat(GoDurations.format(Duration.ofSeconds(-1))).isEqualTo("-1s");
-        assertThat(GoDurations.format(Duration.ofNanos(1_000_000_001))).isEqualTo("1.000000001s");
+        assertThat(GoDurations.exact(Duration.ofNanos(1_000_000_001))).isEqualTo("1.000000001s");
     }
 }

@@ -88,6 +88,8 @@ class PoolBackoffTest {
             assertThat(h.meter("anytls4j.pool.sessions.create.attempts", "reason", "demand")).isEqualTo(1);
             assertThat(h.meter("anytls4j.pool.sessions.create.consecutive.failures")).isEqualTo(1);
             assertThat(h.meter("anytls4j.pool.sessions.create.backoff")).isEqualTo(allowedAt / 1e9);
+            assertThat(h.registry.getMeters()).as("HELP text of every pool meter (Prometheus)")
+                    .allSatisfy(m -> assertThat(m.getId().getDescription()).as(m.getId().getName()).isNotBlank());
             assertThat(open).isDone();
 
             // The close did not run the policies at once (that was the storm); they run when creating may resume.

@@ -5,8 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.PatternLayout;
+import ch.qos.logback.classic.spi.LoggingEvent;
 import ch.qos.logback.classic.spi.Configurator.ExecutionStatus;
 import ch.qos.logback.core.ConsoleAppender;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
@@ -36,5 +40,26 @@ class LogbackDefaultsTest {
 
         assertThat(context.getLogger("org.pf4j").getEffectiveLevel()).isEqualTo(Level.WARN);
         assertThat(context.getLogger(Logger.ROOT_LOGGER_NAME).getAppender(LogbackDefaults.APPENDER)).isNotNull();
+    }
+
+    @Test
+    void printsAddressesAsOperatorsPasteThem() throws Exception {
+        LoggerContext context = new LoggerContext();
+        LogbackDefaults defaults = new LogbackDefaults();
+        defaults.setContext(context);
+        defaults.configure(context);
+        PatternLayout layout = new PatternLayout();
+        layout.setContext(context);
+        layout.setPattern("%msg");
+        layout.start();
+        Logger logger = context.getLogger("test");
+        LoggingEvent event = new LoggingEvent(Logger.class.getName(), logger, Level.INFO,
+                "inbound={} listening on {} and {}; last error: {}", null, new Object[] {"in",
+                    new InetSocketAddress("127.0.0.1", 8443),
+                    new InetSocketAddress(InetAddress.getByName("::1"), 8443),
+                    "Connection refused: localhost/127.0.0.1:9"});
+        assertThat(layout.doLayout(event)).isEqualTo(
+                "inbound=in listening on 127.0.0.1:8443 and [::1]:8443; last error: Connection refused: localhost:9");
+        context.stop();
     }
 }

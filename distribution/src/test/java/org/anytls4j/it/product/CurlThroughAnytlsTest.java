@@ -38,7 +38,7 @@ class CurlThroughAnytlsTest {
     private static final String PASSWORD = "curl-e2e-Password_1";
     /** A padding scheme other than the default (PADDING.md), pushed to clients by the server's --padding-scheme. */
     private static final String SCHEME = "stop=4\n0=30-30\n1=200-300\n2=400-500,c,500-1000\n3=9-9,500-1000";
-    private static final String LISTENING = "inbound=local type=mixed listening on /127\\.0\\.0\\.1:(\\d+)";
+    private static final String LISTENING = "inbound=local type=mixed listening on 127\\.0\\.0\\.1:(\\d+)";
 
     private Origins origins;
     private Launched server;
@@ -52,7 +52,7 @@ class CurlThroughAnytlsTest {
         origins = Origins.start();
         Path scheme = Files.writeString(dir.resolve("scheme.txt"), SCHEME + "\n");
         server = Launched.start("server", "-l", "127.0.0.1:0", "-p", PASSWORD, "--padding-scheme", scheme.toString());
-        int serverPort = server.port("inbound=anytls-in listening on /127\\.0\\.0\\.1:(\\d+) .*padding-md5="
+        int serverPort = server.port("inbound=anytls-in listening on 127\\.0\\.0\\.1:(\\d+) .*padding-md5="
                 + md5Hex(SCHEME));
         String pin = server.await("certificate_public_key_sha256 = (\\S+)").group(1);
 
@@ -95,6 +95,17 @@ class CurlThroughAnytlsTest {
     private static void assertFetched(Curl.Result result, String path) {
         assertThat(result.exit()).as(result.err()).isZero();
         assertThat(result.out()).isEqualTo(Origins.body(path));
+    }
+
+    @Test
+    void eachListenerIsLoggedOnceWithItsAddressAsOperatorsPasteIt() throws Exception {
+        assertFetched(Curl.run("-x", "socks5://127.0.0.1:" + proxyPort, page("/log-lines")), "/log-lines");
+        for (Launched process : new Launched[] {server, client}) {
+            String log = process.log();
+            assertThat(log.lines().filter(l -> l.contains(" listening on "))).as(log).hasSize(1);
+            assertThat(log).as(log).doesNotContain("/127.0.0.1").doesNotContain("127.0.0.1/");
+        }
+        assertThat(client.log()).containsPattern("connected server=127\\.0\\.0\\.1:\\d+ ");
     }
 
     @Test

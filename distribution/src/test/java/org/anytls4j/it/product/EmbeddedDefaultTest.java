@@ -19,7 +19,7 @@ class EmbeddedDefaultTest {
     void runsWithoutAConfigurationAndProxiesWhatThePrintedCurlCommandsFetch() throws Exception {
         try (Origins origins = Origins.start(); Launched run = Launched.start("run")) {
             run.await("Host - started from the embedded default");
-            run.await("outbound=proxy session=#\\d+ connected server=127\\.0\\.0\\.1/127\\.0\\.0\\.1:8443");
+            run.await("outbound=proxy session=#\\d+ connected server=127\\.0\\.0\\.1:8443");
             String usage = run.out();
             assertThat(usage).contains("curl -x socks5h://127.0.0.1:1080 https://example.com")
                     .contains("curl -x http://127.0.0.1:1080 https://example.com")

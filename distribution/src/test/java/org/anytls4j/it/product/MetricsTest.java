@@ -9,15 +9,19 @@ import com.google.inject.Singleton;
 import com.google.inject.Stage;
 import com.google.inject.util.Modules;
 import com.typesafe.config.ConfigFactory;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import org.anytls4j.core.admin.MeterConventions;
 import org.anytls4j.core.inbound.Curl;
 import org.anytls4j.core.inject.HostModule;
 import org.anytls4j.core.inject.PluginContributionsModule;
@@ -26,6 +30,7 @@ import org.anytls4j.core.plugin.PluginLocation;
 import org.anytls4j.core.runtime.BuiltinContributions;
 import org.anytls4j.core.runtime.Host;
 import org.anytls4j.core.testing.LogCapture;
+import org.anytls4j.core.testing.PrometheusText;
 import org.anytls4j.distribution.Distribution;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -66,7 +71,7 @@ class MetricsTest {
 
     @Test
     void servesEveryModulesMetersFromOneRegistryWithoutANameClash() throws Exception {
-        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        PrometheusMeterRegistry registry = MeterConventions.newRegistry();
         PluginHost plugins = PluginHost.start(PluginLocation.deployment(Distribution.plugins()),
                 new BuiltinContributions());
         try (LogCapture micrometer = LogCapture.of("io.micrometer");
@@ -98,7 +103,39 @@ class MetricsTest {
                     .contains("anytls4j_pool_sessions_live{").contains("anytls4j_pool_sessions_opened_total{")
                     .contains("anytls4j_heartbeat_rtt_seconds")
                     .contains("jvm_memory_used_bytes").contains("netty_allocator_memory_used");
-            assertThat(get(admin, "/pool")).contains("\"tag\":\"proxy\"").contains("\"seq\":");
+            assertThat(get(admin, "/pool")).contains("\"tag\":\"proxy\"").contains("\"seq\":")
+                    .contains("\"server\":\"127.0.0.1:" + serverPort + "\"")
+                    .contains("\"min_idle_session\":1,\"ensure_idle_session\":1").contains("\"creating\":")
+                    .contains("\"last_read_ms\":");
+
+            // Not TLS: the server's handshake fails, and it closes the connection once it has counted it.
+            try (Socket plain = new Socket(InetAddress.getLoopbackAddress(), serverPort)) {
+                plain.setSoTimeout(10_000);
+                plain.getOutputStream().write("GET / HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                while (plain.getInputStream().read() >= 0) {
+                    // drain until the server closes
+                }
+            }
+            int closedPort;
+            try (ServerSocket closed = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                closedPort = closed.getLocalPort();
+            }
+            Curl.Result refused = Curl.run("-x", "socks5h://127.0.0.1:" + bound.get("local").getPort(),
+                    "http://127.0.0.1:" + closedPort + "/");
+            assertThat(refused.exit()).as(refused.err()).isNotZero();
+
+            String scrape = get(admin, "/metrics");
+            assertThat(PrometheusText.violations(scrape)).as(scrape).isEmpty();
+            assertThat(scrape).contains("process_cpu_seconds_total").doesNotContain("_ns_total");
+            String in = "inbound=\"anytls-in\"";
+            assertThat(PrometheusText.value(scrape, "anytls4j_anytls_server_streams_opened_total", in))
+                    .isGreaterThanOrEqualTo(2);
+            assertThat(PrometheusText.value(scrape, "anytls4j_anytls_server_streams_failed_total", in,
+                    "reason=\"connection-refused\"")).isEqualTo(1);
+            assertThat(PrometheusText.value(scrape, "anytls4j_anytls_server_streams_failed_total", in,
+                    "reason=\"limit\"")).isZero();
+            assertThat(PrometheusText.value(scrape, "anytls4j_anytls_server_tls_handshake_failures_total", in,
+                    "cause=\"error\"")).isEqualTo(1);
             assertThat(micrometer.linesContaining("registration has failed")).as("meters Prometheus refused")
                     .isEmpty();
         } finally {

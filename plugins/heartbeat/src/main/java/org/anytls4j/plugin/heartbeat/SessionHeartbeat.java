@@ -84,6 +84,8 @@ final class SessionHeartbeat {
     /** {@link Session#readsPausedNanos()} when the outstanding probe went out. */
     private long pausedAtProbeNanos;
     private int missed;
+    /** The last answered probe's round trip, -1 before the first answer. */
+    private long lastRttNanos = -1;
 
     SessionHeartbeat(String outboundTag, Session session, Heartbeat pinger, HeartbeatSettings settings,
                      Ticker ticker, Timer rtt, Counter misses, Runnable onStop) {
@@ -186,6 +188,8 @@ final class SessionHeartbeat {
         }
         rtt.record(rttNanos, TimeUnit.NANOSECONDS);
         missed = 0;
+        lastRttNanos = rttNanos;
+        publish();
         log.debug("outbound={} session=#{} [Heartbeat] Received heartbeat response rtt={}", outboundTag, session.seq(),
                 GoDurations.format(rttNanos));
         if (number == probe && state == State.PING_SENT) {
@@ -203,6 +207,7 @@ final class SessionHeartbeat {
         long lastRead = session.lastReadNanos();
         if (lastRead != Long.MIN_VALUE && lastRead - probeSentNanos >= 0) {
             missed = 0;
+            publish();
             log.debug("outbound={} session=#{} [Heartbeat] No heartbeat response within {}, but data arrived: alive",
                     outboundTag, session.seq(), timeout);
             scheduleDue();
@@ -222,6 +227,7 @@ final class SessionHeartbeat {
         }
         missed++;
         misses.increment();
+        publish();
         if (missed >= settings.maxMissed()) {
             log.warn("outbound={} session=#{} heartbeat timeout after {}; {} responses missed; closing", outboundTag,
                     session.seq(), timeout, missed);
@@ -232,6 +238,11 @@ final class SessionHeartbeat {
         log.debug("outbound={} session=#{} [Heartbeat] No heartbeat response within {} (missed {}/{}); probing again",
                 outboundTag, session.seq(), timeout, missed, settings.maxMissed());
         schedule(this::probeAgain, 0);
+    }
+
+    /** Tells the session what this monitor saw (last RTT, misses in a row), for {@code /pool}. */
+    private void publish() {
+        pinger.observed(new Heartbeat.Observation(lastRttNanos, missed, settings.maxMissed()));
     }
 
     /** After a miss: the next probe goes out at once, unless reads got paused meanwhile. */

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.anytls4j.api.CloseReason;
 import org.anytls4j.api.InvalidSettingException;
+import org.anytls4j.api.outbound.Heartbeat;
 import org.anytls4j.core.testing.LogCapture;
 import org.anytls4j.testkit.FakePolicyContext;
 import org.anytls4j.testkit.FakeSession;
@@ -84,6 +85,21 @@ class HeartbeatMonitorTest {
         for (int i = 1; i < 7; i++) {
             assertThat(pingedBy[i] - pingedBy[i - 1]).as("each second of the jitter gets some").isPositive();
         }
+    }
+
+    @Test
+    void publishesTheLastRoundTripAndTheMissesInARowThroughTheSessionsHeartbeatCapability() {
+        HeartbeatMonitor monitor = monitor("heartbeat = 30s");
+        FakeSession s = session();
+        monitor.attach(s);
+        untilFirstPing(s);
+        assertThat(s.heartbeat().lastObservation()).isEmpty();
+
+        scheduler.advance(TIMEOUT);                                 // probe #1 unanswered: one miss, #2 goes out
+        assertThat(s.heartbeat().lastObservation()).contains(new Heartbeat.Observation(-1, 1, 2));
+
+        s.heartbeat().answerAll(Duration.ofMillis(42));
+        assertThat(s.heartbeat().lastObservation()).contains(new Heartbeat.Observation(42_000_000L, 0, 2));
     }
 
     @Test

@@ -174,6 +174,8 @@ public final class ClientSession implements Session, Heartbeat, StreamChannel.Ho
     private volatile int openStreams;
     private volatile long lastReadNanos = Long.MIN_VALUE;
     private volatile boolean heartbeatAnswered;
+    /** What the heartbeat monitor published last ({@link #observed}); any thread. */
+    private volatile Heartbeat.Observation heartbeatObservation;
 
     private record Ping(long sentNanos, CompletableFuture<Long> answer) {
     }
@@ -342,6 +344,17 @@ public final class ClientSession implements Session, Heartbeat, StreamChannel.Ho
             return true;
         }
         return v == 0 && knowledge.answersHeartbeats();
+    }
+
+    /** Keeps the heartbeat monitor's last observation for {@code /pool}. */
+    @Override
+    public void observed(Heartbeat.Observation observation) {
+        heartbeatObservation = observation;
+    }
+
+    @Override
+    public Optional<Heartbeat.Observation> lastObservation() {
+        return Optional.ofNullable(heartbeatObservation);
     }
 
     /** Whether the server is known to answer every SYN with SYNACK: it said so here, or proved it elsewhere. */

@@ -6,6 +6,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslCloseCompletionEvent;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.security.MessageDigest;
@@ -81,6 +82,7 @@ final class AuthHandler extends ChannelInboundHandlerAdapter {
             if (e.isSuccess()) {
                 armDeadline(ctx);
             } else {
+                runtime.metrics.tlsHandshakeFailed(e.cause() instanceof SslHandshakeTimeoutException);
                 // Scanners fail handshakes all day (DEBUG); an Error is this server's own fault (WARN).
                 boolean ours = e.cause() instanceof Error || e.cause().getCause() instanceof Error;
                 String format = "inbound={} session=#{} tls handshake failed from {}: {}";

@@ -4,8 +4,16 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import io.netty.channel.ConnectTimeoutException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import org.anytls4j.api.Destination;
+import org.anytls4j.api.outbound.StreamRefusedException;
 
 /**
  * The meters of one {@code anytls} inbound, all named under {@value #PREFIX} and tagged {@code inbound=<tag>}:
@@ -22,6 +30,13 @@ import java.util.concurrent.atomic.LongAdder;
  *   <li>{@code anytls4j.anytls.server.streams.refused} (counter): SYNs refused past
  *       {@code max_streams_per_session}</li>
  *   <li>{@code anytls4j.anytls.server.dials.failed} (counter): targets that could not be opened</li>
+ *   <li>{@code anytls4j.anytls.server.streams.opened} (counter): streams a client opened (SYNs accepted)</li>
+ *   <li>{@code anytls4j.anytls.server.streams.failed} (counter, tag {@code reason}: {@code limit} (refused past
+ *       {@code max_streams_per_session}), and for a target that could not be opened {@code timeout},
+ *       {@code dns}, {@code connection-refused}, {@code upstream} (an upstream server refused it), {@code other})</li>
+ *   <li>{@code anytls4j.anytls.server.tls.handshake.failures} (counter, tag {@code cause}: {@code timeout},
+ *       {@code error}): connections whose TLS handshake failed (scanners, clients pinning another key or
+ *       speaking another protocol)</li>
  *   <li>{@code anytls4j.anytls.server.protocol.violations} (counter): sessions closed for a protocol violation</li>
  *   <li>{@code anytls4j.anytls.server.replies.dropped} (counter): HeartResponses not sent because one was still
  *       queued or the session was over {@code session_pending_bytes}</li>
@@ -53,6 +68,10 @@ final class ServerMetrics {
     private final Counter repliesDropped;
     private final Counter writeStalls;
     private final Counter frameReadTimeouts;
+    private final Counter streamsOpened;
+    private final Map<String, Counter> streamsFailed = new HashMap<>();
+    private final Counter handshakeTimeouts;
+    private final Counter handshakeErrors;
 
     ServerMetrics(MeterRegistry registry, String tag) {
         Tags tags = Tags.of("inbound", tag);
@@ -84,6 +103,41 @@ final class ServerMetrics {
                 .description("sessions closed by a timeout").register(registry);
         frameReadTimeouts = Counter.builder(PREFIX + "sessions.timed.out").tags(tags)
                 .tag("cause", "frame-read-timeout").description("sessions closed by a timeout").register(registry);
+        streamsOpened = Counter.builder(PREFIX + "streams.opened").tags(tags)
+                .description("streams clients opened (SYNs accepted)").register(registry);
+        for (String reason : FAILURE_REASONS) {
+            streamsFailed.put(reason, Counter.builder(PREFIX + "streams.failed").tags(tags).tag("reason", reason)
+                    .description("streams that failed to open, by reason").register(registry));
+        }
+        handshakeTimeouts = Counter.builder(PREFIX + "tls.handshake.failures").tags(tags).tag("cause", "timeout")
+                .description("connections whose TLS handshake failed").register(registry);
+        handshakeErrors = Counter.builder(PREFIX + "tls.handshake.failures").tags(tags).tag("cause", "error")
+                .description("connections whose TLS handshake failed").register(registry);
+    }
+
+    /** Values of the {@code reason} tag of {@code streams.failed}. */
+    static final List<String> FAILURE_REASONS = List.of("limit", "timeout", "dns", "connection-refused", "upstream",
+            "other");
+
+    /** The {@code reason} of a target that could not be opened. */
+    static String dialFailureReason(Throwable error) {
+        Throwable cause = DialErrors.unwrap(error);
+        if (cause instanceof StreamRefusedException) {
+            return "upstream";
+        }
+        if (cause instanceof ConnectTimeoutException || cause instanceof SocketTimeoutException) {
+            return "timeout";
+        }
+        if (cause instanceof UnknownHostException) {
+            return "dns";
+        }
+        return DialErrors.describe(new Destination("target", 1), cause).endsWith("connect: connection refused")
+                ? "connection-refused" : "other";
+    }
+
+    /** A connection's TLS handshake failed; {@code timeout} when it did not finish in time. */
+    void tlsHandshakeFailed(boolean timeout) {
+        (timeout ? handshakeTimeouts : handshakeErrors).increment();
     }
 
     /** Bytes held by sessions changed by {@code delta}. */
@@ -101,10 +155,12 @@ final class ServerMetrics {
 
     void streamRefused() {
         streamsRefused.increment();
+        streamsFailed.get("limit").increment();
     }
 
-    void dialFailed() {
+    void dialFailed(Throwable error) {
         dialsFailed.increment();
+        streamsFailed.get(dialFailureReason(error)).increment();
     }
 
     void protocolViolation() {
@@ -132,6 +188,7 @@ final class ServerMetrics {
     }
 
     void streamOpened() {
+        streamsOpened.increment();
         streams.incrementAndGet();
     }
 

@@ -337,7 +337,7 @@ final class ServerStream {
     /** DEBUG for each failed dial, with the local detail; INFO at most once per period with the count. */
     private void logDialFailure(String text, Throwable error) {
         ServerRuntime runtime = session.runtime();
-        runtime.metrics.dialFailed();
+        runtime.metrics.dialFailed(error);
         if (ServerRuntime.LOG.isDebugEnabled()) {
             ServerRuntime.LOG.debug("{} open failed: {} ({})", logPrefix(), text, error.toString());
         }

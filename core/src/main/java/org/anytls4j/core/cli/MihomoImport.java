@@ -1,0 +1,251 @@
+package org.anytls4j.core.cli;
+
+import com.typesafe.config.ConfigUtil;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+
+/**
+ * Converts the {@code type: anytls} entries of a mihomo (Clash.Meta) file's {@code proxies:} into anytls4j outbound
+ * blocks (sing-box's shape, HOCON), as {@code anytls4j import mihomo FILE} prints them:
+ * <pre>
+ * name                        → tag
+ * server, port                → server, server_port
+ * password                    → password
+ * sni                         → tls.server_name
+ * skip-cert-verify            → tls.insecure
+ * alpn                        → tls.alpn
+ * idle-session-check-interval → idle_session_check_interval (mihomo's seconds → a duration, 30 → 30s)
+ * idle-session-timeout        → idle_session_timeout (seconds → a duration)
+ * min-idle-session            → min_idle_session
+ * udp                         → nothing: anytls4j always offers UDP over TCP (a warning when false)
+ * </pre>
+ * Every other key of an anytls entry ({@code client-fingerprint}, {@code fingerprint}, {@code tfo}, ...) is left out
+ * with a warning that says what that means. Entries of other types are listed as skipped; {@code proxy-groups} and
+ * {@code rules} are not converted (anytls4j sends each inbound's traffic to its outbound).
+ *
+ * <p>The file is read with SnakeYAML's safe loader (no object construction), composed into nodes so that every
+ * warning names the file and the line. Only this command loads SnakeYAML. Stateless apart from one conversion's
+ * result.
+ *
+ * @param config   the HOCON text: a comment naming the source, then {@code outbounds = [ ... ]}
+ * @param warnings one line per thing not converted, {@code FILE:LINE: ...}
+ * @param skipped  the proxies that are not anytls, {@code 'name' (type)}
+ */
+record MihomoImport(String config, List<String> warnings, List<String> skipped) {
+    /** Keys of an anytls entry converted one to one, mihomo's name to ours. */
+    private static final Map<String, String> CONVERTED = Map.of(
+            "sni", "tls.server_name", "skip-cert-verify", "tls.insecure", "alpn", "tls.alpn",
+            "idle-session-check-interval", "idle_session_check_interval",
+            "idle-session-timeout", "idle_session_timeout", "min-idle-session", "min_idle_session");
+    private static final Set<String> READ = Set.of("name", "type", "server", "port", "password", "udp");
+    /** What leaving out a mihomo key means, for the keys an operator would miss. */
+    private static final Map<String, String> LEFT_OUT = Map.of(
+            "client-fingerprint", "anytls4j's TLS ClientHello is its TLS engine's own (no uTLS browser fingerprint)",
+            "fingerprint", "mihomo pins the certificate's SHA-256; anytls4j pins its public key: set"
+                    + " tls.certificate_public_key_sha256 (the server's log prints it)",
+            "tfo", "TCP Fast Open is not used",
+            "dialer-proxy", "anytls4j dials the server directly",
+            "ech-opts", "ECH is not supported");
+
+    /** A conversion that cannot be made: the file is unreadable, not YAML, or holds no anytls proxy. */
+    static final class ImportException extends Exception {
+        ImportException(String message) {
+            super(message);
+        }
+    }
+
+    static MihomoImport convert(Path file) throws ImportException {
+        Node root;
+        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            LoaderOptions options = new LoaderOptions();
+            options.setAllowDuplicateKeys(false);
+            root = new Yaml(options).compose(reader);
+        } catch (MarkedYAMLException e) {
+            throw new ImportException(file + ":" + (e.getProblemMark().getLine() + 1) + ": not valid YAML: "
+                    + e.getProblem());
+        } catch (YAMLException e) {
+            throw new ImportException(file + ": not valid YAML: " + e.getMessage());
+        } catch (IOException e) {
+            throw new ImportException(file + ": cannot read: " + e.getMessage());
+        }
+        if (!(root instanceof MappingNode top)) {
+            throw new ImportException(file + ": not a mihomo configuration: expected a mapping with 'proxies:'");
+        }
+        Optional<Node> proxies = value(top, "proxies");
+        if (proxies.isEmpty() || !(proxies.get() instanceof SequenceNode list)) {
+            throw new ImportException(file + ": no 'proxies:' list; nothing to import");
+        }
+        List<String> warnings = new ArrayList<>();
+        List<String> skipped = new ArrayList<>();
+        StringBuilder out = new StringBuilder();
+        int converted = 0;
+        for (Node item : list.getValue()) {
+            String at = file + ":" + line(item);
+            if (!(item instanceof MappingNode proxy)) {
+                warnings.add(at + ": a proxy that is not a mapping; skipped");
+                continue;
+            }
+            Map<String, Node> keys = keys(proxy);
+            String name = scalar(keys.get("name")).orElse("(unnamed at line " + line(item) + ")");
+            String type = scalar(keys.get("type")).orElse("");
+            if (!type.equals("anytls")) {
+                skipped.add("'" + name + "' (" + (type.isEmpty() ? "no type" : type) + ")");
+                continue;
+            }
+            converted++;
+            outbound(out, file, name, keys, warnings);
+        }
+        if (converted == 0) {
+            throw new ImportException(file + ": no proxy of type anytls" + (skipped.isEmpty() ? ""
+                    : " (skipped: " + String.join(", ", skipped) + ")"));
+        }
+        StringBuilder config = new StringBuilder()
+                .append("# anytls4j outbounds converted from ").append(file.getFileName())
+                .append(" by `anytls4j import mihomo`.\n")
+                .append("# mihomo's proxy-groups and rules are not converted: each inbound sends its traffic to")
+                .append(" one outbound.\n")
+                .append("outbounds = [\n").append(out).append("]\n");
+        return new MihomoImport(config.toString(), List.copyOf(warnings), List.copyOf(skipped));
+    }
+
+    private static void outbound(StringBuilder out, Path file, String name, Map<String, Node> keys,
+            List<String> warnings) {
+        String where = file + ":";
+        Map<String, String> top = new LinkedHashMap<>();
+        Map<String, String> tls = new LinkedHashMap<>();
+        top.put("type", "anytls");
+        top.put("tag", quote(name));
+        for (String required : List.of("server", "port", "password")) {
+            if (!keys.containsKey(required)) {
+                warnings.add(where + line(keys.get("name")) + ": proxy '" + name + "': no '" + required
+                        + "'; `check` will ask for it");
+            }
+        }
+        scalar(keys.get("server")).ifPresent(v -> top.put("server", quote(v)));
+        scalar(keys.get("port")).ifPresent(v -> top.put("server_port", number(v,
+                where + line(keys.get("port")) + ": proxy '" + name + "': 'port'", warnings)));
+        scalar(keys.get("password")).ifPresent(v -> top.put("password", quote(v)));
+        for (Map.Entry<String, Node> e : keys.entrySet()) {
+            String key = e.getKey();
+            Node node = e.getValue();
+            String at = where + line(node) + ": proxy '" + name + "': ";
+            if (READ.contains(key)) {
+                if (key.equals("udp") && scalar(node).filter("false"::equals).isPresent()) {
+                    warnings.add(at + "'udp: false' has no equivalent: anytls4j always offers UDP over TCP");
+                }
+                continue;
+            }
+            String ours = CONVERTED.get(key);
+            if (ours == null) {
+                String why = LEFT_OUT.getOrDefault(key, "no equivalent in anytls4j");
+                warnings.add(at + "'" + key + "' not converted: " + why);
+                continue;
+            }
+            String value = switch (key) {
+                case "alpn" -> list(node);
+                case "skip-cert-verify" -> scalar(node).map(v -> v.equals("true") ? "true" : "false").orElse(null);
+                case "min-idle-session" -> scalar(node).map(v -> number(v, at + "'" + key + "'", warnings))
+                        .orElse(null);
+                case "idle-session-check-interval", "idle-session-timeout" -> scalar(node)
+                        .map(v -> seconds(v, at + "'" + key + "'", warnings)).orElse(null);
+                default -> scalar(node).map(MihomoImport::quote).orElse(null);
+            };
+            if (value == null) {
+                warnings.add(at + "'" + key + "' has no usable value; not converted");
+            } else if (ours.startsWith("tls.")) {
+                tls.put(ours.substring(4), value);
+            } else {
+                top.put(ours, value);
+            }
+        }
+        boolean ipServer = scalar(keys.get("server")).filter(v -> v.matches("[0-9.]+|.*:.*")).isPresent();
+        if (ipServer && !tls.containsKey("server_name") && !"true".equals(tls.get("insecure"))) {
+            warnings.add(where + line(keys.get("server")) + ": proxy '" + name + "': the server is an IP address"
+                    + " with neither 'sni' nor 'skip-cert-verify': add tls.certificate_public_key_sha256 (the"
+                    + " server's pin) or tls.server_name, or `check` refuses the block");
+        }
+        out.append("  {\n");
+        top.forEach((k, v) -> out.append("    ").append(k).append(" = ").append(v).append('\n'));
+        if (!tls.isEmpty()) {
+            out.append("    tls {\n");
+            tls.forEach((k, v) -> out.append("      ").append(k).append(" = ").append(v).append('\n'));
+            out.append("    }\n");
+        }
+        out.append("  }\n");
+    }
+
+    /** mihomo's whole seconds ({@code 30}) as a duration ({@code 30s}); a value with a unit is kept. */
+    private static String seconds(String value, String at, List<String> warnings) {
+        if (value.matches("\\d+")) {
+            return value + "s";
+        }
+        if (value.matches("[0-9.]+(ns|us|ms|s|m|h)([0-9.]+(ns|us|ms|s|m|h))*")) {
+            return value;
+        }
+        warnings.add(at + " is '" + value + "', not a number of seconds; not converted");
+        return null;
+    }
+
+    private static String number(String value, String at, List<String> warnings) {
+        if (value.matches("\\d+")) {
+            return value;
+        }
+        warnings.add(at + " is '" + value + "', not a whole number; kept as text for `check` to report");
+        return quote(value);
+    }
+
+    private static String list(Node node) {
+        if (node instanceof SequenceNode seq) {
+            List<String> items = new ArrayList<>();
+            for (Node item : seq.getValue()) {
+                scalar(item).ifPresent(v -> items.add(quote(v)));
+            }
+            return "[" + String.join(", ", items) + "]";
+        }
+        return scalar(node).map(v -> "[" + quote(v) + "]").orElse(null);
+    }
+
+    private static Map<String, Node> keys(MappingNode mapping) {
+        Map<String, Node> keys = new LinkedHashMap<>();
+        for (NodeTuple t : mapping.getValue()) {
+            scalar(t.getKeyNode()).ifPresent(k -> keys.put(k, t.getValueNode()));
+        }
+        return keys;
+    }
+
+    private static Optional<Node> value(MappingNode mapping, String key) {
+        return Optional.ofNullable(keys(mapping).get(key));
+    }
+
+    private static Optional<String> scalar(Node node) {
+        return node instanceof ScalarNode s && !s.getTag().getValue().endsWith(":null")
+                ? Optional.of(s.getValue()) : Optional.empty();
+    }
+
+    private static int line(Node node) {
+        return node == null ? 0 : node.getStartMark().getLine() + 1;
+    }
+
+    /** A HOCON quoted string. */
+    private static String quote(String s) {
+        return ConfigUtil.quoteString(s);
+    }
+}
