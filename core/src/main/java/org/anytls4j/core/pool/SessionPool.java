@@ -602,6 +602,9 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
      * overruns its budget) refuses every session it was asked about: it could not vouch for them.
      */
     private Map<Long, String> verdicts(List<PooledSession> views, long nowNanos) {
+        if (views.isEmpty()) {
+            return Map.of();
+        }
         Map<Long, String> verdicts = new HashMap<>();
         for (PolicyRunner runner : vetters) {
             if (runner.disabled) {
@@ -1424,17 +1427,19 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
     /**
      * One policy of this pool and its failure record. Its code runs only on the lane, through {@link #call}: on the
      * policy executor, waited for at most {@code policy_time_budget}. A call that throws or overruns fails (its
-     * result is dropped; the caller fails closed); the first failure of a streak is logged at WARN, the others at
-     * DEBUG; after {@code policy_failure_limit} in a row the policy is disabled. While a call that overran is still
+     * result is dropped; the caller fails closed); the first failure of a method's streak is logged at WARN, the others
+     * at DEBUG; after {@code policy_failure_limit} failures in a row of one method the policy is disabled. While a call that overran is still
      * running, the policy is not called again (each later call fails at once), so a stuck policy holds one thread.
      */
     private final class PolicyRunner {
         final String name;
         final String pluginId;
         final PoolPolicy policy;
-        /** Lane-confined. */
-        private int failures;
+        /** Consecutive failed calls, by method; a method's success clears its count. Lane-confined. */
+        private final Map<String, Integer> failures = new HashMap<>();
+        /** The call that overran its budget and may still run, and its method. Lane-confined. */
         private CompletableFuture<?> overrunning;
+        private String overrunningMethod;
         /** Written on the lane, read anywhere. */
         volatile boolean disabled;
 
@@ -1454,8 +1459,10 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
                 return null;
             }
             if (overrunning != null && !overrunning.isDone()) {
-                failed(method, "is still running an earlier call that overran policy_time_budget="
-                        + GoDurations.format(settings.policyTimeBudget()), null, "overrun");
+                // Counted against the stuck method: a policy stuck in evaluate fails each later call until disabled.
+                failed(overrunningMethod, method + " not called: " + overrunningMethod + " is still running a call "
+                        + "that overran policy_time_budget=" + GoDurations.format(settings.policyTimeBudget()), null,
+                        "overrun");
                 return null;
             }
             overrunning = null;
@@ -1467,37 +1474,37 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
             }
             try {
                 T result = call.get(settings.policyTimeBudget().toNanos(), TimeUnit.NANOSECONDS);
-                failures = 0;
+                failures.remove(method);
                 return result;
             } catch (TimeoutException e) {
                 overrunning = call;
-                failed(method, "overran policy_time_budget=" + GoDurations.format(settings.policyTimeBudget()), null,
-                        "overrun");
+                overrunningMethod = method;
+                failed(method, method + " overran policy_time_budget=" + GoDurations.format(settings.policyTimeBudget()),
+                        null, "overrun");
             } catch (ExecutionException e) {
-                failed(method, "threw " + e.getCause(), e.getCause(), "exception");
+                failed(method, method + " threw " + e.getCause(), e.getCause(), "exception");
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                failed(method, "was interrupted", null, "interrupted");
+                failed(method, method + " was interrupted", null, "interrupted");
             }
             return null;
         }
 
         private void failed(String method, String what, Throwable cause, String kind) {
-            failures++;
+            int inARow = failures.merge(method, 1, Integer::sum);
             Counter.builder("anytls4j.pool.policy.failures").tag("outbound", tag).tag("policy", name)
                     .tag("cause", kind).register(env.meterRegistry()).increment();
-            if (failures == 1) {
-                log.warn("outbound={} policy {} (plugin {}) failed: {} {}; failing closed: its actions are dropped "
-                        + "and sessions it could not vouch for are not handed out", tag, name, pluginId, method, what,
-                        cause);
+            if (inARow == 1) {
+                log.warn("outbound={} policy {} (plugin {}) failed: {}; failing closed: its actions are dropped and "
+                        + "sessions it could not vouch for are not handed out", tag, name, pluginId, what, cause);
             } else {
-                log.debug("outbound={} policy {} (plugin {}) failed again ({} in a row): {} {}", tag, name, pluginId,
-                        failures, method, what);
+                log.debug("outbound={} policy {} (plugin {}) failed again ({} in a row): {}", tag, name, pluginId,
+                        inARow, what);
             }
-            if (failures >= settings.policyFailureLimit() && !disabled) {
+            if (inARow >= settings.policyFailureLimit() && !disabled) {
                 disabled = true;
                 log.warn("outbound={} policy {} (plugin {}) disabled after {} consecutive failures; the pool goes on "
-                        + "without it until the next start", tag, name, pluginId, failures);
+                        + "without it until the next start", tag, name, pluginId, inARow);
                 Counter.builder("anytls4j.pool.policy.disabled").tag("outbound", tag).tag("policy", name)
                         .register(env.meterRegistry()).increment();
                 serial.execute(() -> vetoes.values().removeIf(name::equals));
