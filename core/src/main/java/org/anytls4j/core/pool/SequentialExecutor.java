@@ -11,8 +11,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs tasks one at a time, in submission order, on a shared executor (Guava's {@code SequentialExecutor}): the lane
  * on which one pool calls its policies, so that a policy's methods never run concurrently, without a thread per
- * pool. A task submitted from a task runs after it. With an inline executor ({@code Runnable::run}) the submitting
- * thread drains the lane.
+ * pool. A task submitted from a task runs after it. With an inline executor ({@code Runnable::run}), or once the
+ * executor rejects tasks (shut down), the submitting thread drains the lane.
  *
  * <h2>Threading</h2>
  * Thread-safe. A task that throws is logged; the lane goes on.
@@ -43,10 +43,10 @@ final class SequentialExecutor implements Executor {
         try {
             delegate.execute(this::drain);
         } catch (RejectedExecutionException e) {
-            scheduled.set(false);
-            int dropped = queue.size();
-            queue.clear();
-            log.debug("{}: executor shut down; {} task(s) dropped", name, dropped);
+            // The host is shutting its executor down: the submitting thread drains, so a pool's closing (which
+            // tells its policies on the lane) still completes.
+            log.debug("{}: executor shut down; draining on the calling thread", name);
+            drain();
         }
     }
 
