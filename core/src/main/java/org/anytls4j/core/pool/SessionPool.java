@@ -151,6 +151,8 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
     private final List<PolicyRunner> vetters;
     private final List<NamedMonitor> monitors;
     private final List<PluginScheduler> schedulers;
+    /** Conflicts between policies that the settings make certain ({@link PolicyConflicts}). */
+    private final List<String> settingWarnings;
     private final AtomicLong sessionCounter = new AtomicLong();
     private final List<Meter> gauges = new ArrayList<>();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
@@ -195,7 +197,8 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
     private final Map<String, Long> conflictWarnedAt = new HashMap<>();
 
     private SessionPool(String tag, PoolSettings settings, SessionConnector connector, PoolEnvironment env,
-                        List<NamedPolicy> policies, List<NamedMonitor> monitors, List<PluginScheduler> schedulers) {
+                        List<NamedPolicy> policies, List<NamedMonitor> monitors, List<PluginScheduler> schedulers,
+                        List<String> settingWarnings) {
         this.tag = tag;
         this.settings = settings;
         this.connector = connector;
@@ -206,6 +209,7 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
         this.vetters = this.policies.stream().filter(runner -> overridesMayHandOut(runner.policy)).toList();
         this.monitors = monitors;
         this.schedulers = schedulers;
+        this.settingWarnings = settingWarnings;
         this.backoff = new CreationBackoff(settings.backoffInitial().toNanos(), settings.backoffMax().toNanos(),
                 env.randomSource().get());
     }
@@ -276,7 +280,7 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
         }
         monitors.sort(Comparator.comparing(NamedMonitor::name));
         self[0] = new SessionPool(tag, poolSettings, connector, env, List.copyOf(policies), List.copyOf(monitors),
-                List.copyOf(schedulers));
+                List.copyOf(schedulers), List.copyOf(PolicyConflicts.certain(tag, settings, poolSettings)));
         return self[0];
     }
 
@@ -305,6 +309,15 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
     /** Names of the policies disabled after {@code policy_failure_limit} failures in a row, in order. */
     public List<String> disabledPolicyNames() {
         return policies.stream().filter(runner -> runner.disabled).map(PolicyRunner::name).toList();
+    }
+
+    /**
+     * Conflicts between this outbound's policies that its settings make certain (e.g. a lifetime shorter than the
+     * check interval with ensure_idle), one line each; {@code anytls4j check} prints them and {@link #start()} logs them
+     * at WARN.
+     */
+    public List<String> settingWarnings() {
+        return settingWarnings;
     }
 
     /** Names of the monitors attached to every session. */
@@ -387,6 +400,7 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
                         + "policies={} monitors={}", tag, GoDurations.format(settings.checkInterval()),
                 GoDurations.format(settings.idleTimeout()), settings.maxStreamsPerSession(),
                 policyNames(), monitorNames());
+        settingWarnings.forEach(log::warn);
         lane.execute(this::runMaintenanceSafely);
     }
 
@@ -1503,11 +1517,11 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
             }
             if (inARow >= settings.policyFailureLimit() && !disabled) {
                 disabled = true;
-                log.warn("outbound={} policy {} (plugin {}) disabled after {} consecutive failures; the pool goes on "
-                        + "without it until the next start", tag, name, pluginId, inARow);
                 Counter.builder("anytls4j.pool.policy.disabled").tag("outbound", tag).tag("policy", name)
                         .register(env.meterRegistry()).increment();
                 serial.execute(() -> vetoes.values().removeIf(name::equals));
+                log.warn("outbound={} policy {} (plugin {}) disabled after {} consecutive failures; the pool goes on "
+                        + "without it until the next start", tag, name, pluginId, inARow);
             }
         }
     }

@@ -86,6 +86,17 @@ public final class Assembly implements AutoCloseable {
         return lines;
     }
 
+    /** What {@code anytls4j check} warns of: settings that make two pool policies undo each other, one line each. */
+    public List<String> warnings() {
+        List<String> lines = new ArrayList<>();
+        for (BuiltOutbound out : outbounds) {
+            if (out.outbound() instanceof SessionPool pool) {
+                lines.addAll(pool.settingWarnings());
+            }
+        }
+        return lines;
+    }
+
     /**
      * Starts the pools, then binds every inbound and waits for the binds.
      *
