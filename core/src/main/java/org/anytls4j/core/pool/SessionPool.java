@@ -64,8 +64,8 @@ import org.slf4j.LoggerFactory;
  * runs the maintenance that its policies decide.
  *
  * <h2>Acquire and release</h2>
- * {@link #open} takes the newest idle session (highest seq) that every policy lets it hand out
- * ({@link PoolPolicy#mayHandOut}); with {@code max_streams_per_session > 1} it then shares the newest busy session
+ * {@link #open} takes the newest idle session (highest seq) that no policy refuses to hand out (the verdicts of
+ * {@link PoolPolicy#mayHandOut}, computed ahead of time: see Threading); with {@code max_streams_per_session > 1} it then shares the newest busy session
  * that has room; else it connects a new one (reason {@code demand}). When the stream channel closes (the transport
  * has sent its FIN by then: FIN first, POOL.md section 4) the session's idle timer restarts and it goes back into
  * the idle pool. A session that closes for any reason leaves the pool at once. If opening the stream fails on a
@@ -89,7 +89,8 @@ import org.slf4j.LoggerFactory;
  * wait really applied, one INFO when it ends.
  *
  * <h2>Maintenance</h2>
- * One task on the environment's scheduler: the first run in {@link #start()}, then every
+ * One task timed by the environment's scheduler and run on the policy executor: the first run in {@link #start()},
+ * then every
  * {@code idle_session_check_interval}, or earlier (at least 1 ms after the cause, coalesced) when a policy asks
  * ({@link Decision#askAgainAtNanos()}), when a policy-requested creation failed (so a backing-off policy can schedule
  * its retry), when a policy refused to hand out an idle session (so it can close it), when a session that had proved
@@ -97,24 +98,46 @@ import org.slf4j.LoggerFactory;
  * failed creation and runs nothing before the back-off allows), or when a failure streak ended. A run consults the
  * enabled policies in {@link PoolPolicyFactory#order()} (the core's own idle cleanup at 200) and carries out each
  * one's actions before asking the next, which therefore sees closed sessions gone, reset timers reset and requested
- * creations counted in {@link PoolSnapshot#creating()}. Deciding and acting happen under the pool lock, the same lock
- * {@code open} takes, so a session chosen for closing can never be handed out in between; closes act only on sessions
- * still idle.
+ * creations counted in {@link PoolSnapshot#creating()}. Each policy decides on an immutable snapshot, off the pool's
+ * context; its actions are applied in the context, where a close acts only on a session still idle as the policy saw
+ * it (not handed out, nor used and returned, since the snapshot), so a session chosen for closing is never taken
+ * from a stream. A run ends by asking every policy that has its own {@code mayHandOut} about every live session.
+ * When one policy creates, run after run, what another closed in the same or the previous run
+ * ({@value #CONFLICT_RUNS} runs in a row), the pool logs one WARN naming both (at most once an hour per pair) and
+ * counts {@code anytls4j.pool.policy.conflicts}.
+ *
+ * <h2>Policies fail closed</h2>
+ * Every call of a policy's code ({@code evaluate}, {@code mayHandOut}, {@code created}, {@code creationFailed}) runs
+ * on the environment's policy executor and is waited for at most {@code policy_time_budget}. One that throws or
+ * overruns fails: its decision's actions are dropped, and a session it was asked about is not handed out (if that
+ * leaves none, a stream gets a new session as usual). The first failure of a streak is logged at WARN, naming the
+ * policy and its plugin; a policy still running a call that overran is not called again (each call it misses counts as
+ * a failure); after {@code policy_failure_limit} failures in a row of one method the policy is disabled for this pool
+ * (WARN, {@code anytls4j.pool.policy.disabled}) and its refusals are dropped.
  *
  * <h2>Monitors</h2>
  * Every enabled {@link SessionMonitor} is attached to each new session before the session is pooled or handed out.
  *
  * <h2>Threading</h2>
- * Thread-safe. State is guarded by one lock, held only for short, non-blocking work: policies' {@code evaluate} and
- * {@code mayHandOut} run under it; connects, stream opens, session closes and monitors run outside it.
+ * Thread-safe. The pool's state is owned by one {@link SerialContext} (gRPC's {@code SynchronizationContext}
+ * pattern): short, non-blocking tasks that run on the thread that submits them unless another thread is running the
+ * context's tasks, which then runs them; an I/O thread never waits for the context, nor for a policy. No plugin code
+ * runs in the context: policies are called one at a time on the pool's lane ({@link SequentialExecutor} over the
+ * policy executor), and a session's hand-out verdicts are renewed there whenever it is created or becomes idle again,
+ * and for every session at each run, so {@code open} only looks them up. Nothing on the stream-open path formats
+ * strings or durations unless DEBUG is on. Connects and stream opens are started outside the context.
  *
  * <h2>Ownership and lifecycle</h2>
  * Created by {@link #create}, which validates every setting and creates the enabled policies and monitors;
- * {@link #start()} once; {@link #closeAsync()} once (idempotent). The pool owns its sessions and the connector it was
+ * {@link #start()} once; {@link #closeGracefully()} or {@link #closeAsync()} once (idempotent). A graceful shutdown
+ * first {@link #drain() drains}: no creation (demand, ensure, replacement), no maintenance, no hand-out; idle sessions
+ * close at once and a busy session when its last stream ends; after {@code shutdown_grace_period} the rest is cut,
+ * each session still carrying streams logged with their number. The pool owns its sessions and the connector it was
  * given: shutdown cancels the maintenance task, closes every session (reason {@code shutdown}), cancels the futures
  * of connects still in flight (a connector whose future was cancelled closes the session it then makes, as the
  * AnyTLS connector does), closes any session such a connect still delivers, closes the connector so that no new
- * connect starts, tells policies and monitors {@code close()}, and removes its meters.
+ * connect starts, cancels the tasks its policies and monitors scheduled through their context, tells them
+ * {@code close()}, and removes its meters.
  *
  * <h2>Metrics (tag {@code outbound})</h2>
  * Gauges {@code anytls4j.pool.sessions.idle}, {@code .active} (carrying streams), {@code .live} (both),
@@ -124,7 +147,9 @@ import org.slf4j.LoggerFactory;
  * {@link CloseReason#name()}), {@code anytls4j.pool.sessions.create.attempts} (tag {@code reason}) and
  * {@code anytls4j.pool.sessions.create.failures} (tags {@code reason} and {@code cause}: {@code connect},
  * {@code closed-unheard} (closed before anything came from the server), {@code closed-young} (closed within the
- * probation)).
+ * probation)); {@code anytls4j.pool.policy.failures} (tags {@code policy}, {@code cause}: {@code exception},
+ * {@code overrun}), {@code anytls4j.pool.policy.disabled} (tag {@code policy}) and
+ * {@code anytls4j.pool.policy.conflicts} (tag {@code policies}: {@code closer,creator}).
  */
 public final class SessionPool implements Outbound, PoolView, AutoCloseable {
     /** Reason of creations made for a waiting stream. */
