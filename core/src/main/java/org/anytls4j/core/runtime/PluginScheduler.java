@@ -30,13 +30,15 @@ import org.slf4j.LoggerFactory;
  */
 public final class PluginScheduler implements ScheduledExecutorService {
     private static final Logger log = LoggerFactory.getLogger(PluginScheduler.class);
-    /** Finished tasks are forgotten once this many are tracked. */
+    /** Finished tasks are forgotten once at least this many are tracked (then twice as many as remained). */
     private static final int PURGE_AT = 64;
 
     private final String owner;
     private final ScheduledExecutorService delegate;
     private final Set<Future<?>> tasks = ConcurrentHashMap.newKeySet();
     private volatile boolean cancelled;
+    /** Amortizes the purge: a handle with many pending timers (a server's connections) scans rarely. */
+    private volatile int purgeAt = PURGE_AT;
 
     /**
      * @param owner    who the tasks belong to, for the log: {@code plugin=pool-ensure-idle} or
@@ -66,8 +68,9 @@ public final class PluginScheduler implements ScheduledExecutorService {
     }
 
     private <F extends Future<?>> F track(F future) {
-        if (tasks.size() >= PURGE_AT) {
+        if (tasks.size() >= purgeAt) {
             tasks.removeIf(Future::isDone);
+            purgeAt = Math.max(PURGE_AT, tasks.size() * 2);
         }
         tasks.add(future);
         if (cancelled) {
