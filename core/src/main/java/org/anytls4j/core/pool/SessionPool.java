@@ -240,9 +240,13 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
     }
 
     private static boolean overridesMayHandOut(PoolPolicy policy) {
+        return overrides(policy, "mayHandOut", PooledSession.class, long.class);
+    }
+
+    /** Whether {@code policy} implements this default method of {@link PoolPolicy} itself. */
+    private static boolean overrides(PoolPolicy policy, String method, Class<?>... parameters) {
         try {
-            return policy.getClass().getMethod("mayHandOut", PooledSession.class, long.class).getDeclaringClass()
-                    != PoolPolicy.class;
+            return policy.getClass().getMethod(method, parameters).getDeclaringClass() != PoolPolicy.class;
         } catch (NoSuchMethodException e) {
             return true;
         }
@@ -834,7 +838,7 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
             counter("anytls4j.pool.sessions.opened", "reason", reason).increment();
             if (forDemand) {
                 log.debug("outbound={} session=#{} created reason={}", tag, session.seq(), reason);
-            } else {
+            } else if (requester == null || !requester.logsCreations) {
                 log.debug("outbound={} session=#{} created and pooled reason={} (#{} of its run)", tag, session.seq(),
                         reason, index);
             }
@@ -1482,10 +1486,14 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
         /** Written on the lane, read anywhere. */
         volatile boolean disabled;
 
+        /** Whether it logs its own creations ({@link PoolPolicy#created}), so the pool's line would repeat it. */
+        final boolean logsCreations;
+
         PolicyRunner(NamedPolicy named) {
             this.name = named.name();
             this.pluginId = named.pluginId();
             this.policy = named.policy();
+            this.logsCreations = overrides(policy, "created", int.class, PooledSession.class);
         }
 
         String name() {
