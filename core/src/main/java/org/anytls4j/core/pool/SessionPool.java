@@ -714,8 +714,8 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
 
     /**
      * Connects one session; the caller has already counted it ({@link #admitCreation}). A demand creation completes
-     * with the entry already carrying the caller's stream; a policy creation pools it as idle. Never called in the
-     * pool's context.
+     * with the entry already carrying the caller's stream; a policy creation pools it as idle. It only submits to the
+     * pool's context, so it may be called from a task of it (an open that was taken by another thread).
      *
      * @param index      the 1-based number of this creation within its maintenance run (for the log), 0 for demand
      * @param generation the back-off generation {@link #admitCreation} returned
