@@ -10,8 +10,8 @@ import org.anytls4j.api.Stable;
 public sealed interface PoolAction {
 
     /**
-     * Close an idle session. Ignored when the session is no longer idle by the time the pool acts (the pool
-     * acts under the same lock as it decided, so that happens only across runs).
+     * Close an idle session. Ignored when the session is no longer idle as the policy saw it by the time the pool
+     * acts (a stream took it, or it was used and came back, since the snapshot): it is never taken from a stream.
      *
      * @param detail a short human text for the log line, e.g. {@code idle=6m0s}
      */

@@ -8,8 +8,12 @@ import org.anytls4j.api.Stable;
  * bookkeeping keyed by session seq.
  *
  * <h2>Threading</h2>
- * The pool calls {@link #evaluate} from one thread at a time, under its lock: it must be quick, must not block,
- * must not read a clock (use {@code nowNanos}) and must not touch sessions.
+ * The pool calls a policy's methods one at a time (never two at once), off the I/O threads, on an immutable
+ * snapshot; it applies the decisions itself afterwards. They must be quick (each call has the outbound's
+ * {@code policy_time_budget}, 100 ms by default), must not read a clock (use {@code nowNanos}) and must not touch
+ * sessions. A call that throws or overruns the budget fails closed: its actions are dropped and a session it was
+ * asked about is not handed out; after {@code policy_failure_limit} failures in a row the policy is disabled for the
+ * outbound. A policy is a function of (snapshot, now) and its own bookkeeping: it holds no reference to the pool.
  */
 @Stable
 @FunctionalInterface
@@ -22,16 +26,40 @@ public interface PoolPolicy {
     Decision evaluate(PoolSnapshot pool, long nowNanos);
 
     /**
-     * Whether the pool may hand this idle session out for a new stream now. The pool asks every policy before it
-     * hands a session out, under the same lock as {@link #evaluate}, so a session a policy refuses is never used
-     * (e.g. the lifetime policy refuses a session past its lifetime; the next evaluation closes it). Must be quick,
-     * must not block and must not read a clock. Default: true.
+     * Whether the pool may hand this session out for a new stream. The pool asks ahead of time, never on the
+     * stream-open path: for every session at each maintenance run, and for a session whenever it is created or
+     * becomes idle again; it keeps each verdict until the next one. So a verdict that depends on time must be backed
+     * by an evaluation at the moment it changes ({@link Decision#askAgainAtNanos()}: e.g. the lifetime policy asks
+     * to be evaluated when the next session expires, and refuses it from then on; the same run closes it). Must be
+     * quick, must not block and must not read a clock. Default: true.
      *
      * @param session  the candidate, as it is now
      * @param nowNanos the pool's ticker reading
      */
     default boolean mayHandOut(PooledSession session, long nowNanos) {
         return true;
+    }
+
+    /**
+     * A session this policy asked for ({@link PoolAction.Create}) was created and pooled as idle; for the policy's own
+     * log lines. Called like the other methods (one at a time, off the I/O threads). Default: nothing.
+     *
+     * @param index   the creation's 1-based number within the maintenance run that asked for it
+     * @param session the new session, as it was pooled
+     * @since 1.3.0
+     */
+    default void created(int index, PooledSession session) {
+    }
+
+    /**
+     * A creation this policy asked for failed (the pool logs the failure streak and backs off itself); for the
+     * policy's own log lines. Called like the other methods. Default: nothing.
+     *
+     * @param index the creation's 1-based number within the maintenance run that asked for it
+     * @param cause why
+     * @since 1.3.0
+     */
+    default void creationFailed(int index, Throwable cause) {
     }
 
     /**

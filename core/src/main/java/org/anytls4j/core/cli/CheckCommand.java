@@ -13,7 +13,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code anytls4j check -c FILE}: validates a configuration as {@code run} would (keys, types, names, and each
- * factory's own checks) without opening a socket, prints what would run, and exits 0; or prints every problem,
+ * factory's own checks) without opening a socket, prints what would run (and a {@code warning:} line for settings
+ * that make two pool policies undo each other), and exits 0; or prints every problem,
  * one per line, and exits 2.
  */
 @Command(mixinStandardHelpOptions = true, name = "check", description = "Validate a configuration and print what would run.")
@@ -45,6 +46,7 @@ final class CheckCommand implements Callable<Integer> {
             try (Assembly assembly = launcher.host().assemble(validated)) {
                 out.println(validated.source() + ": valid");
                 assembly.describe().forEach(line -> out.println("  " + line));
+                assembly.warnings().forEach(line -> out.println("  warning: " + line));
             }
             out.flush();
             return ExitCodes.OK;

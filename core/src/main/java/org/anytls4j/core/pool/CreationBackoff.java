@@ -21,7 +21,7 @@ import java.util.random.RandomGenerator;
  * next attempt one wait ahead, so at most one creation starts per wait, whatever its outcome.
  *
  * <h2>Threading</h2>
- * Not thread-safe: the pool calls it under its lock. Pure: time is passed in, randomness injected.
+ * Not thread-safe: the pool calls it in its serial context only. Pure: time is passed in, randomness injected.
  */
 final class CreationBackoff {
     private static final long MILLI = TimeUnit.MILLISECONDS.toNanos(1);

@@ -2,7 +2,6 @@ package org.anytls4j.core.pool;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.IntSupplier;
 import org.anytls4j.api.CloseReason;
 import org.anytls4j.api.GoDurations;
 import org.anytls4j.api.pool.Decision;
@@ -21,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * so this policy never needs to know about it; it only avoids repeating the summary line the protection logged.
  *
  * <h2>Threading</h2>
- * Called by its {@link SessionPool} under the pool lock; holds no state of its own.
+ * A pure function of (snapshot, time, what earlier policies of the run protected): no state, no back-reference to
+ * the pool; called by its {@link SessionPool}'s maintenance run.
  */
 final class IdleCleanupPolicy implements PoolPolicy {
     static final String NAME = "idle_cleanup";
@@ -29,20 +29,22 @@ final class IdleCleanupPolicy implements PoolPolicy {
 
     private final String outboundTag;
     private final long idleTimeoutNanos;
-    private final IntSupplier protectedThisRun;
+
+    IdleCleanupPolicy(String outboundTag, long idleTimeoutNanos) {
+        this.outboundTag = outboundTag;
+        this.idleTimeoutNanos = idleTimeoutNanos;
+    }
+
+    @Override
+    public Decision evaluate(PoolSnapshot pool, long nowNanos) {
+        return evaluate(pool, nowNanos, 0);
+    }
 
     /**
      * @param protectedThisRun how many idle timers earlier policies reset in the current run; when non-zero the
      *                         protecting policy has already logged the run's summary
      */
-    IdleCleanupPolicy(String outboundTag, long idleTimeoutNanos, IntSupplier protectedThisRun) {
-        this.outboundTag = outboundTag;
-        this.idleTimeoutNanos = idleTimeoutNanos;
-        this.protectedThisRun = protectedThisRun;
-    }
-
-    @Override
-    public Decision evaluate(PoolSnapshot pool, long nowNanos) {
+    Decision evaluate(PoolSnapshot pool, long nowNanos, int protectedThisRun) {
         long cutoff = nowNanos - idleTimeoutNanos;
         List<PoolAction> closes = new ArrayList<>();
         for (PooledSession session : pool.idle()) {
@@ -51,7 +53,7 @@ final class IdleCleanupPolicy implements PoolPolicy {
                         "idle=" + GoDurations.format(session.idleNanos(nowNanos))));
             }
         }
-        if (!closes.isEmpty() && protectedThisRun.getAsInt() == 0) {
+        if (!closes.isEmpty() && protectedThisRun == 0) {
             log.debug("outbound={} [IdleCleanup] Found {} expired sessions (timeout={}), closing all (current={})",
                     outboundTag, closes.size(), GoDurations.format(idleTimeoutNanos), pool.idle().size());
         }

@@ -21,10 +21,14 @@ import org.slf4j.LoggerFactory;
  * @param backoffMax           {@code session_create_backoff_max}, >= backoffInitial: the longest
  * @param probation            {@code session_create_probation}, >= 0: a session that closes on its own younger than
  *                             this counts as a failed creation
+ * @param policyTimeBudget     {@code policy_time_budget}, > 0: how long one call of a policy's code may run
+ * @param policyFailureLimit   {@code policy_failure_limit}, >= 1: consecutive failed calls that disable a policy
+ * @param shutdownGrace        {@code shutdown_grace_period}, >= 0: how long open streams may finish on shutdown
  */
 public record PoolSettings(Duration checkInterval, Duration idleTimeout, int maxStreamsPerSession,
                            List<String> poolPolicies, Duration backoffInitial, Duration backoffMax,
-                           Duration probation) {
+                           Duration probation, Duration policyTimeBudget, int policyFailureLimit,
+                           Duration shutdownGrace) {
     public static final String CHECK_INTERVAL = "idle_session_check_interval";
     public static final String IDLE_TIMEOUT = "idle_session_timeout";
     public static final String MAX_STREAMS = "max_streams_per_session";
@@ -32,6 +36,13 @@ public record PoolSettings(Duration checkInterval, Duration idleTimeout, int max
     public static final String BACKOFF_INITIAL = "session_create_backoff_initial";
     public static final String BACKOFF_MAX = "session_create_backoff_max";
     public static final String PROBATION = "session_create_probation";
+    public static final String POLICY_TIME_BUDGET = "policy_time_budget";
+    public static final String POLICY_FAILURE_LIMIT = "policy_failure_limit";
+    public static final String SHUTDOWN_GRACE = "shutdown_grace_period";
+    /** Defaults of the keys added in 1.3.0, for the constructors that predate them. */
+    static final Duration DEFAULT_POLICY_TIME_BUDGET = Duration.ofMillis(100);
+    static final int DEFAULT_POLICY_FAILURE_LIMIT = 3;
+    static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(5);
 
     /** Values at or below this are replaced by {@link #CLAMPED} (POOL.md section 6: "<= 5 s, including 0"). */
     static final Duration CLAMP_LIMIT = Duration.ofSeconds(5);
@@ -48,6 +59,13 @@ public record PoolSettings(Duration checkInterval, Duration idleTimeout, int max
                         List<String> poolPolicies) {
         this(checkInterval, idleTimeout, maxStreamsPerSession, poolPolicies, Duration.ofSeconds(1),
                 Duration.ofMinutes(1), Duration.ofSeconds(5));
+    }
+
+    /** Settings with the default policy budget, failure limit and shutdown grace. */
+    public PoolSettings(Duration checkInterval, Duration idleTimeout, int maxStreamsPerSession,
+                        List<String> poolPolicies, Duration backoffInitial, Duration backoffMax, Duration probation) {
+        this(checkInterval, idleTimeout, maxStreamsPerSession, poolPolicies, backoffInitial, backoffMax, probation,
+                DEFAULT_POLICY_TIME_BUDGET, DEFAULT_POLICY_FAILURE_LIMIT, DEFAULT_SHUTDOWN_GRACE);
     }
 
     /**
@@ -68,8 +86,11 @@ public record PoolSettings(Duration checkInterval, Duration idleTimeout, int max
                             + GoDurations.format(backoffMax));
         }
         Duration probation = Settings.nonNegativeDuration(settings, PROBATION);
+        Duration budget = Settings.positiveDuration(settings, POLICY_TIME_BUDGET);
+        int failureLimit = Settings.intInRange(settings, POLICY_FAILURE_LIMIT, 1, Integer.MAX_VALUE);
+        Duration grace = Settings.nonNegativeDuration(settings, SHUTDOWN_GRACE);
         return new PoolSettings(interval, timeout, maxStreams, settings.getStringList(POOL_POLICIES), backoffInitial,
-                backoffMax, probation);
+                backoffMax, probation, budget, failureLimit, grace);
     }
 
     private static Duration clamped(String outboundTag, Config settings, String key) {

@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Lifecycle</h2>
  * Built by {@link Host#assemble}; {@link #start} once (pools first, then inbounds bind); {@link #close} once, which
- * stops inbounds, then closes pools and direct outbounds. Closing an assembly that never started releases what
+ * drains the pools (open streams may finish for {@code shutdown_grace_period}) and closes them, then stops inbounds
+ * and closes direct outbounds. Closing an assembly that never started releases what
  * the factories created.
  *
  * <h2>Threading</h2>
@@ -85,6 +86,17 @@ public final class Assembly implements AutoCloseable {
         return lines;
     }
 
+    /** What {@code anytls4j check} warns of: settings that make two pool policies undo each other, one line each. */
+    public List<String> warnings() {
+        List<String> lines = new ArrayList<>();
+        for (BuiltOutbound out : outbounds) {
+            if (out.outbound() instanceof SessionPool pool) {
+                lines.addAll(pool.settingWarnings());
+            }
+        }
+        return lines;
+    }
+
     /**
      * Starts the pools, then binds every inbound and waits for the binds.
      *
@@ -117,7 +129,11 @@ public final class Assembly implements AutoCloseable {
         return bound;
     }
 
-    /** Stops inbounds, then closes pools and direct outbounds, waiting for each. Idempotent. */
+    /**
+     * Drains the pools first (no creation, no ensure, no replacement; idle sessions close; open streams may finish
+     * for each outbound's {@code shutdown_grace_period}), then stops inbounds and closes direct outbounds, waiting for
+     * each. Idempotent.
+     */
     @Override
     public void close() {
         if (closed) {
@@ -125,17 +141,25 @@ public final class Assembly implements AutoCloseable {
         }
         closed = true;
         List<CompletableFuture<Void>> stops = new ArrayList<>();
+        Duration longestGrace = Duration.ZERO;
+        for (BuiltOutbound out : outbounds) {
+            if (out.outbound() instanceof SessionPool pool) {
+                pool.drain();
+            }
+        }
+        for (BuiltOutbound out : outbounds) {
+            if (out.outbound() instanceof SessionPool pool) {
+                stops.add(pool.closeGracefully().toCompletableFuture());
+                Duration grace = pool.settings().shutdownGrace();
+                longestGrace = grace.compareTo(longestGrace) > 0 ? grace : longestGrace;
+            }
+        }
+        await(stops, longestGrace);
+        stops.clear();
         for (BuiltInbound in : inbounds) {
             stops.add(in.inbound().stop().toCompletableFuture());
         }
-        await(stops);
-        stops.clear();
-        for (BuiltOutbound out : outbounds) {
-            if (out.outbound() instanceof SessionPool pool) {
-                stops.add(pool.closeAsync().toCompletableFuture());
-            }
-        }
-        await(stops);
+        await(stops, Duration.ZERO);
         for (BuiltOutbound out : outbounds) {
             if (!(out.outbound() instanceof SessionPool) && out.outbound() instanceof AutoCloseable closeable) {
                 closeQuietly(out.spec().tag(), closeable);
@@ -144,9 +168,10 @@ public final class Assembly implements AutoCloseable {
         implicit.forEach(c -> closeQuietly("direct", c));
     }
 
-    private static void await(List<CompletableFuture<Void>> stops) {
+    private static void await(List<CompletableFuture<Void>> stops, Duration grace) {
         try {
-            CompletableFuture.allOf(stops.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+            CompletableFuture.allOf(stops.toArray(CompletableFuture[]::new))
+                    .get(grace.toMillis() + TimeUnit.SECONDS.toMillis(10), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException e) {

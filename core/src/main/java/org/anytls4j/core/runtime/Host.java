@@ -89,6 +89,13 @@ public final class Host implements AutoCloseable {
     private final PrometheusMeterRegistry meterRegistry;
     private final Ticker ticker;
     private final ScheduledExecutorService scheduler;
+    /**
+     * Runs the pools' maintenance runs and their policies' code, never on an I/O thread or the scheduler. Cached
+     * threads: one per pool running maintenance, plus one per policy call in progress (a call that overruns its budget
+     * keeps its thread, but the pool calls that policy no more until it returns, and disables it after
+     * {@code policy_failure_limit}), so the threads stay bounded by the pools and policies configured.
+     */
+    private final java.util.concurrent.ExecutorService policyExecutor;
     private Assembly running;
     private AdminServer admin;
     private InetSocketAddress adminAddress;
@@ -133,6 +140,14 @@ public final class Host implements AutoCloseable {
         };
         executor.setRemoveOnCancelPolicy(true);
         this.scheduler = executor;
+        java.util.concurrent.atomic.AtomicInteger policyThreads = new java.util.concurrent.atomic.AtomicInteger();
+        this.policyExecutor = Executors.newCachedThreadPool(runnable -> {
+            Thread thread = Executors.defaultThreadFactory().newThread(runnable);
+            thread.setName("anytls4j-pool-policy-" + policyThreads.incrementAndGet());
+            thread.setDaemon(true);
+            thread.setUncaughtExceptionHandler(FatalErrors.process());
+            return thread;
+        });
     }
 
     /** Reads {@code file} (or {@code -Dconfig.file}, or nothing) over the defaults and validates it. */
@@ -155,7 +170,7 @@ public final class Host implements AutoCloseable {
         Map<String, PluginContext> contexts = new HashMap<>();
         PoolEnvironment environment = new PoolEnvironment(ticker, scheduler, meterRegistry,
                 () -> new SplittableRandom(new SecureRandom().nextLong()),
-                factory -> contextOf(factory, config, contexts));
+                factory -> contextOf(factory, config, contexts), policyExecutor);
         List<ConfigProblem> problems = new ArrayList<>();
         try {
             adminSettings(config);
@@ -206,6 +221,16 @@ public final class Host implements AutoCloseable {
                 problems.add(problemOf(spec, e));
             }
         }
+        // Each plugin's scheduling handle lives as long as this assembly: its tasks are cancelled when it closes.
+        implicit.add(() -> {
+            synchronized (contexts) {
+                contexts.values().forEach(context -> {
+                    if (context.scheduler() instanceof PluginScheduler handle) {
+                        handle.cancelAll();
+                    }
+                });
+            }
+        });
         Assembly assembly = new Assembly(outs, ins, implicit);
         if (!problems.isEmpty()) {
             assembly.close();
@@ -276,7 +301,7 @@ public final class Host implements AutoCloseable {
                 "not an installed contribution: " + factory));
         synchronized (contexts) {
             return contexts.computeIfAbsent(pluginId, id -> new DefaultPluginContext(id, config.pluginConfig(id),
-                    ticker, scheduler, meterRegistry));
+                    ticker, new PluginScheduler("plugin=" + id, scheduler), meterRegistry));
         }
     }
 
@@ -360,11 +385,12 @@ public final class Host implements AutoCloseable {
         }
     }
 
-    /** Stops, then shuts the scheduler and the event loops down. */
+    /** Stops, then shuts the scheduler, the policies' executor and the event loops down. */
     @Override
     public void close() {
         stop();
         scheduler.shutdownNow();
+        policyExecutor.shutdownNow();
         try {
             scheduler.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

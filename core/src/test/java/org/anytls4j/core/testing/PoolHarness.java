@@ -11,6 +11,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.anytls4j.api.Destination;
 import org.anytls4j.api.monitor.SessionMonitorFactory;
@@ -45,24 +46,35 @@ public final class PoolHarness implements AutoCloseable {
     public final SessionPool pool;
 
     private PoolHarness(Config block, Collection<PoolPolicyFactory> policies,
-                        Collection<SessionMonitorFactory> monitors) {
+                        Collection<SessionMonitorFactory> monitors, Executor policyExecutor) {
         Config settings = PoolConfigs.withDefaults(block);
         PoolEnvironment env = new PoolEnvironment(ticker, scheduler, registry, () -> new SplittableRandom(42),
                 factory -> new FakePolicyContext(factory.getClass().getSimpleName(), "hk", Duration.ofSeconds(30),
-                        Duration.ofSeconds(30), ticker, scheduler, registry, new SplittableRandom(42)));
+                        Duration.ofSeconds(30), ticker, scheduler, registry, new SplittableRandom(42)),
+                policyExecutor);
         this.pool = SessionPool.create("hk", settings, connector, policies, monitors, env);
+    }
+
+    /**
+     * A pool whose maintenance runs and policy calls run on {@code policyExecutor} (a real thread pool, for tests of
+     * policies that block or overrun their budget, and of several threads at once); not started. The other
+     * factories run policies inline on the thread that advances time.
+     */
+    public static PoolHarness of(String hocon, Collection<PoolPolicyFactory> policies,
+                                 Collection<SessionMonitorFactory> monitors, Executor policyExecutor) {
+        return new PoolHarness(ConfigFactory.parseString(hocon), policies, monitors, policyExecutor);
     }
 
     /** A pool over {@code hocon} (an outbound block) with these installed policies and monitors; not started. */
     public static PoolHarness of(String hocon, Collection<PoolPolicyFactory> policies,
                                  Collection<SessionMonitorFactory> monitors) {
-        return new PoolHarness(ConfigFactory.parseString(hocon), policies, monitors);
+        return new PoolHarness(ConfigFactory.parseString(hocon), policies, monitors, Runnable::run);
     }
 
     /** A pool over an outbound block (e.g. one read from a configuration file); not started. */
     public static PoolHarness of(Config block, Collection<PoolPolicyFactory> policies,
                                  Collection<SessionMonitorFactory> monitors) {
-        return new PoolHarness(block, policies, monitors);
+        return new PoolHarness(block, policies, monitors, Runnable::run);
     }
 
     /** Starts the pool: the first maintenance runs now. */

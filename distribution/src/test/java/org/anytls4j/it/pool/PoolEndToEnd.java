@@ -107,6 +107,12 @@ final class PoolEndToEnd implements AutoCloseable {
         server.stop();
     }
 
+    /** Stops the client as SIGTERM does (its pools drain first, then its inbounds stop); {@link #close()} still ends
+     * the rest. */
+    void stopClient() {
+        client.stop();
+    }
+
     /** Starts the server again, on a new port; the relay sends new connections there. */
     void restartServer() {
         relay.retarget(startServer());

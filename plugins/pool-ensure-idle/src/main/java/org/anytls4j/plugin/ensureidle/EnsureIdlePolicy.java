@@ -10,6 +10,7 @@ import org.anytls4j.api.pool.Decision;
 import org.anytls4j.api.pool.PoolAction;
 import org.anytls4j.api.pool.PoolPolicy;
 import org.anytls4j.api.pool.PoolSnapshot;
+import org.anytls4j.api.pool.PooledSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,15 +26,17 @@ import org.slf4j.LoggerFactory;
  *       when they may ({@link Decision#askAgainAtNanos()}); during a failure streak it asks for one session at a
  *       time. The pool logs each streak once (WARN) and its end once (INFO).</li>
  * </ul>
- * The pool logs each success on the policy's behalf:
- * {@code [EnsureIdleSession] Successfully created and pooled session #1 (seq=42)}.
+ * It logs each of its creations when the pool reports it ({@link #created}):
+ * {@code [EnsureIdleSession] Successfully created and pooled session #1 (seq=42)}; a failed one only at TRACE (the
+ * pool logs each failure streak once).
  *
  * <h2>Metrics</h2>
  * Gauge {@code anytls4j.pool.ensure.deficit} (tag {@code outbound}): {@code ensure_idle_session} minus the idle
  * sessions now, never negative (read from the pool when the gauge is read, so it is current between runs).
  *
  * <h2>Threading and lifecycle</h2>
- * {@code evaluate} is called by the pool under its lock, one run at a time; the gauge may be read on any thread
+ * The pool calls {@code evaluate}, {@code created} and {@code creationFailed} one at a time, off the I/O threads;
+ * the gauge may be read on any thread
  * (it reads the pool's current snapshot, or the value of the last run from a host without one). {@link #close()}
  * removes the gauge.
  */
@@ -98,6 +101,18 @@ final class EnsureIdlePolicy implements PoolPolicy {
                     outboundTag, idle, target, toCreate);
         }
         return Decision.of(List.of(PoolAction.create(toCreate, CREATE_REASON)));
+    }
+
+    @Override
+    public void created(int index, PooledSession session) {
+        log.debug("outbound={} session=#{} [EnsureIdleSession] Successfully created and pooled session #{} (seq={})",
+                outboundTag, session.seq(), index, session.seq());
+    }
+
+    @Override
+    public void creationFailed(int index, Throwable cause) {
+        log.trace("outbound={} [EnsureIdleSession] Failed to create session #{}: {}", outboundTag, index,
+                cause.toString());
     }
 
     @Override

@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>each session's lifetime is {@code max_connection_lifetime + U[-J, +J]} (J = {@code connection_lifetime_jitter}),
  *       drawn once from the context's random source when the policy first sees the session, floored at 1 s;</li>
- *   <li>the pool decides and closes under one lock, so a session cannot be handed out between the two;</li>
+ *   <li>the pool applies a close only to a session still idle as the policy saw it, so a session cannot be handed
+ *       out between the decision and the close;</li>
  *   <li>a session past its lifetime is never handed out ({@link #mayHandOut}), including one that finished a stream
  *       after expiring or one kept for {@code min_idle_session_for_age}.</li>
  * </ul>
@@ -33,8 +34,10 @@ import org.slf4j.LoggerFactory;
  * a check interval.
  *
  * <h2>Threading</h2>
- * Called by the pool under its lock ({@code evaluate} and {@code mayHandOut} never overlap); the lifetime table
- * and the random source are touched only there.
+ * Called by the pool one call at a time, off the I/O threads ({@code evaluate} and {@code mayHandOut} never
+ * overlap); the lifetime table and the random source are touched only there. The pool keeps each
+ * {@code mayHandOut} verdict until it asks again; {@code evaluate} asks to be run when the next session expires, so
+ * the verdict turns at expiry.
  */
 final class LifetimePolicy implements PoolPolicy {
     static final long MIN_LIFETIME_NANOS = 1_000_000_000L;

@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * min_idle_session=3, current=5)}.
  *
  * <h2>Threading</h2>
- * Stateless; called by the pool under its lock.
+ * Stateless; called by the pool one call at a time, off the I/O threads.
  */
 final class MinIdlePolicy implements PoolPolicy {
     private static final Logger log = LoggerFactory.getLogger(MinIdlePolicy.class);
