@@ -27,7 +27,7 @@ import org.anytls4j.api.pool.Decision;
 import org.anytls4j.api.pool.PoolAction;
 import org.anytls4j.api.pool.PoolSnapshot;
 import org.anytls4j.api.pool.PooledSession;
-import org.anytls4j.core.testing.FakeSession;
+import org.anytls4j.testkit.FakeSession;
 import org.anytls4j.core.testing.PoolHarness;
 import org.junit.jupiter.api.Test;
 
