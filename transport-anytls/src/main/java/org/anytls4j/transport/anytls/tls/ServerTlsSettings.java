@@ -11,7 +11,6 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.StringReader;
 import java.security.PrivateKey;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
@@ -24,10 +23,6 @@ import java.nio.file.Path;
 import java.util.List;
 import javax.net.ssl.SSLException;
 import org.anytls4j.api.InvalidSettingException;
-import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
-import org.bouncycastle.openssl.PEMKeyPair;
-import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.slf4j.Logger;
 
 /**
@@ -45,7 +40,7 @@ import org.slf4j.Logger;
  *
  * @param enabled         false when TLS is terminated in front of this inbound (plaintext AnyTLS)
  * @param certificatePem  PEM certificate chain, or null for a self-signed certificate
- * @param keyPem          PEM private key (PKCS#8, PKCS#1 or SEC1, read with BouncyCastle), or null
+ * @param keyPem          PEM private key (PKCS#8 read with the JDK; PKCS#1 or SEC1 with BouncyCastle), or null
  * @param alpn            protocols to accept in ALPN, empty for no ALPN
  * @param protocols       TLS protocol names ({@code TLSv1.2}, {@code TLSv1.3}) allowed, empty for the engine's
  */
@@ -138,22 +133,12 @@ public record ServerTlsSettings(boolean enabled, String certificatePem, String k
         }
     }
 
-    /** PKCS#8, PKCS#1 (RSA) or SEC1 (EC) PEM, through BouncyCastle. */
+    /** PKCS#8 PEM through the JDK; PKCS#1 (RSA) or SEC1 (EC) PEM through BouncyCastle, loaded only for those. */
     private PrivateKey privateKey(String key, ConfigOrigin origin) {
-        try (PEMParser parser = new PEMParser(new StringReader(keyPem))) {
-            Object o = parser.readObject();
-            JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
-            if (o instanceof PEMKeyPair pair) {
-                return converter.getPrivateKey(pair.getPrivateKeyInfo()); // SEC1 may omit the public key
-            }
-            if (o instanceof PrivateKeyInfo info) {
-                return converter.getPrivateKey(info);
-            }
-            throw new InvalidSettingException(origin, key, "cannot read the private key: " + (o == null
-                    ? "no PEM object found (expected -----BEGIN PRIVATE KEY-----)"
-                    : "expected an unencrypted private key, found " + KeyPairs.describe(o)));
-        } catch (IOException e) {
-            throw new InvalidSettingException(origin, key, "cannot read the private key: it is not valid PEM");
+        try {
+            return Pem.privateKey(keyPem);
+        } catch (Pem.PemException e) {
+            throw new InvalidSettingException(origin, key, "cannot read the private key: " + e.getMessage());
         }
     }
 
