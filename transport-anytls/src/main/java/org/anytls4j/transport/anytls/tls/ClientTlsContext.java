@@ -122,7 +122,12 @@ public final class ClientTlsContext {
 
     /** Base64 SHA-256 of a certificate's SubjectPublicKeyInfo, the form of {@code certificate_public_key_sha256}. */
     public static String publicKeySha256(X509Certificate certificate) {
-        return Base64.getEncoder().encodeToString(sha256(certificate.getPublicKey().getEncoded()));
+        return publicKeySha256(certificate.getPublicKey());
+    }
+
+    /** Base64 SHA-256 of a public key's SubjectPublicKeyInfo (its X.509 encoding). */
+    public static String publicKeySha256(java.security.PublicKey key) {
+        return Base64.getEncoder().encodeToString(sha256(key.getEncoded()));
     }
 
     private static byte[] sha256(byte[] data) {

@@ -39,6 +39,12 @@ final class Pem {
         }
     }
 
+    /** {@code der} as one PEM block with 64-character lines, ending with a newline. */
+    static String encode(String label, byte[] der) {
+        return "-----BEGIN " + label + "-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
+                + "\n-----END " + label + "-----\n";
+    }
+
     /** The blocks of {@code text}, in order; empty when there is none. */
     static List<Block> blocks(String text) throws PemException {
         List<Block> blocks = new ArrayList<>();

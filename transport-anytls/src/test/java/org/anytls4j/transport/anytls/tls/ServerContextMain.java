@@ -18,7 +18,7 @@ public final class ServerContextMain {
                 .withFallback(ConfigFactory.parseString("enabled = true, certificate = null, key = null, alpn = null,"
                         + " min_version = null, max_version = null, state_dir = null"));
         SslContext context = ServerTlsSettings.parse(tls, "tls.").newContext(
-                LoggerFactory.getLogger(ServerContextMain.class), "inbound=probe", "tls.");
+                LoggerFactory.getLogger(ServerContextMain.class), "probe", "tls.");
         ReferenceCountUtil.release(context);
         System.out.println("built " + context.getClass().getSimpleName());
     }
