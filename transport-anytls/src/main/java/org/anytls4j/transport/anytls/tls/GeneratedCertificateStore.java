@@ -69,7 +69,8 @@ final class GeneratedCertificateStore {
             }
         }
         Pair pair = read(directory, key);
-        log.info("inbound={} loaded the generated certificate from {} (pin {})", tag, directory,
+        log.info("inbound={} loaded the generated certificate from {}; pin: tls.certificate_public_key_sha256 = {}",
+                tag, directory,
                 ClientTlsContext.publicKeySha256(pair.certificate()));
         return pair;
     }
@@ -82,8 +83,8 @@ final class GeneratedCertificateStore {
             Files.createDirectories(parent);
             temporary = createPrivateDirectory(parent.resolve("." + directory.getFileName() + ".tmp-"
                     + ProcessHandle.current().pid() + "-" + System.nanoTime()));
-            writePrivate(temporary.resolve(KEY_FILE), generated.privateKeyPem());
-            writePrivate(temporary.resolve(CERTIFICATE_FILE), generated.certificatePem());
+            SelfSignedCertificate.writePrivate(temporary.resolve(KEY_FILE), generated.privateKeyPem());
+            SelfSignedCertificate.writePrivate(temporary.resolve(CERTIFICATE_FILE), generated.certificatePem());
             try {
                 Files.move(temporary, directory, StandardCopyOption.ATOMIC_MOVE);
                 temporary = null;
@@ -144,16 +145,6 @@ final class GeneratedCertificateStore {
         } catch (UnsupportedOperationException e) {
             return Files.createDirectory(directory);
         }
-    }
-
-    /** Creates {@code file} readable and writable by the owner only (where the file system has POSIX modes). */
-    static void writePrivate(Path file, String text) throws IOException {
-        try {
-            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        } catch (UnsupportedOperationException e) {
-            Files.createFile(file);
-        }
-        Files.writeString(file, text, StandardCharsets.US_ASCII);
     }
 
     private static void deleteQuietly(Path directory) {

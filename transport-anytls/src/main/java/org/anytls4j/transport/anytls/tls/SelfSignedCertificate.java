@@ -2,7 +2,12 @@ package org.anytls4j.transport.anytls.tls;
 
 import static java.util.Objects.requireNonNull;
 
+import java.io.IOException;
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -109,6 +114,19 @@ public record SelfSignedCertificate(X509Certificate certificate, KeyPair keyPair
         } catch (CertificateEncodingException e) {
             throw new IllegalStateException("a certificate just made cannot be encoded: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Creates {@code file} (it must not exist) readable and writable by the owner only, where the file system has
+     * POSIX modes, and writes {@code text} to it.
+     */
+    public static void writePrivate(Path file, String text) throws IOException {
+        try {
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        } catch (UnsupportedOperationException e) {
+            Files.createFile(file);
+        }
+        Files.writeString(file, text, StandardCharsets.US_ASCII);
     }
 
     /** The private key in unencrypted PKCS#8 PEM ({@code BEGIN PRIVATE KEY}). */

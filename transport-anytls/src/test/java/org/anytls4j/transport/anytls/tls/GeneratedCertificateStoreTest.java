@@ -45,8 +45,8 @@ class GeneratedCertificateStoreTest {
                     .endsWith("pin: tls.certificate_public_key_sha256 = "
                             + ClientTlsContext.publicKeySha256((java.security.cert.X509Certificate) first)));
             assertThat(messages(logs)).anySatisfy(line -> assertThat(line).isEqualTo(
-                    "inbound=in loaded the generated certificate from " + saved + " (pin "
-                            + ClientTlsContext.publicKeySha256((java.security.cert.X509Certificate) first) + ")"));
+                    "inbound=in loaded the generated certificate from " + saved + "; pin: tls.certificate_public_key_sha256 = "
+                            + ClientTlsContext.publicKeySha256((java.security.cert.X509Certificate) first)));
             assertThat(messages(logs)).filteredOn(line -> line.contains("generated a self-signed")).hasSize(1);
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(saved.resolve("key.pem"))))
                     .isEqualTo("rw-------");
