@@ -81,16 +81,7 @@ final class AuthHandler extends ChannelInboundHandlerAdapter {
             if (e.isSuccess()) {
                 armDeadline(ctx);
             } else {
-                // Scanners fail handshakes all day (DEBUG); an Error is this server's own fault (WARN).
-                boolean ours = e.cause() instanceof Error || e.cause().getCause() instanceof Error;
-                String format = "inbound={} session=#{} tls handshake failed from {}: {}";
-                if (ours) {
-                    ServerRuntime.LOG.warn(format, runtime.tag, sessionNumber, ctx.channel().remoteAddress(),
-                            e.cause().toString());
-                } else {
-                    ServerRuntime.LOG.debug(format, runtime.tag, sessionNumber, ctx.channel().remoteAddress(),
-                            e.cause().toString());
-                }
+                runtime.tlsHandshakeFailed(sessionNumber, ctx.channel().remoteAddress(), e.cause());
                 ctx.close();
             }
         }

@@ -62,8 +62,13 @@ public final class ClientTlsContext {
      */
     public static ClientTlsContext create(ClientTlsSettings settings, String outbound)
             throws SSLException, CertificateException {
+        return create(settings, outbound, OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK);
+    }
+
+    /** Builds the context on the given engine (tests run both). */
+    static ClientTlsContext create(ClientTlsSettings settings, String outbound, SslProvider provider)
+            throws SSLException, CertificateException {
         requireNonNull(settings, "settings");
-        SslProvider provider = OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
         if (PROVIDER_LOGGED.compareAndSet(false, true)) {
             log.info("client TLS engine: {}", provider == SslProvider.OPENSSL
                     ? "OpenSSL (" + OpenSsl.versionString() + ")"
