@@ -129,7 +129,8 @@ class TlsFailureEndToEndTest {
         assertThat(events).extracting(ILoggingEvent::getFormattedMessage)
                 .noneMatch(line -> line.contains("tail of the pipeline"))
                 .noneMatch(line -> line.contains("General OpenSslEngine problem"))
-                .anyMatch(line -> line.contains("Failed to create session: TLS handshake with"));
+                .anyMatch(line -> line.contains("Failed to create session: TLS handshake with"))
+                .anyMatch(line -> line.contains("open failed reason=") && line.contains(": TLS handshake with"));
     }
 
     private String savedPin() throws Exception {
