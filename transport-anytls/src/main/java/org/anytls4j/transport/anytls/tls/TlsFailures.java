@@ -41,9 +41,9 @@ public final class TlsFailures {
         if (certificate != null) {
             return certificateReason(failure, certificate, serverName);
         }
-        if (find(failure, t -> t instanceof SslHandshakeTimeoutException) != null) {
-            return "the TLS handshake timed out (connect_timeout): the server accepted the connection but did not"
-                    + " complete a handshake";
+        Throwable timeout = find(failure, t -> t instanceof SslHandshakeTimeoutException);
+        if (timeout != null) {
+            return message(timeout) + " (connect_timeout)";
         }
         String alert = alert(failure);
         if (alert != null) {

@@ -91,6 +91,18 @@ class TlsFailuresTest {
                         + " matching other.example found.)");
     }
 
+    @org.junit.jupiter.api.Test
+    void aTimeoutAndAPlaintextPeerAreNamed() {
+        assertThat(TlsFailures.clientReason(new io.netty.handler.ssl.SslHandshakeTimeoutException(
+                "handshake timed out after 5000ms"), "x")).isEqualTo("handshake timed out after 5000ms (connect_timeout)");
+        assertThat(TlsFailures.serverReason(new io.netty.handler.codec.DecoderException(
+                new io.netty.handler.ssl.NotSslRecordException("not an SSL/TLS record: 474554"))))
+                .isEqualTo("not TLS (a plaintext client or a scanner)");
+        assertThat(TlsFailures.clientReason(new javax.net.ssl.SSLHandshakeException(
+                "Received fatal alert: protocol_version"), "x"))
+                .isEqualTo("the server refused the TLS handshake (alert protocol_version)");
+    }
+
     private record Failure(Throwable client, Throwable server) {
     }
 
