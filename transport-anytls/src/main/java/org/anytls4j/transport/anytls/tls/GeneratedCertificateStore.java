@@ -62,9 +62,8 @@ final class GeneratedCertificateStore {
         if (!Files.exists(directory.resolve(CERTIFICATE_FILE)) && !Files.exists(directory.resolve(KEY_FILE))) {
             SelfSignedCertificate generated = SelfSignedCertificate.generate(NAME);
             if (save(generated, directory, key)) {
-                log.info("inbound={} generated a self-signed certificate for {}, localhost and 127.0.0.1, saved to {};"
-                        + " pin: tls.certificate_public_key_sha256 = {}", tag, NAME, directory,
-                        generated.publicKeyPin());
+                log.info("inbound={} generated a self-signed certificate (localhost, 127.0.0.1), saved to {};"
+                        + " pin: tls.certificate_public_key_sha256 = {}", tag, directory, generated.publicKeyPin());
                 return new Pair(generated.certificate(), generated.keyPair().getPrivate());
             }
         }
