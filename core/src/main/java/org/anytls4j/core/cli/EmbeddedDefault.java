@@ -2,11 +2,23 @@ package org.anytls4j.core.cli;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.io.Writer;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.cert.CertificateFactory;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import org.anytls4j.core.tls.GeneratedCertificate;
+import org.anytls4j.api.Tool;
 
 /**
  * What {@code anytls4j run} runs without a configuration: the whole product on one machine, so that a new user
@@ -16,8 +28,9 @@ import org.anytls4j.core.tls.GeneratedCertificate;
  *        127.0.0.1:8443 (fresh self-signed certificate, pinned by the client; fresh random password) --> direct
  * </pre>
  * The pool has the Balanced profile of the features guide: check every 30s, idle timeout 5m, min_idle_session 2,
- * ensure_idle_session 5, heartbeat 30s. Nothing is written to disk; a new certificate and password are made on
- * every start.
+ * ensure_idle_session 5, heartbeat 30s. A new certificate and password are made on every start; the certificate
+ * comes from the transport plugin's {@code certificate} tool (the host has no certificate code), written to a
+ * private temporary directory that is deleted once read.
  *
  * <h2>Threading</h2>
  * Built and used on the launcher's thread.
@@ -34,21 +47,60 @@ final class EmbeddedDefault {
     private static final String PROXY = "local";
     private static final String SERVER = "anytls-in";
 
-    private final GeneratedCertificate certificate;
+    private final String certificatePem;
+    private final String keyPem;
+    private final String pin;
     private final String password;
 
-    private EmbeddedDefault(GeneratedCertificate certificate, String password) {
-        this.certificate = certificate;
+    private EmbeddedDefault(String certificatePem, String keyPem, String password) {
+        this.certificatePem = certificatePem;
+        this.keyPem = keyPem;
+        this.pin = publicKeyPin(certificatePem);
         this.password = password;
     }
 
-    /** Generates a certificate and a password. */
-    static EmbeddedDefault generate() {
-        return new EmbeddedDefault(GeneratedCertificate.forName("localhost"), Secrets.password());
+    /**
+     * Makes a certificate with {@code certificateTool} (the transport's {@code generate certificate}) and a password.
+     *
+     * @throws IllegalStateException when the tool fails, with what it said
+     */
+    static EmbeddedDefault generate(Tool certificateTool) {
+        Path directory = null;
+        try {
+            directory = Files.createTempDirectory("anytls4j-embedded-");
+            StringWriter err = new StringWriter();
+            int code = certificateTool.run(List.of("--out-dir", directory.toString(), "--name", "localhost"),
+                    new PrintWriter(Writer.nullWriter()), new PrintWriter(err));
+            if (code != 0) {
+                throw new IllegalStateException("cannot make the embedded server's certificate: " + err.toString().strip());
+            }
+            return new EmbeddedDefault(Files.readString(directory.resolve("cert.pem"), StandardCharsets.US_ASCII),
+                    Files.readString(directory.resolve("key.pem"), StandardCharsets.US_ASCII), Secrets.password());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot make the embedded server's certificate", e);
+        } finally {
+            if (directory != null) {
+                for (String file : List.of("key.pem", "cert.pem", "")) {
+                    directory.resolve(file).toFile().delete();
+                }
+            }
+        }
+    }
+
+    /** Base64 of the SHA-256 of the PEM certificate's SubjectPublicKeyInfo, as the client pins it. */
+    private static String publicKeyPin(String certificatePem) {
+        try {
+            byte[] spki = CertificateFactory.getInstance("X.509").generateCertificate(
+                    new ByteArrayInputStream(certificatePem.getBytes(StandardCharsets.US_ASCII))).getPublicKey()
+                    .getEncoded();
+            return Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-256").digest(spki));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("the generated certificate cannot be read: " + e.getMessage(), e);
+        }
     }
 
     String publicKeyPin() {
-        return certificate.publicKeyPin();
+        return pin;
     }
 
     /** The configuration: a mixed inbound, the anytls server inbound, the anytls client and a direct outbound. */
@@ -57,7 +109,7 @@ final class EmbeddedDefault {
                 "type", "anytls", "tag", SERVER, "listen", LOOPBACK, "listen_port", SERVER_PORT,
                 "outbound", "direct",
                 "users", List.of(Map.of("name", "default", "password", password)),
-                "tls", Map.of("certificate", certificate.certificatePem(), "key", certificate.privateKeyPem()));
+                "tls", Map.of("certificate", certificatePem, "key", keyPem));
         Map<String, Object> mixed = Map.of(
                 "type", "mixed", "tag", PROXY, "listen", LOOPBACK, "listen_port", PROXY_PORT, "outbound", "proxy");
         Map<String, Object> client = Map.ofEntries(
@@ -65,7 +117,7 @@ final class EmbeddedDefault {
                 Map.entry("server", LOOPBACK), Map.entry("server_port", SERVER_PORT),
                 Map.entry("password", password),
                 Map.entry("tls", Map.of("enabled", true, "server_name", "localhost",
-                        "certificate_public_key_sha256", List.of(certificate.publicKeyPin()))),
+                        "certificate_public_key_sha256", List.of(pin))),
                 Map.entry("idle_session_check_interval", "30s"), Map.entry("idle_session_timeout", "5m"),
                 Map.entry("min_idle_session", 2), Map.entry("ensure_idle_session", 5),
                 Map.entry("heartbeat", "30s"));
@@ -86,7 +138,7 @@ final class EmbeddedDefault {
         out.println("  sessions (Balanced profile: min_idle_session 2, ensure_idle_session 5, heartbeat 30s) to");
         out.println("  an AnyTLS server on " + server.getHostString() + ":" + server.getPort()
                 + " with a new self-signed certificate, pinned by the client:");
-        out.println("  certificate_public_key_sha256 = \"" + certificate.publicKeyPin() + "\"");
+        out.println("  certificate_public_key_sha256 = \"" + pin + "\"");
         out.println();
         out.println("Try it:");
         out.println("  curl -x socks5h://" + at + " https://example.com");

@@ -1,28 +1,34 @@
 package org.anytls4j.core.cli;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.concurrent.Callable;
-import org.anytls4j.core.config.ConfigProblem;
-import org.anytls4j.core.tls.GeneratedCertificate;
+import org.anytls4j.api.Tool;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code anytls4j generate password|certificate}: makes the secrets a deployment needs. Nothing here touches the
- * plugins or the network.
+ * {@code anytls4j generate password|certificate}: makes the secrets a deployment needs. The certificate is made by the
+ * transport plugin's {@value #CERTIFICATE_TOOL} tool; nothing here touches the network.
  */
 @Command(name = "generate", mixinStandardHelpOptions = true, description = "Generate a password or a self-signed certificate with its pin.",
         subcommands = {GenerateCommand.Password.class, GenerateCommand.Certificate.class})
 final class GenerateCommand implements Runnable {
+    /** The transport plugin's tool that {@code generate certificate} (and the embedded default) runs. */
+    static final String CERTIFICATE_TOOL = "certificate";
+
     @Spec
     CommandSpec spec;
+
+    private final Launcher launcher;
+
+    GenerateCommand(Launcher launcher) {
+        this.launcher = launcher;
+    }
 
     @Override
     public void run() {
@@ -43,16 +49,20 @@ final class GenerateCommand implements Runnable {
         }
     }
 
-    /** {@code generate certificate}: writes {@code cert.pem} and {@code key.pem} and prints the pin. */
+    /**
+     * {@code generate certificate}: writes {@code cert.pem} and {@code key.pem} and prints the pin, through the tool
+     * the transport plugin contributes ({@value #CERTIFICATE_TOOL}): TLS belongs to the transport, and the host needs
+     * no BouncyCastle.
+     */
     @Command(name = "certificate", mixinStandardHelpOptions = true, description = {"Write a self-signed ECDSA P-256 certificate (cert.pem) and its "
             + "private key (key.pem, PKCS#8, readable by the owner only), and print its public-key pin:",
             "the value of a client's tls.certificate_public_key_sha256 or --pin. Existing files are not overwritten."})
     static final class Certificate implements Callable<Integer> {
-        static final String CERTIFICATE_FILE = "cert.pem";
-        static final String KEY_FILE = "key.pem";
-
         @Spec
         CommandSpec spec;
+
+        @ParentCommand
+        GenerateCommand parent;
 
         @Option(names = "--out-dir", paramLabel = "DIR", description = "Where to write the files (default: .).")
         Path outDir = Path.of(".");
@@ -64,52 +74,18 @@ final class GenerateCommand implements Runnable {
 
         @Override
         public Integer call() {
-            GeneratedCertificate generated;
-            try {
-                generated = GeneratedCertificate.forName(name);
-            } catch (IllegalArgumentException e) {
-                throw new ParameterException(spec.commandLine(), "--name: " + e.getMessage());
+            if (name.isBlank()) {
+                throw new ParameterException(spec.commandLine(), "--name: the certificate name must not be empty");
             }
-            var err = spec.commandLine().getErr();
-            Path certificate = outDir.resolve(CERTIFICATE_FILE).toAbsolutePath().normalize();
-            Path key = outDir.resolve(KEY_FILE).toAbsolutePath().normalize();
-            for (Path file : new Path[] {certificate, key}) {
-                if (Files.exists(file)) {
-                    err.println("generate certificate: " + file + " exists; not overwritten (choose --out-dir)");
-                    err.flush();
-                    return ExitCodes.FAILURE;
-                }
-            }
-            try {
-                Files.createDirectories(outDir);
-                writePrivate(key, generated.privateKeyPem());
-                Files.writeString(certificate, generated.certificatePem(), StandardOpenOption.CREATE_NEW);
-            } catch (IOException e) {
-                err.println("generate certificate: " + ConfigProblem.reason(e));
-                err.flush();
+            Tool tool = parent.launcher.contributions().tools().get(CERTIFICATE_TOOL);
+            if (tool == null) {
+                spec.commandLine().getErr().println("generate certificate: the anytls transport plugin, which makes"
+                        + " certificates, is not installed in " + parent.launcher.location());
+                spec.commandLine().getErr().flush();
                 return ExitCodes.FAILURE;
             }
-            var out = spec.commandLine().getOut();
-            out.println("certificate: " + certificate);
-            out.println("private key: " + key);
-            out.println("certificate_public_key_sha256: " + generated.publicKeyPin());
-            out.println();
-            out.println("server:  tls { certificate_path = \"" + certificate + "\", key_path = \"" + key + "\" }");
-            out.println("client:  tls { certificate_public_key_sha256 = \"" + generated.publicKeyPin() + "\" }");
-            out.println("         or: anytls4j client ... --pin " + generated.publicKeyPin());
-            out.flush();
-            return ExitCodes.OK;
-        }
-
-        /** Creates {@code file} readable and writable by the owner only (where the file system has POSIX modes). */
-        private static void writePrivate(Path file, String text) throws IOException {
-            try {
-                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(
-                        "rw-------")));
-            } catch (UnsupportedOperationException e) {
-                Files.createFile(file);
-            }
-            Files.writeString(file, text, StandardOpenOption.TRUNCATE_EXISTING);
+            return tool.run(List.of("--out-dir", outDir.toString(), "--name", name), spec.commandLine().getOut(),
+                    spec.commandLine().getErr());
         }
     }
 }

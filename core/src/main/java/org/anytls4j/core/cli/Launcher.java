@@ -189,7 +189,7 @@ public final class Launcher implements AutoCloseable {
         commandLine.addSubcommand("run", new RunCommand(this));
         commandLine.addSubcommand("client", new ClientCommand(this));
         commandLine.addSubcommand("server", new ServerCommand(this));
-        commandLine.addSubcommand("generate", new GenerateCommand());
+        commandLine.addSubcommand("generate", new GenerateCommand(this));
         commandLine.addSubcommand("import", new ImportCommand());
         commandLine.addSubcommand("help", new CommandLine.HelpCommand());
         for (Tool tool : contributions().tools().values()) {
@@ -198,7 +198,11 @@ public final class Launcher implements AutoCloseable {
                         contributions().pluginIdOf(tool).orElse("?"));
                 continue;
             }
-            commandLine.addSubcommand(tool.name(), toolCommand(tool, out, err));
+            CommandLine toolCommand = toolCommand(tool, out, err);
+            if (tool.name().equals(GenerateCommand.CERTIFICATE_TOOL)) {
+                toolCommand.getCommandSpec().usageMessage().hidden(true); // listed as 'generate certificate'
+            }
+            commandLine.addSubcommand(tool.name(), toolCommand);
         }
         commandLine.setOut(out);
         commandLine.setErr(err);

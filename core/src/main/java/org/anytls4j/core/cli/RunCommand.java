@@ -1,8 +1,11 @@
 package org.anytls4j.core.cli;
 
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.anytls4j.api.Tool;
+import org.anytls4j.core.config.ConfigProblem;
 import org.anytls4j.core.config.InvalidConfigException;
 import org.anytls4j.core.config.ValidatedConfig;
 import org.slf4j.Logger;
@@ -53,7 +56,13 @@ class RunCommand implements Callable<Integer> {
         if (configFileGiven()) {
             return launcher.host().load(config.file());
         }
-        embedded = EmbeddedDefault.generate();
+        Tool certificates = launcher.contributions().tools().get(GenerateCommand.CERTIFICATE_TOOL);
+        if (certificates == null) {
+            throw new InvalidConfigException(List.of(new ConfigProblem(EmbeddedDefault.SOURCE, "inbounds",
+                    "the anytls transport plugin, which the embedded default runs, is not installed in "
+                            + launcher.location())));
+        }
+        embedded = EmbeddedDefault.generate(certificates);
         return launcher.host().validate(embedded.config(), EmbeddedDefault.SOURCE);
     }
 

@@ -17,7 +17,8 @@ import picocli.CommandLine.ParameterException;
 /**
  * {@code anytls4j server}: runs an AnyTLS server, from the reference server's flags ({@code -l 0.0.0.0:8443
  * -p PASSWORD [--padding-scheme FILE]}) or from {@code -c FILE}, not both. From flags: one {@code anytls} inbound
- * with one user, a certificate the server generates at start (it logs the public-key pin clients need), and
+ * with one user, a certificate the server generates at its first start and keeps under the inbound's
+ * {@code tls.data_directory} (it logs the public-key pin clients need at each start, the same every time), and
  * streams going out directly. A file must have at least one inbound contributed by a transport plugin.
  */
 @Command(name = "server", description = {"Run a server: transport inbounds (anytls) to the outbounds or direct.",

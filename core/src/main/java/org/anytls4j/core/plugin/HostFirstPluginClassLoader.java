@@ -7,7 +7,9 @@ import org.pf4j.PluginManager;
 
 /**
  * A plugin's class loader that takes the packages the host shares with every plugin (the SPI, SLF4J, Netty,
- * typesafe-config, Micrometer, BouncyCastle) from the host, and everything else from the plugin first.
+ * typesafe-config, Micrometer, BouncyCastle) from the host, and everything else from the plugin first. Core itself
+ * does not use BouncyCastle: the distribution puts it on the host's class path for the anytls transport, which loads
+ * it only to generate a certificate or read a legacy PEM key.
  *
  * <p>Why: a plugin that bundled its own copy of {@code org.anytls4j.api} would see a different
  * {@code AnytlsPlugin} class from the host's and contribute nothing; two copies of Netty would not share event

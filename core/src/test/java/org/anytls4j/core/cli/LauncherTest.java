@@ -13,10 +13,6 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
-import java.security.MessageDigest;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -93,6 +89,22 @@ class LauncherTest {
                             out.println(String.join(" ", args));
                             return args.contains("fail") ? 1 : 0;
                         }
+                    }, new Tool() {
+                        @Override
+                        public String name() {
+                            return "certificate";
+                        }
+
+                        @Override
+                        public String description() {
+                            return "Stands for the transport's certificate maker.";
+                        }
+
+                        @Override
+                        public int run(List<String> args, PrintWriter out, PrintWriter err) {
+                            out.println("certificate tool: " + String.join(" ", args));
+                            return 0;
+                        }
                     });
                 }
             }
@@ -141,7 +153,7 @@ class LauncherTest {
 
         assertThat(out.toString())
                 .containsPattern("core@" + ApiVersion.PRODUCT + " +started ")
-                .containsPattern("fake-transport@1.0.0 +started +transport \\[fake\\], tool \\[echo\\]")
+                .containsPattern("fake-transport@1.0.0 +started +transport \\[fake\\], tool \\[echo, certificate\\]")
                 .containsPattern("pool-sample@1.0.0 +started +pool-policy \\[my_policy\\]");
     }
 
@@ -382,27 +394,25 @@ class LauncherTest {
     }
 
     @Test
-    void generatesACertificateAndKeyWhosePinIsTheSha256OfTheSubjectPublicKeyInfo() throws Exception {
-        Path out = dir.resolve("tls");
-
-        assertThat(run("generate", "certificate", "--out-dir", out.toString(), "--name", "proxy.example.net"))
+    void generateCertificateHandsItsOptionsToTheTransportsToolWhichTheHelpDoesNotListTwice() {
+        assertThat(run("generate", "certificate", "--out-dir", "/srv/tls", "--name", "proxy.example.net"))
                 .as(err.toString()).isZero();
+        assertThat(out.toString()).isEqualTo("certificate tool: --out-dir /srv/tls --name proxy.example.net"
+                + System.lineSeparator());
 
-        X509Certificate certificate;
-        try (var in = Files.newInputStream(out.resolve("cert.pem"))) {
-            certificate = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
-        }
-        String pin = Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-256")
-                .digest(certificate.getPublicKey().getEncoded()));
-        assertThat(this.out.toString()).contains("certificate_public_key_sha256: " + pin + System.lineSeparator());
-        assertThat(certificate.getSubjectAlternativeNames().stream().map(n -> String.valueOf(n.get(1))).toList())
-                .contains("proxy.example.net", "localhost", "127.0.0.1");
-        assertThat(Files.readString(out.resolve("key.pem"))).startsWith("-----BEGIN PRIVATE KEY-----");
-        assertThat(Files.getPosixFilePermissions(out.resolve("key.pem")))
-                .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+        out.getBuffer().setLength(0);
+        assertThat(run("--help")).isZero();
+        assertThat(out.toString()).contains("  echo").doesNotContain("  certificate");
+    }
 
-        assertThat(run("generate", "certificate", "--out-dir", out.toString())).isEqualTo(ExitCodes.FAILURE);
-        assertThat(err.toString()).contains("exists; not overwritten");
+    @Test
+    void generateCertificateWithoutTheTransportPluginSaysSo() throws IOException {
+        Path empty = Files.createDirectories(dir.resolve("empty-plugins"));
+
+        assertThat(Launcher.execute(new String[] {"--plugins-dir", empty.toString(), "generate", "certificate"},
+                new PrintWriter(out, true), new PrintWriter(err, true))).isEqualTo(ExitCodes.FAILURE);
+        assertThat(err.toString()).contains("generate certificate: the anytls transport plugin, which makes"
+                + " certificates, is not installed in");
     }
 
     @Test

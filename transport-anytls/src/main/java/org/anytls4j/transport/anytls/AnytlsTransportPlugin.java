@@ -6,6 +6,7 @@ import org.anytls4j.api.Tool;
 import org.anytls4j.api.inbound.InboundFactory;
 import org.anytls4j.api.outbound.TransportFactory;
 import org.anytls4j.transport.anytls.server.AnytlsInboundFactory;
+import org.anytls4j.transport.anytls.tools.CertificateTool;
 import org.anytls4j.transport.anytls.tools.PaddingTool;
 import org.anytls4j.transport.anytls.tools.UriTool;
 import org.pf4j.Extension;
@@ -31,6 +32,6 @@ public final class AnytlsTransportPlugin implements AnytlsPlugin {
 
     @Override
     public List<Tool> tools() {
-        return List.of(new PaddingTool(), new UriTool());
+        return List.of(new PaddingTool(), new UriTool(), new CertificateTool());
     }
 }

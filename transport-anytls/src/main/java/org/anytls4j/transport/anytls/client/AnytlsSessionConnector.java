@@ -5,6 +5,9 @@ import static java.util.Objects.requireNonNull;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.ssl.SslHandler;
@@ -18,12 +21,14 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 import java.util.random.RandomGenerator;
+import javax.net.ssl.SSLHandshakeException;
 import org.anytls4j.api.NettyResources;
 import org.anytls4j.api.Ticker;
 import org.anytls4j.api.outbound.Session;
 import org.anytls4j.api.outbound.SessionConnector;
 import org.anytls4j.transport.anytls.padding.PaddingScheme;
 import org.anytls4j.transport.anytls.tls.ClientTlsContext;
+import org.anytls4j.transport.anytls.tls.TlsFailures;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,6 +55,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class AnytlsSessionConnector implements SessionConnector {
     private static final Logger log = LoggerFactory.getLogger(AnytlsSessionConnector.class);
+    private static final String HANDSHAKE_FAILURE = "tls-handshake-failure";
 
     private final String outbound;
     private final ClientSettings settings;
@@ -119,6 +125,7 @@ public final class AnytlsSessionConnector implements SessionConnector {
                         SslHandler ssl = tls.newHandler(ch.alloc(), settings.port());
                         ssl.setHandshakeTimeoutMillis(timeoutMillis);
                         ch.pipeline().addLast("tls", ssl);
+                        ch.pipeline().addLast(HANDSHAKE_FAILURE, HandshakeFailureSink.INSTANCE);
                     }
                 });
         ChannelFuture connected = bootstrap.connect(
@@ -131,9 +138,14 @@ public final class AnytlsSessionConnector implements SessionConnector {
             }
             channel.pipeline().get(SslHandler.class).handshakeFuture().addListener(h -> {
                 if (!h.isSuccess()) {
-                    fail(result, channel, "TLS handshake", h.cause());
+                    SSLHandshakeException failure = new SSLHandshakeException("TLS handshake with "
+                            + settings.server() + ":" + settings.port() + " failed: "
+                            + TlsFailures.clientReason(h.cause(), tls.settings().serverName()));
+                    failure.initCause(h.cause());
+                    fail(result, channel, "TLS handshake", failure);
                     return;
                 }
+                channel.pipeline().remove(HANDSHAKE_FAILURE);
                 authenticate(channel, sequencer, result);
             });
         });
@@ -169,6 +181,23 @@ public final class AnytlsSessionConnector implements SessionConnector {
                         session.close(org.anytls4j.api.CloseReason.SHUTDOWN);
                     }
                 });
+    }
+
+    /**
+     * Ends the pipeline until the handshake succeeds: the engine's failure (a pin, CA or name refused, an alert) is
+     * reported once, in words, through the connect's future; without this handler Netty would also log it with its
+     * stack trace as an exception that "reached the tail of the pipeline".
+     */
+    @ChannelHandler.Sharable
+    private static final class HandshakeFailureSink extends ChannelInboundHandlerAdapter {
+        static final HandshakeFailureSink INSTANCE = new HandshakeFailureSink();
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            log.trace("connection to {} failed before its session was made: {}", ctx.channel().remoteAddress(),
+                    cause.toString());
+            ctx.close();
+        }
     }
 
     private void fail(CompletableFuture<Session> result, Channel channel, String step, Throwable cause) {

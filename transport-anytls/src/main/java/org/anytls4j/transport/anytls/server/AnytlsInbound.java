@@ -63,7 +63,7 @@ public final class AnytlsInbound implements Inbound {
         this.runtime = new ServerRuntime(settings, context,
                 new ServerMetrics(context.meterRegistry(), context.inboundTag()), new HostResolver(context.netty()));
         this.sslContext = settings.tls().enabled()
-                ? settings.tls().newContext(ServerRuntime.LOG, "inbound=" + context.inboundTag(), "tls.")
+                ? settings.tls().newContext(ServerRuntime.LOG, context.inboundTag(), "tls.")
                 : null;
     }
 

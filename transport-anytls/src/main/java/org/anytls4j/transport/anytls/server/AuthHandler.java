@@ -83,16 +83,7 @@ final class AuthHandler extends ChannelInboundHandlerAdapter {
                 armDeadline(ctx);
             } else {
                 runtime.metrics.tlsHandshakeFailed(e.cause() instanceof SslHandshakeTimeoutException);
-                // Scanners fail handshakes all day (DEBUG); an Error is this server's own fault (WARN).
-                boolean ours = e.cause() instanceof Error || e.cause().getCause() instanceof Error;
-                String format = "inbound={} session=#{} tls handshake failed from {}: {}";
-                if (ours) {
-                    ServerRuntime.LOG.warn(format, runtime.tag, sessionNumber, ctx.channel().remoteAddress(),
-                            e.cause().toString());
-                } else {
-                    ServerRuntime.LOG.debug(format, runtime.tag, sessionNumber, ctx.channel().remoteAddress(),
-                            e.cause().toString());
-                }
+                runtime.tlsHandshakeFailed(sessionNumber, ctx.channel().remoteAddress(), e.cause());
                 ctx.close();
             }
         }

@@ -6,6 +6,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.anytls4j.api.inbound.InboundContext;
+import org.anytls4j.transport.anytls.tls.TlsFailures;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +49,25 @@ final class ServerRuntime {
     /** Whether the sessions of this inbound hold more than {@code inbound_pending_bytes}: refuse new ones. */
     boolean overBudget() {
         return metrics.pendingBytes() > settings.inboundPendingBytes();
+    }
+
+    /**
+     * A client failed its TLS handshake. Scanners do that all day, and a client with the wrong pin at every
+     * attempt: one DEBUG line per connection, and at most one INFO line per period with their count and the last
+     * reason in words ({@link TlsFailures#serverReason}), never a stack trace. An Error is this server's own fault:
+     * WARN each time.
+     */
+    void tlsHandshakeFailed(long session, Object peer, Throwable cause) {
+        String format = "inbound={} session=#{} tls handshake failed from {}: {}";
+        if (cause instanceof Error || cause.getCause() instanceof Error) {
+            LOG.warn(format, tag, session, peer, cause.toString());
+            return;
+        }
+        String reason = TlsFailures.serverReason(cause);
+        LOG.debug(format, tag, session, peer, reason);
+        rateLimited.event("tls-handshake", (count, period) -> LOG.info(
+                "inbound={} {} tls handshakes failed in the last {}, the last from {}: {}", tag, count, period, peer,
+                reason));
     }
 
     /** The number of the next accepted connection, shown as {@code session=#n}. */

@@ -62,8 +62,13 @@ public final class ClientTlsContext {
      */
     public static ClientTlsContext create(ClientTlsSettings settings, String outbound)
             throws SSLException, CertificateException {
+        return create(settings, outbound, OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK);
+    }
+
+    /** Builds the context on the given engine (tests run both). */
+    static ClientTlsContext create(ClientTlsSettings settings, String outbound, SslProvider provider)
+            throws SSLException, CertificateException {
         requireNonNull(settings, "settings");
-        SslProvider provider = OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
         if (PROVIDER_LOGGED.compareAndSet(false, true)) {
             log.info("client TLS engine: {}", provider == SslProvider.OPENSSL
                     ? "OpenSSL (" + OpenSsl.versionString() + ")"
@@ -122,7 +127,12 @@ public final class ClientTlsContext {
 
     /** Base64 SHA-256 of a certificate's SubjectPublicKeyInfo, the form of {@code certificate_public_key_sha256}. */
     public static String publicKeySha256(X509Certificate certificate) {
-        return Base64.getEncoder().encodeToString(sha256(certificate.getPublicKey().getEncoded()));
+        return publicKeySha256(certificate.getPublicKey());
+    }
+
+    /** Base64 SHA-256 of a public key's SubjectPublicKeyInfo (its X.509 encoding). */
+    public static String publicKeySha256(java.security.PublicKey key) {
+        return Base64.getEncoder().encodeToString(sha256(key.getEncoded()));
     }
 
     private static byte[] sha256(byte[] data) {

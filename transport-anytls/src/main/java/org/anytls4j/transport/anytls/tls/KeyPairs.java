@@ -6,10 +6,6 @@ import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.Signature;
 import java.security.interfaces.ECKey;
-import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
-import org.bouncycastle.cert.X509CertificateHolder;
-import org.bouncycastle.openssl.PEMEncryptedKeyPair;
-import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
 
 /** Checks about key pairs, in words an operator reads. Stateless. */
 final class KeyPairs {
@@ -48,19 +44,5 @@ final class KeyPairs {
         } catch (GeneralSecurityException e) {
             return false;
         }
-    }
-
-    /** What a PEM object that is not an unencrypted private key is, in words. */
-    static String describe(Object pemObject) {
-        if (pemObject instanceof X509CertificateHolder) {
-            return "a certificate (is key_path pointing at the certificate file?)";
-        }
-        if (pemObject instanceof PEMEncryptedKeyPair || pemObject instanceof PKCS8EncryptedPrivateKeyInfo) {
-            return "an encrypted private key (decrypt it first: openssl pkey -in key.pem -out key-plain.pem)";
-        }
-        if (pemObject instanceof SubjectPublicKeyInfo) {
-            return "a public key";
-        }
-        return "a PEM object of another kind";
     }
 }

@@ -11,7 +11,6 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.StringReader;
 import java.security.PrivateKey;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
@@ -24,10 +23,6 @@ import java.nio.file.Path;
 import java.util.List;
 import javax.net.ssl.SSLException;
 import org.anytls4j.api.InvalidSettingException;
-import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
-import org.bouncycastle.openssl.PEMKeyPair;
-import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.slf4j.Logger;
 
 /**
@@ -36,7 +31,7 @@ import org.slf4j.Logger;
  *
  * <p>The certificate comes from {@code certificate_path}/{@code key_path} (PEM files) or inline
  * {@code certificate}/{@code key} PEM text (a string or a list of lines, as sing-box writes it); without one a
- * {@link SelfSignedCertificate} is generated and its public-key pin logged. The TLS engine is OpenSSL
+ * {@link SelfSignedCertificate} is generated once, kept under {@code data_directory} and its public-key pin logged. The TLS engine is OpenSSL
  * (BoringSSL through netty-tcnative) when it loads, the JDK's otherwise.
  *
  * <h2>Threading</h2>
@@ -45,12 +40,13 @@ import org.slf4j.Logger;
  *
  * @param enabled         false when TLS is terminated in front of this inbound (plaintext AnyTLS)
  * @param certificatePem  PEM certificate chain, or null for a self-signed certificate
- * @param keyPem          PEM private key (PKCS#8, PKCS#1 or SEC1, read with BouncyCastle), or null
+ * @param keyPem          PEM private key (PKCS#8 read with the JDK; PKCS#1 or SEC1 with BouncyCastle), or null
  * @param alpn            protocols to accept in ALPN, empty for no ALPN
  * @param protocols       TLS protocol names ({@code TLSv1.2}, {@code TLSv1.3}) allowed, empty for the engine's
+ * @param dataDirectory   where a generated certificate is kept ({@code data_directory}, or its default)
  */
 public record ServerTlsSettings(boolean enabled, String certificatePem, String keyPem, List<String> alpn,
-        List<String> protocols) {
+        List<String> protocols, Path dataDirectory) {
     public ServerTlsSettings {
         alpn = List.copyOf(alpn);
         protocols = List.copyOf(protocols);
@@ -75,11 +71,20 @@ public record ServerTlsSettings(boolean enabled, String certificatePem, String k
         }
         List<String> alpn = tls.getIsNull("alpn") ? List.of() : tls.getStringList("alpn");
         List<String> protocols = TlsVersions.protocols(tls, prefix);
-        ServerTlsSettings settings = new ServerTlsSettings(enabled, certificate, key, alpn, protocols);
+        Path dataDirectory = !tls.hasPath("data_directory")
+                ? GeneratedCertificateStore.defaultDirectory(properties(), System.getenv())
+                : Path.of(tls.getString("data_directory"));
+        ServerTlsSettings settings = new ServerTlsSettings(enabled, certificate, key, alpn, protocols, dataDirectory);
         if (certificate != null) {
             settings.checkPair(tls, prefix);
         }
         return settings;
+    }
+
+    private static java.util.Map<String, String> properties() {
+        java.util.Map<String, String> properties = new java.util.HashMap<>();
+        System.getProperties().forEach((k, v) -> properties.put(String.valueOf(k), String.valueOf(v)));
+        return properties;
     }
 
     /**
@@ -138,22 +143,12 @@ public record ServerTlsSettings(boolean enabled, String certificatePem, String k
         }
     }
 
-    /** PKCS#8, PKCS#1 (RSA) or SEC1 (EC) PEM, through BouncyCastle. */
+    /** PKCS#8 PEM through the JDK; PKCS#1 (RSA) or SEC1 (EC) PEM through BouncyCastle, loaded only for those. */
     private PrivateKey privateKey(String key, ConfigOrigin origin) {
-        try (PEMParser parser = new PEMParser(new StringReader(keyPem))) {
-            Object o = parser.readObject();
-            JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
-            if (o instanceof PEMKeyPair pair) {
-                return converter.getPrivateKey(pair.getPrivateKeyInfo()); // SEC1 may omit the public key
-            }
-            if (o instanceof PrivateKeyInfo info) {
-                return converter.getPrivateKey(info);
-            }
-            throw new InvalidSettingException(origin, key, "cannot read the private key: " + (o == null
-                    ? "no PEM object found (expected -----BEGIN PRIVATE KEY-----)"
-                    : "expected an unencrypted private key, found " + KeyPairs.describe(o)));
-        } catch (IOException e) {
-            throw new InvalidSettingException(origin, key, "cannot read the private key: it is not valid PEM");
+        try {
+            return Pem.privateKey(keyPem);
+        } catch (Pem.PemException e) {
+            throw new InvalidSettingException(origin, key, "cannot read the private key: " + e.getMessage());
         }
     }
 
@@ -163,20 +158,21 @@ public record ServerTlsSettings(boolean enabled, String certificatePem, String k
     }
 
     /**
-     * Builds the server context, generating a self-signed certificate (and logging its pin on {@code log})
-     * when none is configured.
+     * Builds the server context. Without a configured certificate the one saved under {@link #dataDirectory} for
+     * this inbound is used, generated and saved first if there is none ({@link GeneratedCertificateStore}), and its
+     * pin is logged on {@code log}.
      *
-     * @param logPrefix start of the log lines, e.g. {@code inbound=in}
+     * @param inboundTag the inbound's tag, for the log lines and the saved certificate's directory
      * @throws InvalidSettingException when the certificate or key cannot be used
      */
-    public SslContext newContext(Logger log, String logPrefix, String prefix) {
+    public SslContext newContext(Logger log, String inboundTag, String prefix) {
+        String logPrefix = "inbound=" + inboundTag;
         SslProvider provider = provider();
         SslContextBuilder builder;
         if (certificatePem == null) {
-            SelfSignedCertificate self = SelfSignedCertificate.generate("anytls4j");
-            log.info("{} tls: no certificate configured; generated a self-signed one,"
-                    + " certificate_public_key_sha256 = {}", logPrefix, self.publicKeyPin());
-            builder = SslContextBuilder.forServer(self.keyPair().getPrivate(), self.certificate());
+            GeneratedCertificateStore.Pair pair = GeneratedCertificateStore.load(dataDirectory, inboundTag, log,
+                    prefix + "data_directory");
+            builder = SslContextBuilder.forServer(pair.key(), pair.certificate());
         } else {
             builder = SslContextBuilder.forServer(privateKey(prefix + "key_path", null),
                     certificates(prefix + "certificate_path", null));
