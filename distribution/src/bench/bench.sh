@@ -24,6 +24,8 @@
 #   SECTIONS    which tests: any of startup cold idlepool bulk latency concurrent (default all six)
 #   COLD_REPS   fresh client/server pairs the cold section starts, one latency run each (default 3; median)
 #   IDLE_SESSIONS    sessions the idlepool section pre-creates (ensure_idle_session; default 1000)
+#   IDLE_SETTLE      seconds the idlepool section waits, once the pool is full, before its readings (default 2);
+#               an idle process settles for longer than that, e.g. the JVM trims its C heap every few seconds
 #   STARTUP_REPS     launches of each start-up case per variant (default 5; the table gives the median)
 #   STARTUP_VARIANTS what the startup section compares, alternating run by run, one per line:
 #               "name|distribution directory|JAVA_OPTS" (default: one variant "now|$DIST|$JAVA_OPTS"); e.g.
@@ -248,7 +250,7 @@ if [[ " $SECTIONS " == *" idlepool "* ]]; then
   write_pair idleN "$P_IDLE_SERVER" "$P_IDLE_CLIENT" \
     "ensure_idle_session = $IDLE_SESSIONS, min_idle_session = $IDLE_SESSIONS, idle_session_timeout = 1h"
   sed -i "s/^  tls { certificate_path/  max_streams_per_session = 1024\n  tls { certificate_path/" "$OUT_DIR/idle0-server.conf"
-  echo "bench: idle pool, $IDLE_SESSIONS sessions; load average:$(uptime | sed 's/.*load average://')" >&2
+  echo "bench: idle pool, $IDLE_SESSIONS sessions, readings ${IDLE_SETTLE:-2} s after; load average:$(uptime | sed 's/.*load average://')" >&2
   start_anytls4j idle0-server "$P_IDLE_SERVER"; is=$STARTED_PID
   : > "$OUT_DIR/idlepool.txt"
   for variant in idle0 idleN; do
@@ -259,7 +261,7 @@ if [[ " $SECTIONS " == *" idlepool "* ]]; then
       sleep 0.1
     done
     got=$(established "$P_IDLE_SERVER")
-    sleep 2  # let the last handshakes' garbage become collectable before the readings
+    sleep "${IDLE_SETTLE:-2}"  # let the last handshakes' garbage become collectable before the readings
     echo "$variant sessions=$got client_rss_kib=$(rss_kib "$ic") client_heap_kib=$(heap_kib "$ic") server_rss_kib=$(rss_kib "$is") server_heap_kib=$(heap_kib "$is")" \
       | tee -a "$OUT_DIR/idlepool.txt" >&2
     stop_pid "$ic"

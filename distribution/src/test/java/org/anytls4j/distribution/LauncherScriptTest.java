@@ -3,6 +3,7 @@ package org.anytls4j.distribution;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -158,6 +159,61 @@ class LauncherScriptTest {
         assertThat(overridden.out()).containsPattern("bool UseParallelGC +:?= true")
                 .containsPattern("bool UseSerialGC +:?= false")
                 .containsPattern("intx ThreadStackSize +:?= 1024 ");
+    }
+
+    @Test
+    void trimsTheCHeapOnlyOnAJvmThatHasTheOptionAndKeepsTwoMallocArenasUnlessTheEnvironmentChooses(
+            @TempDir Path dir) throws Exception {
+        assertThat(fakeJvm(dir, "17.0.15", null)).contains(" -XX:TrimNativeHeapInterval=5000 ")
+                .startsWith("MALLOC_ARENA_MAX=2 ");
+        assertThat(fakeJvm(dir, "21.0.2", null)).contains(" -XX:TrimNativeHeapInterval=5000 ");
+        assertThat(fakeJvm(dir, "22", null)).contains(" -XX:TrimNativeHeapInterval=5000 ");
+        assertThat(fakeJvm(dir, "17.0.9", null)).doesNotContain("TrimNativeHeapInterval");
+        assertThat(fakeJvm(dir, "21.0.1", null)).doesNotContain("TrimNativeHeapInterval");
+        assertThat(fakeJvm(dir, "20.0.2", null)).doesNotContain("TrimNativeHeapInterval");
+        assertThat(fakeJvm(dir, "", null)).doesNotContain("TrimNativeHeapInterval");
+        assertThat(fakeJvm(dir, "17.0.15", "8")).startsWith("MALLOC_ARENA_MAX=8 ");
+    }
+
+    @Test
+    void theJvmRunningTheTestsAcceptsTheCHeapDefaults() {
+        Runtime.Version v = Runtime.version();
+        boolean hasTrim = v.feature() == 17 && v.update() >= 10 || v.feature() == 21 && v.update() >= 2
+                || v.feature() >= 22;
+
+        Distribution.Result result = Distribution.script("-XX:+PrintFlagsFinal", "-V");
+
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        if (hasTrim) {
+            assertThat(result.out()).containsPattern("uint TrimNativeHeapInterval +:?= 5000 ");
+        }
+    }
+
+    /**
+     * Runs the launcher with a stand-in JVM whose {@code release} file names {@code version} (empty: no file) and
+     * whose {@code bin/java} prints {@code MALLOC_ARENA_MAX=...} and its arguments.
+     */
+    private static String fakeJvm(Path dir, String version, String mallocArenaMax) throws Exception {
+        Path home = Files.createTempDirectory(dir, "jvm");
+        Path launcher = Files.createDirectories(home.resolve("bin")).resolve("java");
+        Files.writeString(launcher, "#!/bin/sh\necho \"MALLOC_ARENA_MAX=$MALLOC_ARENA_MAX $* \"\n");
+        assertThat(launcher.toFile().setExecutable(true)).isTrue();
+        if (!version.isEmpty()) {
+            Files.writeString(home.resolve("release"), "IMPLEMENTOR=\"test\"\nJAVA_VERSION=\"" + version + "\"\n");
+        }
+        ProcessBuilder builder = new ProcessBuilder("sh", Distribution.home().resolve("bin/anytls4j").toString(),
+                "-V").redirectErrorStream(true);
+        builder.environment().put("JAVA_HOME", home.toString());
+        builder.environment().put("ANYTLS4J_CDS", "off");
+        builder.environment().remove("JAVA_OPTS");
+        builder.environment().remove("MALLOC_ARENA_MAX");
+        if (mallocArenaMax != null) {
+            builder.environment().put("MALLOC_ARENA_MAX", mallocArenaMax);
+        }
+        Process process = builder.start();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor()).as(out).isZero();
+        return out;
     }
 
     /** Entry names of a tar.gz (ustar headers: name in the first 100 bytes, size in octal at 124). */
