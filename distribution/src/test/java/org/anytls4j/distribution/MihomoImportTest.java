@@ -134,4 +134,29 @@ class MihomoImportTest {
         assertThat(notYaml.exitCode()).isEqualTo(2);
         assertThat(notYaml.err()).startsWith("error: " + broken + ":4: not valid YAML: ");
     }
+
+    @Test
+    void oneProxyEntryPastedFromMihomoConvertsWithoutAFile() throws IOException {
+        String entry = "{ name: hk, type: anytls, server: hk.example.com, port: 8443, password: \"s3cret-pass\","
+                + " sni: hk.example.com, idle-session-timeout: 45 }";
+
+        Distribution.Result imported = Distribution.launch(Distribution.plugins(), "import", "mihomo",
+                "--proxy", entry);
+        Distribution.Result both = Distribution.launch(Distribution.plugins(), "import", "mihomo",
+                mihomoFile().toString(), "--proxy", entry);
+        Distribution.Result notAProxy = Distribution.launch(Distribution.plugins(), "import", "mihomo",
+                "--proxy", "{ name: hk, server: x }");
+
+        assertThat(imported.exitCode()).as(imported.err()).isZero();
+        assertThat(imported.out()).startsWith("# anytls4j outbounds converted from a mihomo proxy entry")
+                .contains("tag = \"hk\"").contains("server = \"hk.example.com\"").contains("server_port = 8443")
+                .contains("idle_session_timeout = 45s").contains("server_name = \"hk.example.com\"");
+        Path conf = Files.writeString(dir.resolve("entry.conf"), imported.out());
+        Distribution.Result check = Distribution.launch(Distribution.plugins(), "check", "-c", conf.toString());
+        assertThat(check.exitCode()).as(check.out() + check.err()).isZero();
+        assertThat(both.exitCode()).isEqualTo(2);
+        assertThat(both.err()).contains("give FILE or --proxy ENTRY, not both");
+        assertThat(notAProxy.exitCode()).isEqualTo(2);
+        assertThat(notAProxy.err()).startsWith("error: the --proxy entry: not a mihomo configuration or proxy entry");
+    }
 }

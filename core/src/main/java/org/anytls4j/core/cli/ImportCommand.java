@@ -32,16 +32,23 @@ final class ImportCommand implements Runnable {
 
     /** {@code import mihomo}: see {@link MihomoImport}. */
     @Command(name = "mihomo", mixinStandardHelpOptions = true, description = {
-        "Convert the 'type: anytls' proxies of a mihomo (Clash.Meta) YAML file into outbound blocks (HOCON, the"
-            + " shape of sing-box's), printed on stdout or written to -o FILE, ready for `anytls4j check`.",
+        "Convert the 'type: anytls' proxies of a mihomo (Clash.Meta) YAML file, or one proxy entry given with"
+            + " --proxy, into outbound blocks (HOCON, the shape of sing-box's), printed on stdout or written to"
+            + " -o FILE, ready for `anytls4j check`.",
         "mihomo's seconds become durations (idle-session-timeout: 30 -> idle_session_timeout = 30s); keys with no"
             + " equivalent, proxies of other types, proxy-groups and rules are listed on stderr."})
     static final class Mihomo implements Callable<Integer> {
         @Spec
         CommandSpec spec;
 
-        @Parameters(paramLabel = "FILE", description = "The mihomo configuration (YAML).")
+        @Parameters(paramLabel = "FILE", arity = "0..1", description = "The mihomo configuration (YAML), or a file"
+                + " holding proxy entries.")
         Path file;
+
+        @Option(names = "--proxy", paramLabel = "ENTRY", description = "One proxy entry as mihomo writes it under"
+                + " proxies:, instead of FILE, e.g. --proxy '{name: hk, type: anytls, server: example.com, port: 443,"
+                + " password: PASS}'.")
+        String proxy;
 
         @Option(names = {"-o", "--output"}, paramLabel = "OUT",
                 description = "Write the blocks to OUT instead of stdout (an existing file is not overwritten).")
@@ -50,9 +57,13 @@ final class ImportCommand implements Runnable {
         @Override
         public Integer call() {
             PrintWriter err = spec.commandLine().getErr();
+            if ((file == null) == (proxy == null)) {
+                throw new ParameterException(spec.commandLine(), file == null
+                        ? "missing what to import: FILE or --proxy ENTRY" : "give FILE or --proxy ENTRY, not both");
+            }
             MihomoImport result;
             try {
-                result = MihomoImport.convert(file);
+                result = file != null ? MihomoImport.convert(file) : MihomoImport.convertEntry(proxy);
             } catch (MihomoImport.ImportException e) {
                 err.println("error: " + e.getMessage());
                 err.flush();

@@ -24,7 +24,9 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
 
 /**
  * Converts the {@code type: anytls} entries of a mihomo (Clash.Meta) file's {@code proxies:} into anytls4j outbound
- * blocks (sing-box's shape, HOCON), as {@code anytls4j import mihomo FILE} prints them:
+ * blocks (sing-box's shape, HOCON), as {@code anytls4j import mihomo FILE} prints them. {@code --proxy ENTRY} takes
+ * one entry as mihomo writes it under {@code proxies:} (block or flow style) instead of a file, and a file may also
+ * hold just one entry or a list of them:
  * <pre>
  * name                        → tag
  * server, port                → server, server_port
@@ -73,32 +75,58 @@ record MihomoImport(String config, List<String> warnings, List<String> skipped) 
     }
 
     static MihomoImport convert(Path file) throws ImportException {
-        Node root;
         try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            return convert(file.toString(), file.getFileName().toString(), reader);
+        } catch (IOException e) {
+            throw new ImportException(file + ": cannot read: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Converts one proxy entry given on the command line, as mihomo writes it in {@code proxies:}, block or flow
+     * style ({@code {name: a, type: anytls, server: example.com, port: 443, password: p}}).
+     */
+    static MihomoImport convertEntry(String entry) throws ImportException {
+        return convert("the --proxy entry", "a mihomo proxy entry", new java.io.StringReader(entry));
+    }
+
+    /**
+     * @param where  what messages name as the source ({@code FILE}); lines are appended to it
+     * @param origin what the output's first comment names
+     */
+    private static MihomoImport convert(String where, String origin, Reader reader) throws ImportException {
+        Node root;
+        try {
             LoaderOptions options = new LoaderOptions();
             options.setAllowDuplicateKeys(false);
             root = new Yaml(options).compose(reader);
         } catch (MarkedYAMLException e) {
-            throw new ImportException(file + ":" + (e.getProblemMark().getLine() + 1) + ": not valid YAML: "
+            throw new ImportException(where + ":" + (e.getProblemMark().getLine() + 1) + ": not valid YAML: "
                     + e.getProblem());
         } catch (YAMLException e) {
-            throw new ImportException(file + ": not valid YAML: " + e.getMessage());
-        } catch (IOException e) {
-            throw new ImportException(file + ": cannot read: " + e.getMessage());
+            throw new ImportException(where + ": not valid YAML: " + e.getMessage());
         }
-        if (!(root instanceof MappingNode top)) {
-            throw new ImportException(file + ": not a mihomo configuration: expected a mapping with 'proxies:'");
-        }
-        Optional<Node> proxies = value(top, "proxies");
-        if (proxies.isEmpty() || !(proxies.get() instanceof SequenceNode list)) {
-            throw new ImportException(file + ": no 'proxies:' list; nothing to import");
+        // A whole configuration has 'proxies:'; a pasted entry is one mapping with 'type:', or a list of them.
+        List<Node> entries;
+        if (root instanceof MappingNode top && value(top, "proxies").isPresent()) {
+            if (!(value(top, "proxies").get() instanceof SequenceNode list)) {
+                throw new ImportException(where + ": 'proxies:' is not a list; nothing to import");
+            }
+            entries = list.getValue();
+        } else if (root instanceof MappingNode single && value(single, "type").isPresent()) {
+            entries = List.of(single);
+        } else if (root instanceof SequenceNode list) {
+            entries = list.getValue();
+        } else {
+            throw new ImportException(where + ": not a mihomo configuration or proxy entry: expected a mapping"
+                    + " with 'proxies:', or a proxy with 'type: anytls'");
         }
         List<String> warnings = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
         StringBuilder out = new StringBuilder();
         int converted = 0;
-        for (Node item : list.getValue()) {
-            String at = file + ":" + line(item);
+        for (Node item : entries) {
+            String at = where + ":" + line(item);
             if (!(item instanceof MappingNode proxy)) {
                 warnings.add(at + ": a proxy that is not a mapping; skipped");
                 continue;
@@ -111,14 +139,14 @@ record MihomoImport(String config, List<String> warnings, List<String> skipped) 
                 continue;
             }
             converted++;
-            outbound(out, file, name, keys, warnings);
+            outbound(out, where, name, keys, warnings);
         }
         if (converted == 0) {
-            throw new ImportException(file + ": no proxy of type anytls" + (skipped.isEmpty() ? ""
+            throw new ImportException(where + ": no proxy of type anytls" + (skipped.isEmpty() ? ""
                     : " (skipped: " + String.join(", ", skipped) + ")"));
         }
         StringBuilder config = new StringBuilder()
-                .append("# anytls4j outbounds converted from ").append(file.getFileName())
+                .append("# anytls4j outbounds converted from ").append(origin)
                 .append(" by `anytls4j import mihomo`.\n")
                 .append("# mihomo's proxy-groups and rules are not converted: each inbound sends its traffic to")
                 .append(" one outbound.\n")
@@ -126,9 +154,9 @@ record MihomoImport(String config, List<String> warnings, List<String> skipped) 
         return new MihomoImport(config.toString(), List.copyOf(warnings), List.copyOf(skipped));
     }
 
-    private static void outbound(StringBuilder out, Path file, String name, Map<String, Node> keys,
+    private static void outbound(StringBuilder out, String source, String name, Map<String, Node> keys,
             List<String> warnings) {
-        String where = file + ":";
+        String where = source + ":";
         Map<String, String> top = new LinkedHashMap<>();
         Map<String, String> tls = new LinkedHashMap<>();
         top.put("type", "anytls");
