@@ -17,7 +17,8 @@ import org.anytls4j.transport.anytls.tls.ClientTlsContext;
 /**
  * The {@code anytls} outbound transport: reads the outbound block ({@link ClientSettings}, keys documented in
  * {@code anytls-client.conf}), builds its TLS context and returns an {@link AnytlsSessionConnector}, whose
- * sessions offer the {@link org.anytls4j.api.outbound.Heartbeat} capability.
+ * sessions offer the {@link org.anytls4j.api.outbound.Heartbeat} and {@link org.anytls4j.api.outbound.PacketStreams}
+ * (UDP over TCP v2) capabilities.
  *
  * <h2>Threading</h2>
  * Stateless and thread-safe; {@link #create} reads certificate files and must not run on an event loop.
