@@ -1,15 +1,10 @@
 package org.anytls4j.core.cli;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigException;
-import com.typesafe.config.ConfigFactory;
 import io.netty.util.NetUtil;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.anytls4j.api.Tool;
+import org.anytls4j.api.outbound.OutboundLinks;
 import org.anytls4j.core.config.BlockSpec;
 import org.anytls4j.core.config.ConfigValidator;
 import org.anytls4j.core.config.ValidatedConfig;
@@ -30,8 +25,8 @@ import picocli.CommandLine.ParameterException;
  * {@code insecure=1} in the link). A name that is an IP address cannot be verified against CAs in practice, so that
  * case without a pin or {@code --insecure} is refused with an explanation, before anything starts.
  *
- * <p>Links are read by the {@code uri} tool of the anytls transport plugin (PROTOCOL.md section 16), through the
- * {@link Tool} interface: the host never imports a plugin.
+ * <p>Links are read by the transport plugin of their scheme (the anytls transport reads {@code anytls://} links,
+ * PROTOCOL.md section 16), through the {@link OutboundLinks} interface: the host never imports a plugin.
  */
 @Command(name = "client", description = {"Run a client: local inbounds through pooled outbounds.",
         "Either -c FILE, or the flags of the reference client (anytls-go cmd/client)."})
@@ -86,8 +81,8 @@ final class ClientCommand extends FlagsOrFileCommand {
             throw new ParameterException(spec.commandLine(), "-s HOST:PORT (or an anytls:// link, or -c FILE) is "
                     + "required");
         }
-        Map<String, Object> outbound = server.regionMatches(true, 0, "anytls://", 0, 9) ? fromLink(server)
-                : fromAddress(server);
+        String scheme = linkScheme(server);
+        Map<String, Object> outbound = scheme != null ? fromLink(server, scheme) : fromAddress(server);
         if (password != null) {
             outbound.put("password", password);
         } else if (!(outbound.get("password") instanceof String p) || p.isEmpty()) {
@@ -140,31 +135,34 @@ final class ClientCommand extends FlagsOrFileCommand {
         return outbound;
     }
 
-    /** The outbound block the {@code uri} tool prints for {@code link}, as a mutable map. */
-    private Map<String, Object> fromLink(String link) {
-        Tool uri = launcher.contributions().tools().get("uri");
-        if (uri == null) {
-            throw new ParameterException(spec.commandLine(), "-s: anytls:// links are read by the 'uri' tool of the "
-                    + "anytls transport plugin, which is not installed");
-        }
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = uri.run(List.of("import", link), new PrintWriter(out, true), new PrintWriter(err, true));
-        if (code != 0) {
-            throw new ParameterException(spec.commandLine(), "-s: " + err.toString().strip());
-        }
-        Config block;
+    /**
+     * The outbound block of {@code link}, read by the installed transport whose {@link OutboundLinks#linkScheme}
+     * the link has, as a mutable map.
+     */
+    private Map<String, Object> fromLink(String link, String scheme) {
+        OutboundLinks reader = launcher.contributions().transports().values().stream()
+                .filter(OutboundLinks.class::isInstance).map(OutboundLinks.class::cast)
+                .filter(links -> links.linkScheme().equalsIgnoreCase(scheme)).findFirst()
+                .orElseThrow(() -> new ParameterException(spec.commandLine(), "-s: " + scheme + ":// links are read "
+                        + "by the transport plugin of that protocol, which is not installed (transports: "
+                        + launcher.contributions().transports().keySet() + ")"));
+        Map<String, Object> outbound;
         try {
-            block = ConfigFactory.parseString(out.toString());
-        } catch (ConfigException e) {
-            throw new IllegalStateException("the uri tool printed a block that does not parse: " + e.getMessage(), e);
+            outbound = new LinkedHashMap<>(reader.outboundBlock(link));
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "-s: " + e.getMessage());
         }
-        @SuppressWarnings("unchecked")
-        Map<String, Object> outbound = new LinkedHashMap<>((Map<String, Object>) block.root().unwrapped());
         @SuppressWarnings("unchecked")
         Map<String, Object> tls = (Map<String, Object>) outbound.getOrDefault("tls", Map.of());
         outbound.put("tls", new LinkedHashMap<>(tls));
         return outbound;
+    }
+
+    /** The scheme of {@code value} when it is a link ({@code scheme://...}), else null. */
+    private static String linkScheme(String value) {
+        int separator = value.indexOf("://");
+        return separator > 0 && value.substring(0, separator).chars().allMatch(c -> Character.isLetterOrDigit(c)
+                || c == '+' || c == '-' || c == '.') ? value.substring(0, separator) : null;
     }
 
     private void refuseUnverifiable(Map<String, Object> outbound, Map<String, Object> tls) {

@@ -33,12 +33,15 @@ class LauncherTest {
 
             import com.typesafe.config.Config;
             import java.io.PrintWriter;
+            import java.util.LinkedHashMap;
             import java.util.List;
+            import java.util.Map;
             import java.util.concurrent.CompletableFuture;
             import java.util.concurrent.CompletionStage;
             import java.util.function.LongSupplier;
             import org.anytls4j.api.AnytlsPlugin;
             import org.anytls4j.api.Tool;
+            import org.anytls4j.api.outbound.OutboundLinks;
             import org.anytls4j.api.outbound.Session;
             import org.anytls4j.api.outbound.SessionConnector;
             import org.anytls4j.api.outbound.TransportContext;
@@ -46,9 +49,29 @@ class LauncherTest {
 
             @org.pf4j.Extension
             public class FakePlugin implements AnytlsPlugin {
+                /** Reads fake://PASSWORD@HOST:PORT links; anything else after the scheme is refused. */
+                public abstract static class Linked implements TransportFactory, OutboundLinks {
+                    @Override
+                    public String linkScheme() {
+                        return "fake";
+                    }
+
+                    @Override
+                    public Map<String, Object> outboundBlock(String link) {
+                        String[] parts = link.substring("fake://".length()).split("[@:]");
+                        if (parts.length != 3) {
+                            throw new IllegalArgumentException("a fake link is fake://PASSWORD@HOST:PORT");
+                        }
+                        Map<String, Object> block = new LinkedHashMap<>(Map.of("type", "fake", "tag", "linked",
+                                "server", parts[1], "server_port", Integer.parseInt(parts[2]), "password", parts[0]));
+                        block.put("tls", Map.of("enabled", true));
+                        return block;
+                    }
+                }
+
                 @Override
                 public List<TransportFactory> transports() {
-                    return List.of(new TransportFactory() {
+                    return List.of(new Linked() {
                         @Override
                         public String type() {
                             return "fake";
@@ -431,6 +454,22 @@ class LauncherTest {
 
         assertThat(run("client", "-s", "proxy.example.net")).isEqualTo(ExitCodes.INVALID);
         assertThat(err.toString()).contains("-s must be HOST:PORT, was 'proxy.example.net'");
+    }
+
+    @Test
+    void clientReadsALinkThroughTheTransportOfItsScheme() {
+        // Read by the fake transport (typed, no tool output): its block names an IP, which is then refused.
+        assertThat(run("client", "-s", "fake://pw@192.0.2.1:8443")).isEqualTo(ExitCodes.INVALID);
+        assertThat(err.toString()).contains("cannot verify the server's certificate: '192.0.2.1' is an IP address");
+        assertThat(run("client", "-s", "FAKE://pw@192.0.2.1:8443", "--insecure", "--pin", "abc"))
+                .isEqualTo(ExitCodes.INVALID);
+        assertThat(err.toString()).contains("--pin and --insecure");
+
+        assertThat(run("client", "-s", "fake://no-port")).isEqualTo(ExitCodes.INVALID);
+        assertThat(err.toString()).contains("-s: a fake link is fake://PASSWORD@HOST:PORT");
+        assertThat(run("client", "-s", "other://pw@h:1")).isEqualTo(ExitCodes.INVALID);
+        assertThat(err.toString()).contains("-s: other:// links are read by the transport plugin of that protocol, "
+                + "which is not installed (transports: [fake])");
     }
 
     @Test

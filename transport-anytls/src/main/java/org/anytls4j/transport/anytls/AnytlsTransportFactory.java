@@ -3,16 +3,19 @@ package org.anytls4j.transport.anytls;
 import com.typesafe.config.Config;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
+import java.util.Map;
 import java.util.random.RandomGenerator;
 import javax.net.ssl.SSLException;
 import org.slf4j.LoggerFactory;
 import org.anytls4j.api.InvalidSettingException;
+import org.anytls4j.api.outbound.OutboundLinks;
 import org.anytls4j.api.outbound.SessionConnector;
 import org.anytls4j.api.outbound.TransportContext;
 import org.anytls4j.api.outbound.TransportFactory;
 import org.anytls4j.transport.anytls.client.AnytlsSessionConnector;
 import org.anytls4j.transport.anytls.client.ClientSettings;
 import org.anytls4j.transport.anytls.tls.ClientTlsContext;
+import org.anytls4j.transport.anytls.tools.AnytlsUri;
 
 /**
  * The {@code anytls} outbound transport: reads the outbound block ({@link ClientSettings}, keys documented in
@@ -20,10 +23,12 @@ import org.anytls4j.transport.anytls.tls.ClientTlsContext;
  * sessions offer the {@link org.anytls4j.api.outbound.Heartbeat} and {@link org.anytls4j.api.outbound.PacketStreams}
  * (UDP over TCP v2) capabilities.
  *
+ * <p>It reads {@code anytls://} links ({@link OutboundLinks}, {@link AnytlsUri}) for the launcher's {@code client -s}.
+ *
  * <h2>Threading</h2>
  * Stateless and thread-safe; {@link #create} reads certificate files and must not run on an event loop.
  */
-public final class AnytlsTransportFactory implements TransportFactory {
+public final class AnytlsTransportFactory implements TransportFactory, OutboundLinks {
     /** The outbound {@code type}. */
     public static final String TYPE = "anytls";
 
@@ -42,6 +47,16 @@ public final class AnytlsTransportFactory implements TransportFactory {
     @Override
     public String type() {
         return TYPE;
+    }
+
+    @Override
+    public String linkScheme() {
+        return TYPE;
+    }
+
+    @Override
+    public Map<String, Object> outboundBlock(String link) {
+        return AnytlsUri.parse(link).toOutbound();
     }
 
     @Override
