@@ -4,6 +4,7 @@ import io.netty.util.NetUtil;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.anytls4j.api.HostPort;
 import org.anytls4j.api.outbound.OutboundLinks;
 import org.anytls4j.core.config.BlockSpec;
 import org.anytls4j.core.config.ConfigValidator;

@@ -13,11 +13,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
 import java.security.cert.CertificateFactory;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import org.anytls4j.api.Digests;
 import org.anytls4j.api.Tool;
 
 /**
@@ -90,10 +89,8 @@ final class EmbeddedDefault {
     /** Base64 of the SHA-256 of the PEM certificate's SubjectPublicKeyInfo, as the client pins it. */
     private static String publicKeyPin(String certificatePem) {
         try {
-            byte[] spki = CertificateFactory.getInstance("X.509").generateCertificate(
-                    new ByteArrayInputStream(certificatePem.getBytes(StandardCharsets.US_ASCII))).getPublicKey()
-                    .getEncoded();
-            return Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-256").digest(spki));
+            return Digests.publicKeyPin(CertificateFactory.getInstance("X.509").generateCertificate(
+                    new ByteArrayInputStream(certificatePem.getBytes(StandardCharsets.US_ASCII))).getPublicKey());
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("the generated certificate cannot be read: " + e.getMessage(), e);
         }

@@ -3,6 +3,7 @@ package org.anytls4j.core.cli;
 import com.typesafe.config.ConfigFactory;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.anytls4j.api.HostPort;
 import org.anytls4j.core.config.ValidatedConfig;
 import picocli.CommandLine.ParameterException;
 
@@ -59,7 +60,7 @@ abstract class FlagsOrFileCommand extends RunCommand {
      */
     final HostPort hostPort(String option, String value, String fallback) {
         try {
-            return HostPort.parse(option, value == null ? fallback : value);
+            return HostPort.parse(option, value == null ? fallback : value, -1);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

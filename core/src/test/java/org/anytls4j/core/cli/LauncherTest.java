@@ -1,7 +1,6 @@
 package org.anytls4j.core.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
@@ -480,16 +479,6 @@ class LauncherTest {
 
         assertThat(run("server", "-l", "127.0.0.1:99999", "-p", "pw")).isEqualTo(ExitCodes.INVALID);
         assertThat(err.toString()).contains("-l: the port must be 0..65535, was '99999'");
-    }
-
-    @Test
-    void readsHostAndPortAsTheReferenceFlagsWriteThem() {
-        assertThat(HostPort.parse("-l", "0.0.0.0:8443")).isEqualTo(new HostPort("0.0.0.0", 8443));
-        assertThat(HostPort.parse("-l", ":8443")).isEqualTo(new HostPort("", 8443));
-        assertThat(HostPort.parse("-s", "[2001:db8::1]:443")).isEqualTo(new HostPort("2001:db8::1", 443));
-        assertThat(HostPort.parse("-s", "[2001:db8::1]:443").toString()).isEqualTo("[2001:db8::1]:443");
-        assertThatThrownBy(() -> HostPort.parse("-s", "2001:db8::1:443")).hasMessageContaining("in brackets");
-        assertThatThrownBy(() -> HostPort.parse("-s", "host:")).hasMessageContaining("HOST:PORT");
     }
 
     @Test
