@@ -28,15 +28,14 @@ class ProtocolNeutralCoreTest {
             Pattern.compile("\"anytls://"), "the anytls link scheme: links are read by the transport (OutboundLinks)");
 
     /**
-     * Files that still build {@code type = anytls} blocks, until the extension point that lets the transport
-     * contribute them exists (issue 9 section 3, "client/server commands and the embedded default contributed by
-     * the transport plugin"; and the mihomo importer, which converts mihomo's anytls proxies). Remove an entry as
+     * Files that still build {@code type = anytls} blocks, until the transport contributes them through the api as
+     * it does the embedded default ({@code QuickStart}) and links ({@code OutboundLinks}): the {@code client} and
+     * {@code server} flag modes (issue 9 section 3) and the mihomo importer, which converts mihomo's anytls proxies. Remove an entry as
      * soon as its file no longer needs it: the test fails for an entry that is not needed any more.
      */
     private static final Set<String> ALLOWED = Set.of(
             "org/anytls4j/core/cli/ClientCommand.java",   // the reference client's flags -> an anytls outbound
             "org/anytls4j/core/cli/ServerCommand.java",   // the reference server's flags -> an anytls inbound
-            "org/anytls4j/core/cli/EmbeddedDefault.java", // 'run' without -c: an anytls server and client
             "org/anytls4j/core/cli/MihomoImport.java");   // 'import mihomo': mihomo anytls proxies -> outbounds
 
     @Test

@@ -9,12 +9,14 @@ import javax.net.ssl.SSLException;
 import org.slf4j.LoggerFactory;
 import org.anytls4j.api.InvalidSettingException;
 import org.anytls4j.api.outbound.OutboundLinks;
+import org.anytls4j.api.outbound.QuickStart;
 import org.anytls4j.api.outbound.SessionConnector;
 import org.anytls4j.api.outbound.TransportContext;
 import org.anytls4j.api.outbound.TransportFactory;
 import org.anytls4j.transport.anytls.client.AnytlsSessionConnector;
 import org.anytls4j.transport.anytls.client.ClientSettings;
 import org.anytls4j.transport.anytls.tls.ClientTlsContext;
+import org.anytls4j.transport.anytls.tools.AnytlsQuickStart;
 import org.anytls4j.transport.anytls.tools.AnytlsUri;
 
 /**
@@ -23,12 +25,13 @@ import org.anytls4j.transport.anytls.tools.AnytlsUri;
  * sessions offer the {@link org.anytls4j.api.outbound.Heartbeat} and {@link org.anytls4j.api.outbound.PacketStreams}
  * (UDP over TCP v2) capabilities.
  *
- * <p>It reads {@code anytls://} links ({@link OutboundLinks}, {@link AnytlsUri}) for the launcher's {@code client -s}.
+ * <p>It reads {@code anytls://} links ({@link OutboundLinks}, {@link AnytlsUri}) for the launcher's {@code client -s},
+ * and makes the server and client of {@code run} without a configuration ({@link QuickStart}, {@link AnytlsQuickStart}).
  *
  * <h2>Threading</h2>
  * Stateless and thread-safe; {@link #create} reads certificate files and must not run on an event loop.
  */
-public final class AnytlsTransportFactory implements TransportFactory, OutboundLinks {
+public final class AnytlsTransportFactory implements TransportFactory, OutboundLinks, QuickStart {
     /** The outbound {@code type}. */
     public static final String TYPE = "anytls";
 
@@ -57,6 +60,12 @@ public final class AnytlsTransportFactory implements TransportFactory, OutboundL
     @Override
     public Map<String, Object> outboundBlock(String link) {
         return AnytlsUri.parse(link).toOutbound();
+    }
+
+    @Override
+    public Demo demo(String loopback, int serverPort, String serverTag, String serverRoute, String clientTag,
+            String password) {
+        return AnytlsQuickStart.demo(loopback, serverPort, serverTag, serverRoute, clientTag, password);
     }
 
     @Override
