@@ -3,12 +3,13 @@ package org.anytls4j.transport.anytls;
 import com.typesafe.config.Config;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
+import java.util.List;
 import java.util.Map;
 import java.util.random.RandomGenerator;
 import javax.net.ssl.SSLException;
 import org.slf4j.LoggerFactory;
 import org.anytls4j.api.InvalidSettingException;
-import org.anytls4j.api.outbound.OutboundLinks;
+import org.anytls4j.api.outbound.ReferenceFlags;
 import org.anytls4j.api.outbound.QuickStart;
 import org.anytls4j.api.outbound.SessionConnector;
 import org.anytls4j.api.outbound.TransportContext;
@@ -17,6 +18,7 @@ import org.anytls4j.transport.anytls.client.AnytlsSessionConnector;
 import org.anytls4j.transport.anytls.client.ClientSettings;
 import org.anytls4j.transport.anytls.tls.ClientTlsContext;
 import org.anytls4j.transport.anytls.tools.AnytlsQuickStart;
+import org.anytls4j.transport.anytls.tools.AnytlsReferenceFlags;
 import org.anytls4j.transport.anytls.tools.AnytlsUri;
 
 /**
@@ -25,13 +27,14 @@ import org.anytls4j.transport.anytls.tools.AnytlsUri;
  * sessions offer the {@link org.anytls4j.api.outbound.Heartbeat} and {@link org.anytls4j.api.outbound.PacketStreams}
  * (UDP over TCP v2) capabilities.
  *
- * <p>It reads {@code anytls://} links ({@link OutboundLinks}, {@link AnytlsUri}) for the launcher's {@code client -s},
+ * <p>It declares anytls-go's client and server flags for the launcher's {@code client} and {@code server}
+ * ({@link ReferenceFlags}, {@link AnytlsReferenceFlags}; {@code -s} takes {@code anytls://} links, {@link AnytlsUri}),
  * and makes the server and client of {@code run} without a configuration ({@link QuickStart}, {@link AnytlsQuickStart}).
  *
  * <h2>Threading</h2>
  * Stateless and thread-safe; {@link #create} reads certificate files and must not run on an event loop.
  */
-public final class AnytlsTransportFactory implements TransportFactory, OutboundLinks, QuickStart {
+public final class AnytlsTransportFactory implements TransportFactory, ReferenceFlags, QuickStart {
     /** The outbound {@code type}. */
     public static final String TYPE = "anytls";
 
@@ -53,13 +56,23 @@ public final class AnytlsTransportFactory implements TransportFactory, OutboundL
     }
 
     @Override
-    public String linkScheme() {
-        return TYPE;
+    public List<Flag> clientFlags() {
+        return AnytlsReferenceFlags.CLIENT;
     }
 
     @Override
-    public Map<String, Object> outboundBlock(String link) {
-        return AnytlsUri.parse(link).toOutbound();
+    public Map<String, Object> clientOutbound(Given given) {
+        return AnytlsReferenceFlags.clientOutbound(given);
+    }
+
+    @Override
+    public List<Flag> serverFlags() {
+        return AnytlsReferenceFlags.SERVER;
+    }
+
+    @Override
+    public Map<String, Object> serverInbound(Given given) {
+        return AnytlsReferenceFlags.serverInbound(given);
     }
 
     @Override

@@ -42,8 +42,6 @@ class UriToolTest {
             AnytlsUri uri = AnytlsUri.parse(link);
             assertThat(uri.toOutbound()).as(link)
                     .isEqualTo(ConfigFactory.parseString(UriTool.toHocon(uri)).root().unwrapped());
-            assertThat(new org.anytls4j.transport.anytls.AnytlsTransportFactory().outboundBlock(link))
-                    .isEqualTo(uri.toOutbound());
         }
     }
 
