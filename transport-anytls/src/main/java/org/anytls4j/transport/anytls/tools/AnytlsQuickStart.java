@@ -23,15 +23,16 @@ import org.anytls4j.transport.anytls.tls.SelfSignedCertificate;
  *   curl --socks5/HTTP--> mixed 127.0.0.1:1080 --> anytls client (Balanced pool) --TLS--> anytls server
  *        127.0.0.1:8443 (fresh self-signed certificate, pinned by the client; fresh random password) --> direct
  * </pre>
- * The pool keys are the Balanced profile of the features guide, read from {@value #BALANCED} (the resource the
- * distribution ships as {@code conf/examples/balanced.conf}: one source for both). The certificate is made in
+ * The pool keys are the Balanced profile of the features guide, read from {@value #BALANCED}: the build copies
+ * {@code distribution/src/conf/examples/balanced.conf} there (transport pom), the file the distribution ships as
+ * {@code conf/examples/balanced.conf}, so both come from one source. The certificate is made in
  * memory for {@code localhost} on every call; nothing is written to disk.
  *
  * <h2>Threading</h2>
  * Stateless; called on the launcher's thread.
  */
 public final class AnytlsQuickStart {
-    /** The Balanced profile: a whole client configuration, shipped as conf/examples/balanced.conf. */
+    /** The Balanced profile: a whole client configuration, copied from conf/examples/balanced.conf at build time. */
     public static final String BALANCED = "/org/anytls4j/transport/anytls/profiles/balanced.conf";
 
     /** The outbound keys of the profile that say where and how to connect, not how to pool. */
