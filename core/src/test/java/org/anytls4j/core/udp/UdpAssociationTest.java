@@ -141,8 +141,10 @@ class UdpAssociationTest {
                     .putShort((short) echoPort).put("ping-1".getBytes(StandardCharsets.UTF_8));
             assertEchoed(client, relay, first, echoPort, "ping-1");
 
-            ByteBuffer second = ByteBuffer.allocate(64).put(new byte[] {0, 0, 0, 0x01, 127, 0, 0, 1})
-                    .putShort((short) echoPort).put("ping-2".getBytes(StandardCharsets.UTF_8));
+            // a name, resolved by the direct outbound as it resolves TCP destinations (the hosts file first)
+            ByteBuffer second = ByteBuffer.allocate(64).put(new byte[] {0, 0, 0, 0x03, 9})
+                    .put("localhost".getBytes(StandardCharsets.US_ASCII)).putShort((short) echoPort)
+                    .put("ping-2".getBytes(StandardCharsets.UTF_8));
             assertEchoed(client, relay, second, echoPort, "ping-2");
         }
     }
