@@ -11,9 +11,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import org.anytls4j.api.AnytlsPlugin;
 import org.anytls4j.api.Tool;
+import org.anytls4j.api.outbound.ReferenceFlags;
 import org.anytls4j.core.config.ConfigProblem;
 import org.anytls4j.core.config.ValidatedConfig;
 import org.anytls4j.core.inject.HostModule;
@@ -187,8 +189,13 @@ public final class Launcher implements AutoCloseable {
         commandLine.addSubcommand("plugins", new PluginsCommand(this));
         commandLine.addSubcommand("check", new CheckCommand(this));
         commandLine.addSubcommand("run", new RunCommand(this));
-        commandLine.addSubcommand("client", new ClientCommand(this));
-        commandLine.addSubcommand("server", new ServerCommand(this));
+        Optional<ReferenceFlags> reference = new TreeMap<>(contributions().transports()).values().stream()
+                .filter(ReferenceFlags.class::isInstance).map(ReferenceFlags.class::cast).findFirst();
+        for (FlagsOrFileCommand command : List.of(new ClientCommand(this), new ServerCommand(this))) {
+            CommandLine sub = new CommandLine(command);
+            command.addReferenceFlags(sub.getCommandSpec(), reference);
+            commandLine.addSubcommand(sub.getCommandName(), sub);
+        }
         commandLine.addSubcommand("generate", new GenerateCommand(this));
         commandLine.addSubcommand("import", new ImportCommand());
         commandLine.addSubcommand("help", new CommandLine.HelpCommand());

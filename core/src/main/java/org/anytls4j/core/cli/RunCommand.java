@@ -3,8 +3,9 @@ package org.anytls4j.core.cli;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import org.anytls4j.api.Tool;
+import org.anytls4j.api.outbound.QuickStart;
 import org.anytls4j.core.config.ConfigProblem;
 import org.anytls4j.core.config.InvalidConfigException;
 import org.anytls4j.core.config.ValidatedConfig;
@@ -56,13 +57,12 @@ class RunCommand implements Callable<Integer> {
         if (configFileGiven()) {
             return launcher.host().load(config.file());
         }
-        Tool certificates = launcher.contributions().tools().get(GenerateCommand.CERTIFICATE_TOOL);
-        if (certificates == null) {
-            throw new InvalidConfigException(List.of(new ConfigProblem(EmbeddedDefault.SOURCE, "inbounds",
-                    "the anytls transport plugin, which the embedded default runs, is not installed in "
-                            + launcher.location())));
-        }
-        embedded = EmbeddedDefault.generate(certificates);
+        QuickStart quickStart = new TreeMap<>(launcher.contributions().transports()).values().stream()
+                .filter(QuickStart.class::isInstance).map(QuickStart.class::cast).findFirst()
+                .orElseThrow(() -> new InvalidConfigException(List.of(new ConfigProblem(EmbeddedDefault.SOURCE,
+                        "inbounds", "the anytls transport plugin, which the embedded default runs, is not installed "
+                                + "in " + launcher.location()))));
+        embedded = EmbeddedDefault.generate(quickStart);
         return launcher.host().validate(embedded.config(), EmbeddedDefault.SOURCE);
     }
 

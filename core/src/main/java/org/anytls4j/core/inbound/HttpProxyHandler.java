@@ -30,6 +30,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import org.anytls4j.api.Destination;
+import org.anytls4j.api.HostPort;
 import org.anytls4j.api.inbound.ListenerGuard;
 import org.anytls4j.api.pool.CreationBackoffException;
 import org.anytls4j.core.relay.Relay;
@@ -157,7 +158,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         if (HttpMethod.CONNECT.equals(request.method())) {
             Destination destination;
             try {
-                destination = HostAndPort.parse(request.uri(), -1);
+                destination = authority(request.uri(), -1);
             } catch (IllegalArgumentException e) {
                 fail(ctx, HttpResponseStatus.BAD_REQUEST, "bad CONNECT target: " + e.getMessage());
                 return;
@@ -174,7 +175,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         int pathStart = firstOf(uri, 7, '/', '?');
         Destination destination;
         try {
-            destination = HostAndPort.parse(uri.substring(7, pathStart), 80);
+            destination = authority(uri.substring(7, pathStart), 80);
         } catch (IllegalArgumentException e) {
             fail(ctx, HttpResponseStatus.BAD_REQUEST, "bad request URI: " + e.getMessage());
             return;
@@ -185,6 +186,20 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             path = "/" + path;
         }
         forwardPlain(ctx, request, destination, authority, path);
+    }
+
+    /**
+     * The destination of an authority ({@code host}, {@code host:port}, {@code [v6]}, {@code [v6]:port}; RFC 9110,
+     * RFC 3986), which may not carry user info.
+     *
+     * @param defaultPort used when the port is absent, or -1 if a port is required
+     * @throws IllegalArgumentException naming what is wrong
+     */
+    private static Destination authority(String authority, int defaultPort) {
+        if (authority.indexOf('@') >= 0) {
+            throw new IllegalArgumentException("user info is not allowed in '" + authority + "'");
+        }
+        return HostPort.parse(null, authority, defaultPort).toDestination();
     }
 
     private void connect(ChannelHandlerContext ctx, Destination destination) {

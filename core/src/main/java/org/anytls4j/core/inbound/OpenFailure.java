@@ -31,6 +31,8 @@ import org.anytls4j.api.pool.CreationBackoffException;
  *   <tr><td>the outbound is backing off after failed session creations ({@link CreationBackoffException}: the
  *       last failure is logged and put in the HTTP body)</td><td>0x01 general failure</td><td>0x5B</td><td>503
  *       with {@code Retry-After}</td></tr>
+ *   <tr><td>the outbound cannot carry what was asked ({@link UnsupportedOperationException}, e.g. UDP on a
+ *       transport without packet streams)</td><td>0x07 command not supported</td><td>0x5B</td><td>502</td></tr>
  *   <tr><td>anything else</td><td>0x01 general failure</td><td>0x5B</td><td>502</td></tr>
  * </table>
  */
@@ -48,6 +50,8 @@ enum OpenFailure {
     TIMEOUT("timeout", Socks5CommandStatus.HOST_UNREACHABLE, HttpResponseStatus.GATEWAY_TIMEOUT),
     /** The outbound cannot make a session now: it is backing off after failed creations. */
     BACKING_OFF("outbound-backing-off", Socks5CommandStatus.FAILURE, HttpResponseStatus.SERVICE_UNAVAILABLE),
+    /** The outbound cannot carry this kind of traffic (UDP on a transport without packet streams). */
+    UNSUPPORTED("unsupported", Socks5CommandStatus.COMMAND_UNSUPPORTED, HttpResponseStatus.BAD_GATEWAY),
     /** Any other failure. */
     GENERAL("general-failure", Socks5CommandStatus.FAILURE, HttpResponseStatus.BAD_GATEWAY);
 
@@ -90,6 +94,9 @@ enum OpenFailure {
         }
         if (t instanceof CreationBackoffException) {
             return BACKING_OFF;
+        }
+        if (t instanceof UnsupportedOperationException) {
+            return UNSUPPORTED;
         }
         if (t instanceof ConnectTimeoutException || t instanceof SocketTimeoutException
                 || t instanceof TimeoutException) {

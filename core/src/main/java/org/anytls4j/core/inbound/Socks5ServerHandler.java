@@ -24,6 +24,7 @@ import java.net.InetSocketAddress;
 import org.anytls4j.api.Destination;
 import org.anytls4j.api.inbound.ListenerGuard;
 import org.anytls4j.api.outbound.Outbound;
+import org.anytls4j.api.outbound.PacketOutbound;
 import org.anytls4j.core.relay.Relay;
 import org.anytls4j.core.udp.UdpAssociation;
 import org.slf4j.Logger;
@@ -31,8 +32,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The SOCKS5 server side (RFC 1928, with RFC 1929 username/password when the inbound has {@code users}):
- * method negotiation, authentication, then CONNECT (a relayed stream) or UDP ASSOCIATE (UDP over TCP v2,
- * {@link UdpAssociation}). BIND and unknown commands are answered {@code 0x07 command not supported}; a malformed
+ * method negotiation, authentication, then CONNECT (a relayed stream) or UDP ASSOCIATE (through the outbound's
+ * packet channel, {@link UdpAssociation}; {@code 0x07} when the outbound cannot carry UDP). BIND and unknown commands are answered {@code 0x07 command not supported}; a malformed
  * request (wrong version byte, unknown address type) gets {@code 0x01} or {@code 0x08} and a WARN line naming the
  * problem; failed opens get the reply of {@link OpenFailure}. Every refusal closes only this connection.
  *
@@ -162,7 +163,14 @@ final class Socks5ServerHandler extends ChannelInboundHandlerAdapter {
         control.config().setAutoRead(false);
         Outbound route = inbound.context().route();
         String outbound = route.tag();
-        UdpAssociation.open(control, route, inbound.context().netty(), inbound.settings().udpTimeout(),
+        if (!(route instanceof PacketOutbound packets)) {
+            log.info("inbound={} client={} socks5 UDP ASSOCIATE refused: outbound={} cannot carry UDP; closing",
+                    inbound.tag(), control.remoteAddress(), outbound);
+            replyAndClose(ctx, new DefaultSocks5CommandResponse(Socks5CommandStatus.COMMAND_UNSUPPORTED,
+                    Socks5AddressType.IPv4));
+            return;
+        }
+        UdpAssociation.open(control, packets, inbound.context().netty(), inbound.settings().udpTimeout(),
                 inbound.metrics().upload(outbound), inbound.metrics().download(outbound),
                 "inbound=" + inbound.tag() + " outbound=" + outbound)
                 .whenComplete((relayAddress, failure) -> control.eventLoop().execute(() -> {

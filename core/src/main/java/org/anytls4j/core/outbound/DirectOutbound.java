@@ -9,6 +9,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
+import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.resolver.dns.DnsAddressResolverGroup;
 import io.netty.resolver.dns.DnsNameResolverBuilder;
 import io.netty.resolver.dns.DnsNameResolverChannelStrategy;
@@ -19,10 +20,11 @@ import java.util.concurrent.CompletionStage;
 import org.anytls4j.api.Destination;
 import org.anytls4j.api.InvalidSettingException;
 import org.anytls4j.api.NettyResources;
-import org.anytls4j.api.outbound.Outbound;
+import org.anytls4j.api.outbound.PacketOutbound;
 
 /**
- * The built-in {@code direct} outbound: every stream is a plain TCP connection from this host to the destination.
+ * The built-in {@code direct} outbound: every stream is a plain TCP connection from this host to the destination,
+ * every packet channel ({@link #openPackets}) a plain UDP socket.
  * Keys: {@code anytls4j.outbound.direct} in {@code anytls4j-inbounds.conf} ({@code connect_timeout}).
  *
  * <h2>Threading</h2>
@@ -38,9 +40,12 @@ import org.anytls4j.api.outbound.Outbound;
  * Built once at start-up by the host; {@link #close()} at shutdown releases the resolvers. Streams opened before
  * {@code close()} are unaffected.
  */
-public final class DirectOutbound implements Outbound, AutoCloseable {
+public final class DirectOutbound implements PacketOutbound, AutoCloseable {
     /** The value of {@code type} for this outbound. */
     public static final String TYPE = "direct";
+
+    /** Large enough for any UDP datagram, so none is truncated on receipt. */
+    private static final int MAX_DATAGRAM = 65536;
 
     private final String tag;
     private final NettyResources netty;
@@ -101,6 +106,32 @@ public final class DirectOutbound implements Outbound, AutoCloseable {
                 result.completeExceptionally(f.cause());
             }
         });
+        return result;
+    }
+
+    /**
+     * A plain UDP socket on {@code eventLoop}, bound to the wildcard address and a free port, that sends each
+     * {@link org.anytls4j.api.outbound.Packet} to its peer and delivers each datagram received as a packet naming
+     * its source; handed out with {@code autoRead} off.
+     */
+    @Override
+    public CompletionStage<Channel> openPackets(EventLoop eventLoop) {
+        requireNonNull(eventLoop, "eventLoop");
+        CompletableFuture<Channel> result = new CompletableFuture<>();
+        new Bootstrap()
+                .group(eventLoop)
+                .channel(netty.datagramChannelClass())
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM))
+                .handler(new DirectPackets(resolvers))
+                .bind(new InetSocketAddress(0))
+                .addListener((ChannelFuture f) -> {
+                    if (f.isSuccess()) {
+                        result.complete(f.channel());
+                    } else {
+                        result.completeExceptionally(f.cause());
+                    }
+                });
         return result;
     }
 

@@ -42,7 +42,8 @@ import org.anytls4j.api.InvalidSettingException;
 import org.anytls4j.api.PluginContext;
 import org.anytls4j.api.monitor.SessionMonitor;
 import org.anytls4j.api.monitor.SessionMonitorFactory;
-import org.anytls4j.api.outbound.Outbound;
+import org.anytls4j.api.outbound.PacketOutbound;
+import org.anytls4j.api.outbound.PacketStreams;
 import org.anytls4j.api.outbound.Session;
 import org.anytls4j.api.outbound.SessionConnector;
 import org.anytls4j.api.outbound.StreamRefusedException;
@@ -152,7 +153,7 @@ import org.slf4j.LoggerFactory;
  * {@code overrun}), {@code anytls4j.pool.policy.disabled} (tag {@code policy}) and
  * {@code anytls4j.pool.policy.conflicts} (tag {@code policies}: {@code closer,creator}).
  */
-public final class SessionPool implements Outbound, PoolView, AutoCloseable {
+public final class SessionPool implements PacketOutbound, PoolView, AutoCloseable {
     /** Reason of creations made for a waiting stream. */
     public static final String CREATED_ON_DEMAND = "demand";
     /** Causes of failed creations (tag {@code cause} of {@code anytls4j.pool.sessions.create.failures}). */
@@ -455,6 +456,26 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
     @Override
     public CompletionStage<Channel> open(Destination destination, EventLoop eventLoop) {
         requireNonNull(destination, "destination");
+        return open(new Opener(destination.toString(), session -> session.openStream(destination)), eventLoop);
+    }
+
+    /**
+     * Opens a packet stream ({@link PacketStreams}) on a pooled session, taken, counted and released like any
+     * stream; fails with {@link UnsupportedOperationException} when the transport's sessions do not offer it.
+     */
+    @Override
+    public CompletionStage<Channel> openPackets(EventLoop eventLoop) {
+        return open(new Opener("a packet stream", session -> session.capability(PacketStreams.class)
+                .map(PacketStreams::openPacketStream)
+                .orElseGet(() -> CompletableFuture.failedFuture(new UnsupportedOperationException("outbound=" + tag
+                        + ": its transport's sessions cannot carry UDP (no packet streams)")))), eventLoop);
+    }
+
+    /** What a stream is opened to ({@code what}, for log lines), and how on a given session. */
+    private record Opener(String what, Function<Session, CompletionStage<Channel>> on) {
+    }
+
+    private CompletionStage<Channel> open(Opener opener, EventLoop eventLoop) {
         CompletableFuture<Acquired> acquired = new CompletableFuture<>();
         serial.execute(() -> acquired.complete(acquire()));
         Function<Acquired, CompletionStage<Channel>> then = a -> {
@@ -463,7 +484,7 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
             }
             CompletionStage<Lease> leased = a.lease() != null ? CompletableFuture.completedFuture(a.lease())
                     : create(CREATED_ON_DEMAND, 0, true, a.generation(), null).thenApply(e -> new Lease(e, false));
-            return leased.thenCompose(l -> openOn(l, destination, true));
+            return leased.thenCompose(l -> openOn(l, opener, true));
         };
         // Taken inline (the usual case): go on on this thread. Taken by the thread that was in the pool's context:
         // come back to the caller's loop rather than open the stream on that thread.
@@ -545,11 +566,11 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
         log.debug("outbound={} session=#{} not handed out: refused by {}", tag, entry.seq(), policy);
     }
 
-    private CompletionStage<Channel> openOn(Lease lease, Destination destination, boolean mayRetry) {
+    private CompletionStage<Channel> openOn(Lease lease, Opener opener, boolean mayRetry) {
         Session session = lease.entry().session;
         CompletionStage<Channel> opening;
         try {
-            opening = session.openStream(destination);
+            opening = opener.on().apply(session);
         } catch (RuntimeException e) {
             opening = CompletableFuture.failedFuture(e);
         }
@@ -568,7 +589,7 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
             }
             if (lease.pooled() && mayRetry && !(cause instanceof StreamRefusedException) && !session.isActive()) {
                 log.debug("outbound={} session=#{} stream to {} failed on a pooled session that had died ({}); "
-                        + "retrying once on a new session", tag, session.seq(), destination, cause.toString());
+                        + "retrying once on a new session", tag, session.seq(), opener.what(), cause.toString());
                 CompletableFuture<Acquired> retry = new CompletableFuture<>();
                 serial.execute(() -> {
                     if (closing || draining) {
@@ -587,7 +608,7 @@ public final class SessionPool implements Outbound, PoolView, AutoCloseable {
                 });
                 return retry.thenCompose(a -> a.failure() != null ? CompletableFuture.<Channel>failedFuture(a.failure())
                         : create(CREATED_ON_DEMAND, 0, true, a.generation(), null)
-                                .thenCompose(entry -> openOn(new Lease(entry, false), destination, false)));
+                                .thenCompose(entry -> openOn(new Lease(entry, false), opener, false)));
             }
             return CompletableFuture.<Channel>failedFuture(cause);
         }).thenCompose(Function.identity());

@@ -16,7 +16,6 @@ import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
-import io.netty.handler.codec.socksx.v5.Socks5AddressType;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
@@ -25,45 +24,47 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.anytls4j.api.Destination;
 import org.anytls4j.api.NettyResources;
-import org.anytls4j.api.outbound.Outbound;
+import org.anytls4j.api.outbound.Packet;
+import org.anytls4j.api.outbound.PacketOutbound;
 import org.anytls4j.core.relay.Relay;
-import org.anytls4j.core.relay.StreamOpener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The client side of UDP over TCP v2 (PROTOCOL.md section 15) behind a SOCKS5 UDP ASSOCIATE (RFC 1928 section 7).
+ * A SOCKS5 UDP ASSOCIATE (RFC 1928 section 7) relayed through an outbound's packet channel
+ * ({@link PacketOutbound#openPackets}): for a pooled outbound a packet stream on a pooled session (for AnyTLS,
+ * UDP over TCP v2, framed by the transport), for {@code direct} a plain UDP socket. Core knows only the SOCKS5
+ * datagram framing, which is the inbound's wire format ({@link Socks5Datagram}).
  *
- * <p>{@link #open} opens a stream on the outbound to {@code sp.v2.udp-over-tcp.arpa:0} and binds a UDP relay
- * socket on the control connection's local address. Datagrams the SOCKS client sends there ({@code RSV | FRAG |
- * ATYP | DST.ADDR | DST.PORT | DATA}) become non-connected-mode UoT packets on the stream; the request header
- * ({@code isConnect = 0} and the first packet's destination, informational in this mode) goes lazily in the same
- * write as the first packet. Packets from the server are turned back into SOCKS5 UDP datagrams naming their source
- * and sent to the client's UDP address.
+ * <p>{@link #open} opens the packet channel and binds a UDP relay socket on the control connection's local
+ * address. Datagrams the SOCKS client sends there ({@code RSV | FRAG | ATYP | DST.ADDR | DST.PORT | DATA}) become
+ * {@link Packet}s to their destination; packets read from the channel are turned back into SOCKS5 UDP datagrams
+ * naming their source and sent to the client's UDP address.
  *
  * <h2>Who may send</h2>
  * Only datagrams from the control connection's client IP are accepted; the first one fixes the client's UDP port,
  * later ones from another port are dropped. Fragmented datagrams ({@code FRAG != 0}) are dropped (RFC 1928 lets a
- * server without reassembly do so). A datagram that arrives while the stream is unwritable is dropped, as UDP may.
+ * server without reassembly do so). A datagram that arrives while the channel is unwritable is dropped, as UDP
+ * may, and so is one the channel cannot carry (its write fails).
  *
  * <h2>Lifecycle</h2>
- * The control connection, the stream and the UDP socket live and die together: when any of them closes, the other
- * two are closed. {@code udp_timeout} without a datagram in either direction closes all three. A stream that
- * fails (e.g. cut because its session died) resets the control connection (an RST), so the client sees an error.
+ * The control connection, the packet channel and the UDP socket live and die together: when any of them closes,
+ * the other two are closed. {@code udp_timeout} without a datagram in either direction closes all three. A packet
+ * channel that fails (e.g. a stream cut because its session died) resets the control connection (an RST), so the
+ * client sees an error.
  *
  * <h2>Threading and ownership</h2>
- * The UDP socket is registered on the control connection's event loop; the stream may be on another loop (a
- * pooled session's), so the client's UDP address is published through a volatile field. Each received datagram
- * is released here after its payload was copied into the stream write; each decoded packet is released after its
+ * The UDP socket is registered on the control connection's event loop; the packet channel may be on another loop
+ * (a pooled session's), so the client's UDP address is published through a volatile field. Each received
+ * datagram's payload goes on as a retained slice in the packet written; each packet read is released after its
  * datagram was built.
  */
 public final class UdpAssociation {
     private static final Logger log = LoggerFactory.getLogger(UdpAssociation.class);
 
-    /** The magic destination of a UoT v2 stream. */
-    public static final Destination UOT_V2_DESTINATION = new Destination("sp.v2.udp-over-tcp.arpa", 0);
     /** Pipeline name of {@link #controlHandler()} on the SOCKS5 control connection. */
     public static final String CONTROL_HANDLER = "udp-control";
 
@@ -77,8 +78,7 @@ public final class UdpAssociation {
     private final String logTag;
     private volatile InetSocketAddress client;
     private volatile Channel udp;
-    private boolean headerSent;
-    private final java.util.concurrent.atomic.AtomicBoolean ended = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean ended = new AtomicBoolean();
 
     private UdpAssociation(Channel control, Channel stream, Counter upload, Counter download, String logTag) {
         this.control = control;
@@ -89,22 +89,29 @@ public final class UdpAssociation {
     }
 
     /**
-     * Opens the stream, binds the relay socket and ties their lifetimes to {@code control}. Call on
+     * Opens the packet channel, binds the relay socket and ties their lifetimes to {@code control}. Call on
      * {@code control}'s event loop.
      *
      * @param upload   counts payload bytes sent from the client to the stream
      * @param download counts payload bytes sent from the stream to the client
      * @param logTag   prefix of log lines, e.g. {@code inbound=mixed outbound=direct}
      * @return completes with the relay socket's address (the SOCKS5 reply's BND.ADDR and BND.PORT), or fails with
-     *     the stream open's or the bind's failure, having closed whatever had been opened
+     *     the packet channel open's or the bind's failure, having closed whatever had been opened
      */
-    public static CompletionStage<InetSocketAddress> open(Channel control, Outbound outbound, NettyResources netty,
+    public static CompletionStage<InetSocketAddress> open(Channel control, PacketOutbound outbound,
+            NettyResources netty,
             Duration idleTimeout, Counter upload, Counter download, String logTag) {
         requireNonNull(control, "control");
         requireNonNull(outbound, "outbound");
         requireNonNull(idleTimeout, "idleTimeout");
         CompletableFuture<InetSocketAddress> result = new CompletableFuture<>();
-        StreamOpener.open(outbound, UOT_V2_DESTINATION, control.eventLoop()).whenComplete((stream, failure) -> {
+        CompletionStage<Channel> opening;
+        try {
+            opening = outbound.openPackets(control.eventLoop());
+        } catch (RuntimeException e) {
+            opening = CompletableFuture.failedFuture(e);
+        }
+        opening.whenComplete((stream, failure) -> {
             if (failure != null) {
                 result.completeExceptionally(failure);
                 return;
@@ -152,7 +159,6 @@ public final class UdpAssociation {
             udp.closeFuture().addListener(c -> closeAll("udp socket closed"));
             // The stream delivers nothing until it is asked to read (Outbound's hand-out contract): the handlers
             // go in first, then reading starts.
-            stream.pipeline().addLast("uot-decoder", new UotPacketDecoder());
             stream.pipeline().addLast("to-client", new ToClient());
             stream.config().setAutoRead(true);
             InetSocketAddress relay = (InetSocketAddress) udp.localAddress();
@@ -187,64 +193,25 @@ public final class UdpAssociation {
                 return;
             }
             ByteBuf in = packet.content();
-            String problem = checkHeader(in);
-            if (problem != null) {
-                log.debug("{} dropping datagram from {}: {}", logTag, sender, problem);
+            Destination destination;
+            try {
+                destination = Socks5Datagram.read(in);
+            } catch (IllegalArgumentException e) {
+                log.debug("{} dropping datagram from {}: {}", logTag, sender, e.getMessage());
                 return;
             }
             if (!stream.isWritable()) {
                 log.debug("{} dropping datagram from {}: stream is not writable", logTag, sender);
                 return;
             }
-            in.skipBytes(3);
-            Socks5AddressType type = Socks5AddressType.valueOf(in.readByte());
-            String host = UotAddress.readBody(type, in);
-            int port = in.readUnsignedShort();
             int length = in.readableBytes();
-            ByteBuf out = ctx.alloc().buffer(1 + 1 + 256 + 2 + 1 + 256 + 2 + 2 + length);
-            try {
-                if (!headerSent) {
-                    out.writeByte(0); // isConnect = false: non-connected mode
-                    out.writeByte(type.byteValue());
-                    UotAddress.writeBody(type, host, out);
-                    out.writeShort(port);
-                }
-                out.writeByte(UotAddress.familyOf(type));
-                UotAddress.writeBody(type, host, out);
-                out.writeShort(port);
-                out.writeShort(length);
-                out.writeBytes(in, length);
-            } catch (RuntimeException e) {
-                out.release();
-                log.debug("{} dropping datagram from {}: {}", logTag, sender, e.getMessage());
-                return;
-            }
-            headerSent = true;
             upload.increment(length);
-            stream.writeAndFlush(out, stream.voidPromise());
-        }
-
-        /** Null when {@code in} holds a whole unfragmented SOCKS5 UDP request header, else the problem. */
-        private String checkHeader(ByteBuf in) {
-            int start = in.readerIndex();
-            if (in.readableBytes() < 4) {
-                return "shorter than a SOCKS5 UDP header (" + in.readableBytes() + " bytes)";
-            }
-            int frag = in.getUnsignedByte(start + 2);
-            if (frag != 0) {
-                return String.format("fragment 0x%02X: fragmentation is not supported", frag);
-            }
-            int atyp = in.getUnsignedByte(start + 3);
-            Socks5AddressType type = Socks5AddressType.valueOf((byte) atyp);
-            if (type != Socks5AddressType.IPv4 && type != Socks5AddressType.IPv6
-                    && type != Socks5AddressType.DOMAIN) {
-                return String.format("unknown address type 0x%02X", atyp);
-            }
-            int body = UotAddress.bodyLength(in, start + 4, type);
-            if (body < 0 || in.readableBytes() < 4 + body + 2) {
-                return "truncated SOCKS5 UDP header";
-            }
-            return null;
+            stream.writeAndFlush(new Packet(destination, in.retainedSlice())).addListener(f -> {
+                if (!f.isSuccess()) {
+                    log.debug("{} dropped datagram from {} to {}: {}", logTag, sender, destination,
+                            f.cause().getMessage());
+                }
+            });
         }
 
         @Override
@@ -262,28 +229,23 @@ public final class UdpAssociation {
         }
     }
 
-    /** UoT packets from the stream to SOCKS5 UDP datagrams for the client. On the stream's loop. */
-    private final class ToClient extends SimpleChannelInboundHandler<UotPacket> {
+    /** Packets from the packet channel to SOCKS5 UDP datagrams for the client. On the channel's loop. */
+    private final class ToClient extends SimpleChannelInboundHandler<Packet> {
         @Override
-        protected void channelRead0(ChannelHandlerContext ctx, UotPacket packet) {
+        protected void channelRead0(ChannelHandlerContext ctx, Packet packet) {
             InetSocketAddress to = client;
             if (to == null) {
-                log.debug("{} dropping packet from {}:{}: the client has sent no datagram yet", logTag,
-                        packet.host(), packet.port());
+                log.debug("{} dropping packet from {}: the client has sent no datagram yet", logTag, packet.peer());
                 return;
             }
-            Socks5AddressType type = UotAddress.typeOf(packet.host());
             ByteBuf payload = packet.content();
-            ByteBuf out = ctx.alloc().buffer(4 + 256 + 2 + payload.readableBytes());
+            ByteBuf out = ctx.alloc().buffer(4 + 1 + 255 + 2 + payload.readableBytes());
             try {
-                out.writeZero(3); // RSV, FRAG
-                out.writeByte(type.byteValue());
-                UotAddress.writeBody(type, packet.host(), out); // throws for a name SOCKS5 cannot carry
-                out.writeShort(packet.port());
+                Socks5Datagram.write(packet.peer(), out); // throws for a name SOCKS5 cannot carry
                 out.writeBytes(payload, payload.readerIndex(), payload.readableBytes());
             } catch (RuntimeException e) {
                 out.release();
-                log.debug("{} dropping packet from {}:{}: {}", logTag, packet.host(), packet.port(), e.getMessage());
+                log.debug("{} dropping packet from {}: {}", logTag, packet.peer(), e.getMessage());
                 return;
             }
             download.increment(payload.readableBytes());

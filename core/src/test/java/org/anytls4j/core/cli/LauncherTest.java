@@ -1,7 +1,6 @@
 package org.anytls4j.core.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
@@ -34,11 +33,13 @@ class LauncherTest {
             import com.typesafe.config.Config;
             import java.io.PrintWriter;
             import java.util.List;
+            import java.util.Map;
             import java.util.concurrent.CompletableFuture;
             import java.util.concurrent.CompletionStage;
             import java.util.function.LongSupplier;
             import org.anytls4j.api.AnytlsPlugin;
             import org.anytls4j.api.Tool;
+            import org.anytls4j.api.outbound.ReferenceFlags;
             import org.anytls4j.api.outbound.Session;
             import org.anytls4j.api.outbound.SessionConnector;
             import org.anytls4j.api.outbound.TransportContext;
@@ -46,9 +47,37 @@ class LauncherTest {
 
             @org.pf4j.Extension
             public class FakePlugin implements AnytlsPlugin {
+                /** Reference flags that say what they were given, in the error they end with. */
+                public abstract static class Flagged implements TransportFactory, ReferenceFlags {
+                    @Override
+                    public List<Flag> clientFlags() {
+                        return List.of(new Flag(List.of("-s", "--server"), "HOST", false, "Fake server."),
+                                new Flag(List.of("--pin"), "PIN", true, "Fake pins."),
+                                new Flag(List.of("-k"), null, false, "Fake switch."));
+                    }
+
+                    @Override
+                    public Map<String, Object> clientOutbound(Given given) {
+                        throw new IllegalArgumentException("fake client saw server=" + given.value("-s").orElse("-")
+                                + " pins=" + given.values("--pin") + " k=" + given.isSet("-k")
+                                + " env=" + given.environment("FAKE_ENV").orElse("-")
+                                + " my_policy=" + given.hasPoolPolicy("my_policy"));
+                    }
+
+                    @Override
+                    public List<Flag> serverFlags() {
+                        return List.of(new Flag(List.of("-x"), "X", false, "Fake server flag."));
+                    }
+
+                    @Override
+                    public Map<String, Object> serverInbound(Given given) {
+                        throw new IllegalArgumentException("fake server saw x=" + given.value("-x").orElse("-"));
+                    }
+                }
+
                 @Override
                 public List<TransportFactory> transports() {
-                    return List.of(new TransportFactory() {
+                    return List.of(new Flagged() {
                         @Override
                         public String type() {
                             return "fake";
@@ -416,73 +445,33 @@ class LauncherTest {
     }
 
     @Test
-    void clientRefusesAnIpServerItCannotVerifyAndFlagsMixedWithAFile() throws IOException {
-        assertThat(run("client", "-s", "192.0.2.1:8443", "-p", "pw")).isEqualTo(ExitCodes.INVALID);
-        assertThat(err.toString()).contains("cannot verify the server's certificate: '192.0.2.1' is an IP address")
-                .contains("--pin").contains("--insecure");
+    void clientAndServerTakeTheTransportsReferenceFlagsAndItsErrors() throws IOException {
+        assertThat(runWith(Map.of("FAKE_ENV", "e1"), "client", "-s", "h", "--pin", "a", "--pin", "b", "-k"))
+                .isEqualTo(ExitCodes.INVALID);
+        assertThat(err.toString()).contains("fake client saw server=h pins=[a, b] k=true env=e1 my_policy=true");
+        assertThat(run("client")).isEqualTo(ExitCodes.INVALID); // no -c: the flags are asked for
+        assertThat(err.toString()).contains("fake client saw server=- pins=[] k=false env=- my_policy=true");
+        assertThat(run("server", "-x", "1")).isEqualTo(ExitCodes.INVALID);
+        assertThat(err.toString()).contains("fake server saw x=1");
 
         Path config = file("c.conf", "outbounds = [ { type = fake, tag = hk, server = \"127.0.0.1\" } ]\n");
-        assertThat(run("client", "-c", config.toString(), "-s", "h:1", "-p", "pw")).isEqualTo(ExitCodes.INVALID);
+        assertThat(run("client", "-c", config.toString(), "-s", "h")).isEqualTo(ExitCodes.INVALID);
+        assertThat(err.toString()).contains("-c cannot be combined with the client's flags");
+        assertThat(run("client", "-c", config.toString(), "-l", "127.0.0.1:1")).isEqualTo(ExitCodes.INVALID);
         assertThat(err.toString()).contains("-c cannot be combined with the client's flags");
 
-        assertThat(run("client", "-s", "192.0.2.1:8443", "-p", "pw", "--insecure", "--pin", "abc"))
-                .isEqualTo(ExitCodes.INVALID);
-        assertThat(err.toString()).contains("--pin and --insecure");
-
-        assertThat(run("client", "-s", "proxy.example.net")).isEqualTo(ExitCodes.INVALID);
-        assertThat(err.toString()).contains("-s must be HOST:PORT, was 'proxy.example.net'");
+        out.getBuffer().setLength(0);
+        assertThat(run("client", "-h")).isZero();
+        assertThat(out.toString()).contains("-s, --server=HOST").contains("Fake server.").contains("--pin=PIN")
+                .contains("-k").contains("-l, --listen=IP:PORT");
     }
 
     @Test
-    void serverNeedsAPasswordOrAFile() {
-        assertThat(runWith(Map.of(), "server", "-l", "127.0.0.1:0")).isEqualTo(ExitCodes.INVALID);
-        assertThat(err.toString()).contains("a password is required: set the environment variable ANYTLS4J_PASSWORD"
-                + " (or give -p PASSWORD, which 'ps' shows, or -c FILE)");
-
-        assertThat(run("server", "-l", "127.0.0.1:99999", "-p", "pw")).isEqualTo(ExitCodes.INVALID);
-        assertThat(err.toString()).contains("-l: the port must be 0..65535, was '99999'");
-    }
-
-    @Test
-    void readsHostAndPortAsTheReferenceFlagsWriteThem() {
-        assertThat(HostPort.parse("-l", "0.0.0.0:8443")).isEqualTo(new HostPort("0.0.0.0", 8443));
-        assertThat(HostPort.parse("-l", ":8443")).isEqualTo(new HostPort("", 8443));
-        assertThat(HostPort.parse("-s", "[2001:db8::1]:443")).isEqualTo(new HostPort("2001:db8::1", 443));
-        assertThat(HostPort.parse("-s", "[2001:db8::1]:443").toString()).isEqualTo("[2001:db8::1]:443");
-        assertThatThrownBy(() -> HostPort.parse("-s", "2001:db8::1:443")).hasMessageContaining("in brackets");
-        assertThatThrownBy(() -> HostPort.parse("-s", "host:")).hasMessageContaining("HOST:PORT");
-    }
-
-    @Test
-    void flagModeTakesThePasswordFromTheEnvironmentWhenMinusPIsAbsentAndSaysSoInItsHelp() {
-        Map<String, String> environment = Map.of("ANYTLS4J_PASSWORD", "Jq7dM2vXw9PzL4kR");
-        // Past the password check: the next thing checked is what fails.
-        assertThat(runWith(environment, "server", "-l", "127.0.0.1:99999")).isEqualTo(ExitCodes.INVALID);
-        assertThat(err.toString()).contains("-l: the port must be 0..65535, was '99999'")
-                .doesNotContain("password is required");
-        assertThat(runWith(environment, "client", "-s", "192.0.2.1:8443")).isEqualTo(ExitCodes.INVALID);
-        assertThat(err.toString()).contains("cannot verify the server's certificate")
-                .doesNotContain("password is required");
-
-        assertThat(runWith(Map.of(), "client", "-s", "192.0.2.1:8443")).isEqualTo(ExitCodes.INVALID);
-        assertThat(err.toString()).contains("a password is required: set the environment variable "
-                + "ANYTLS4J_PASSWORD (or give -p PASSWORD, which 'ps' shows, or a link with one)");
-
-        for (String command : List.of("client", "server")) {
-            out.getBuffer().setLength(0);
-            assertThat(run(command, "-h")).isZero();
-            assertThat(out.toString().replaceAll("\\s+", " ")).as(command)
-                    .contains("environment variable ANYTLS4J_PASSWORD, which, unlike -p, 'ps' does not show");
-        }
-    }
-
-    @Test
-    void errorsNameNoJavaClass() {
-        Path missing = dir.resolve("no-scheme.txt");
-        assertThat(run("server", "-p", "Jq7dM2vXw9PzL4kR", "--padding-scheme", missing.toString()))
-                .isEqualTo(ExitCodes.INVALID);
-        assertThat(err.toString()).contains("--padding-scheme: cannot read " + missing
-                + ": no such file or directory: " + missing).doesNotContain("Exception");
+    void withoutATransportThatHasReferenceFlagsTheCommandsAskForAFile() throws IOException {
+        Path empty = Files.createDirectories(dir.resolve("no-transport"));
+        assertThat(Launcher.execute(new String[] {"--plugins-dir", empty.toString(), "client"},
+                new PrintWriter(out, true), new PrintWriter(err, true))).isEqualTo(ExitCodes.INVALID);
+        assertThat(err.toString()).contains("no installed transport plugin offers the reference client's flags");
     }
 
     @Test

@@ -26,7 +26,7 @@ import org.anytls4j.api.CloseReason;
 import org.anytls4j.api.Destination;
 import org.anytls4j.api.NettyResources;
 import org.anytls4j.api.inbound.Inbound;
-import org.anytls4j.api.outbound.Outbound;
+import org.anytls4j.api.outbound.PacketOutbound;
 import org.anytls4j.api.outbound.StreamResetException;
 import org.anytls4j.core.outbound.DirectOutbound;
 import org.anytls4j.core.relay.LeakCheck;
@@ -72,8 +72,11 @@ class LocalResetTest {
         return new TestNetty();
     }
 
-    /** Opens every stream to the origin (a direct connection stands in for a multiplexed stream). */
-    private final class Recording implements Outbound {
+    /**
+     * Opens every stream to the origin (a direct connection stands in for a multiplexed stream), packet streams
+     * too: the UDP association's test only cuts its stream, it never sends a datagram on it.
+     */
+    private final class Recording implements PacketOutbound {
         @Override
         public String tag() {
             return "recording";
@@ -92,6 +95,11 @@ class LocalResetTest {
                         }
                         return handedOut;
                     });
+        }
+
+        @Override
+        public CompletionStage<Channel> openPackets(EventLoop eventLoop) {
+            return open(new Destination("127.0.0.1", 0), eventLoop);
         }
     }
 

@@ -4,11 +4,10 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.anytls4j.api.Destination;
+import org.anytls4j.api.Digests;
 import org.anytls4j.transport.anytls.frame.Command;
 import org.anytls4j.transport.anytls.frame.Frame;
 import org.anytls4j.transport.anytls.frame.FrameEncoder;
@@ -25,11 +24,7 @@ public final class ClientFrames {
 
     /** SHA-256 of the password's UTF-8 bytes, the 32 bytes at the start of the preamble. */
     public static byte[] passwordHash(String password) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(password.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required by every Java platform", e);
-        }
+        return Digests.sha256(password);
     }
 
     /** {@code sha256(password) | padding0 length u16 | padding0 zero bytes}: packet 0, one write. */

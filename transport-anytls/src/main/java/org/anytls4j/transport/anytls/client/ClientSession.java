@@ -32,6 +32,7 @@ import org.anytls4j.api.GoDurations;
 import org.anytls4j.api.Ticker;
 import org.anytls4j.api.inbound.ListenerGuard;
 import org.anytls4j.api.outbound.Heartbeat;
+import org.anytls4j.api.outbound.PacketStreams;
 import org.anytls4j.api.outbound.Session;
 import org.anytls4j.api.outbound.StreamRefusedException;
 import org.anytls4j.api.outbound.StreamResetException;
@@ -43,13 +44,14 @@ import org.anytls4j.transport.anytls.padding.PaddingScheme;
 import org.anytls4j.transport.anytls.padding.PaddingWriter;
 import org.anytls4j.transport.anytls.stream.InboundBudget;
 import org.anytls4j.transport.anytls.stream.StreamChannel;
+import org.anytls4j.transport.anytls.uot.UotClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One client session: an authenticated TLS connection to an AnyTLS server carrying multiplexed streams
  * (PROTOCOL.md sections 6, 9.1, 10). It is the {@link Session} the host's pool holds, offers the
- * {@link Heartbeat} capability, and is the {@link StreamChannel.Host} of its streams.
+ * {@link Heartbeat} and {@link PacketStreams} ({@link UotClient}) capabilities, and is the {@link StreamChannel.Host} of its streams.
  *
  * <h2>Protocol behaviour</h2>
  * <ul>
@@ -321,7 +323,10 @@ public final class ClientSession implements Session, Heartbeat, StreamChannel.Ho
 
     @Override
     public <T> Optional<T> capability(Class<T> type) {
-        return type == Heartbeat.class ? Optional.of(type.cast(this)) : Optional.empty();
+        if (type == Heartbeat.class) {
+            return Optional.of(type.cast(this));
+        }
+        return type == PacketStreams.class ? Optional.of(type.cast(new UotClient(this))) : Optional.empty();
     }
 
     // ---- Heartbeat ----

@@ -6,7 +6,6 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -14,6 +13,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 import org.anytls4j.api.Destination;
+import org.anytls4j.api.Digests;
 import org.anytls4j.api.InvalidSettingException;
 import org.anytls4j.api.Settings;
 import org.anytls4j.transport.anytls.Passwords;
@@ -99,7 +99,7 @@ public record AnytlsInboundSettings(
 
         /** A user with this name and password. */
         public static User withPassword(String name, String password) {
-            return new User(name, sha256(password));
+            return new User(name, Digests.sha256(password));
         }
 
         @Override
@@ -257,13 +257,5 @@ public record AnytlsInboundSettings(
 
     private static InvalidSettingException bad(Config c, String key, String problem) {
         return new InvalidSettingException(c.hasPath(key) ? c.getValue(key).origin() : c.origin(), key, problem);
-    }
-
-    static byte[] sha256(String password) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(password.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required by every Java platform", e);
-        }
     }
 }

@@ -14,7 +14,6 @@ import java.io.ByteArrayInputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.Base64;
@@ -25,6 +24,7 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.X509ExtendedTrustManager;
+import org.anytls4j.api.Digests;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -132,15 +132,7 @@ public final class ClientTlsContext {
 
     /** Base64 SHA-256 of a public key's SubjectPublicKeyInfo (its X.509 encoding). */
     public static String publicKeySha256(java.security.PublicKey key) {
-        return Base64.getEncoder().encodeToString(sha256(key.getEncoded()));
-    }
-
-    private static byte[] sha256(byte[] data) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(data);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required by every Java platform", e);
-        }
+        return Digests.publicKeyPin(key);
     }
 
     /** Accepts a server whose leaf certificate's public key hashes to one of the pins; no CA is consulted. */
@@ -156,7 +148,7 @@ public final class ClientTlsContext {
             if (chain == null || chain.length == 0) {
                 throw new CertificateException("the server sent no certificate");
             }
-            byte[] actual = sha256(chain[0].getPublicKey().getEncoded());
+            byte[] actual = Digests.sha256(chain[0].getPublicKey().getEncoded());
             for (byte[] pin : pins) {
                 if (MessageDigest.isEqual(pin, actual)) {
                     return; // the key is what is trusted, as in sing-box: no CA, name or validity check

@@ -4,6 +4,8 @@ import static java.util.Objects.requireNonNull;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * An {@code anytls://} share link (PROTOCOL.md section 16):
@@ -26,6 +28,30 @@ public record AnytlsUri(String password, String host, int port, String sni, bool
     public AnytlsUri {
         requireNonNull(password, "password");
         requireNonNull(host, "host");
+    }
+
+    /**
+     * The outbound block of this link, as {@code uri import} prints it: {@code type}, {@code tag} (the link's, else
+     * {@code anytls}), {@code server}, {@code server_port}, {@code password} and {@code tls} ({@code enabled},
+     * {@code server_name} when the link has {@code sni}, {@code insecure} when it says so). Mutable maps.
+     */
+    public Map<String, Object> toOutbound() {
+        Map<String, Object> tls = new LinkedHashMap<>();
+        tls.put("enabled", true);
+        if (sni != null) {
+            tls.put("server_name", sni);
+        }
+        if (insecure) {
+            tls.put("insecure", true);
+        }
+        Map<String, Object> outbound = new LinkedHashMap<>();
+        outbound.put("type", "anytls");
+        outbound.put("tag", tag != null && !tag.isEmpty() ? tag : "anytls");
+        outbound.put("server", host);
+        outbound.put("server_port", port);
+        outbound.put("password", password);
+        outbound.put("tls", tls);
+        return outbound;
     }
 
     /**

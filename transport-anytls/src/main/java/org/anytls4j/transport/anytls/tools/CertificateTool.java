@@ -104,7 +104,7 @@ public final class CertificateTool implements Tool {
     }
 
     /** The failure in words, without a Java class name. */
-    private static String reason(IOException e) {
+    static String reason(IOException e) {
         String prefix = e instanceof NoSuchFileException ? "no such file or directory: "
                 : e instanceof AccessDeniedException ? "permission denied: "
                 : e instanceof FileAlreadyExistsException ? "already exists: "

@@ -36,6 +36,8 @@ import org.anytls4j.api.CloseReason;
 import org.anytls4j.api.Destination;
 import org.anytls4j.api.inbound.Inbound;
 import org.anytls4j.api.outbound.Outbound;
+import org.anytls4j.api.outbound.PacketOutbound;
+import org.anytls4j.api.outbound.PacketStreams;
 import org.anytls4j.api.outbound.Session;
 import org.anytls4j.core.inbound.ProxyInboundFactory;
 import org.anytls4j.core.inbound.TestInboundContext;
@@ -236,7 +238,7 @@ class StreamHandOutEndToEndTest {
      * client (held in the stream, or seen by the first handler): the case where data is there before the
      * inbound's handlers are.
      */
-    private final class Probe implements Outbound {
+    private final class Probe implements PacketOutbound {
         private final FirstHandler first;
         private final boolean destinationWritesFirst;
 
@@ -252,8 +254,18 @@ class StreamHandOutEndToEndTest {
 
         @Override
         public CompletionStage<Channel> open(Destination destination, EventLoop eventLoop) {
+            return handOn(session.openStream(destination));
+        }
+
+        /** A UoT stream on the test's session, through the session's packet capability. */
+        @Override
+        public CompletionStage<Channel> openPackets(EventLoop eventLoop) {
+            return handOn(session.capability(PacketStreams.class).orElseThrow().openPacketStream());
+        }
+
+        private CompletionStage<Channel> handOn(CompletionStage<Channel> opening) {
             CompletableFuture<Channel> result = new CompletableFuture<>();
-            session.openStream(destination).whenComplete((stream, failure) -> {
+            opening.whenComplete((stream, failure) -> {
                 if (failure != null) {
                     result.completeExceptionally(failure);
                     return;

@@ -35,6 +35,17 @@ class UriToolTest {
     }
 
     @Test
+    void theTypedBlockIsTheBlockTheToolPrints() {
+        for (String link : List.of("anytls://s3cret@proxy.example.net/?sni=cdn.example.net",
+                "anytls://p%40ss%3Aword@203.0.113.7:8443/?sni=203.0.113.7&insecure=1",
+                "anytls://pw@[2001:db8::15]:9443#My%20Server")) {
+            AnytlsUri uri = AnytlsUri.parse(link);
+            assertThat(uri.toOutbound()).as(link)
+                    .isEqualTo(ConfigFactory.parseString(UriTool.toHocon(uri)).root().unwrapped());
+        }
+    }
+
+    @Test
     void acceptsALinkWithoutPathAndIgnoresUnknownParameters() {
         assertThat(AnytlsUri.parse("anytls://pw@host.example?fp=chrome&sni=a.example#My%20Server"))
                 .isEqualTo(new AnytlsUri("pw", "host.example", 443, "a.example", false, "My Server"));

@@ -1,4 +1,4 @@
-package org.anytls4j.core.udp;
+package org.anytls4j.transport.anytls.uot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -10,16 +10,17 @@ import java.util.Random;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.Size;
+import org.anytls4j.api.outbound.Packet;
 
 /**
- * Fuzz target of the UDP-over-TCP packet decoder (what an AnyTLS server sends back to a SOCKS5 UDP association):
+ * Fuzz target of the UDP-over-TCP client packet decoder ({@link UotClient}: what an AnyTLS server sends back on a packet stream):
  * any bytes in any pieces decode into packets or are refused as a corrupted frame; nothing else escapes and nothing
  * leaks. Tries: jqwik's default (docs/RELIABILITY.md, "Fuzzing").
  */
 class UotFuzzTargets {
     @Property
     void uotPacketDecoder(@ForAll @Size(max = 2000) byte[] bytes, @ForAll Random random) {
-        EmbeddedChannel channel = new EmbeddedChannel(new UotPacketDecoder());
+        EmbeddedChannel channel = new EmbeddedChannel(new UotClient.Decoder());
         int at = 0;
         try {
             while (at < bytes.length) {
@@ -28,7 +29,7 @@ class UotFuzzTargets {
                 at += piece;
                 Object packet;
                 while ((packet = channel.readInbound()) != null) {
-                    ((UotPacket) packet).release();
+                    ((Packet) packet).release();
                 }
             }
         } catch (DecoderException refused) {
