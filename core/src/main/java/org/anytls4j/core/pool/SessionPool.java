@@ -584,8 +584,9 @@ public final class SessionPool implements PacketOutbound, PoolView, AutoCloseabl
             if (lease.pooled() && cause instanceof IOException && session.isActive()
                     && session.lastReadNanos() == Long.MIN_VALUE) {
                 // It never heard the server and cannot carry a stream (a TLS connection the server closed before
-                // its close was read, e.g. after a wrong password): it is dead, whatever its flag says yet.
-                session.close(CloseReason.ERROR);
+                // its close was read, e.g. after a wrong password): it is dead, whatever its flag says yet. The
+                // server ended it, so that is the reason the creation failure (and the request's error) states.
+                session.close(CloseReason.PEER_CLOSE);
             }
             if (lease.pooled() && mayRetry && !(cause instanceof StreamRefusedException) && !session.isActive()) {
                 log.debug("outbound={} session=#{} stream to {} failed on a pooled session that had died ({}); "

@@ -458,7 +458,7 @@ public final class ClientSession implements Session, Heartbeat, StreamChannel.Ho
                     TimeUnit.NANOSECONDS);
             written.addListener(f -> {
                 if (!f.isSuccess() && awaitingSynack.remove(id) != null) {
-                    result.completeExceptionally(f.cause());
+                    failOpen(stream, result, f.cause());
                 }
             });
             return;
@@ -467,9 +467,18 @@ public final class ClientSession implements Session, Heartbeat, StreamChannel.Ho
             if (f.isSuccess()) {
                 handOut(stream, result);
             } else {
-                result.completeExceptionally(f.cause());
+                failOpen(stream, result, f.cause());
             }
         });
+    }
+
+    /**
+     * The stream's SYN could not be written (the connection broke under the session): it was never handed out, so
+     * it closes quietly (no FIN, nothing fired through a pipeline nobody installed) before its open fails.
+     */
+    private void failOpen(StreamChannel stream, CompletableFuture<Channel> result, Throwable cause) {
+        stream.closeBySession();
+        result.completeExceptionally(cause);
     }
 
     /**
@@ -477,7 +486,9 @@ public final class ClientSession implements Session, Heartbeat, StreamChannel.Ho
      * that arrived meanwhile, or arrives before the caller's handlers are in place, waits in its queue.
      */
     private void handOut(StreamChannel stream, CompletableFuture<Channel> result) {
-        if (!result.complete(stream)) {
+        if (result.complete(stream)) {
+            stream.markHandedOut();
+        } else {
             stream.close(); // the caller gave up on it
         }
     }
@@ -592,9 +603,11 @@ public final class ClientSession implements Session, Heartbeat, StreamChannel.Ho
         IOException closed = closedException();
         List<CompletableFuture<Channel>> waiting = new ArrayList<>(awaitingSynack.values());
         List<StreamChannel> handedOut = new ArrayList<>();
-        List<StreamChannel> notHandedOut = new ArrayList<>(); // their opens fail below: nobody relays them
+        // Streams not handed out yet (awaiting a SYNACK, or their SYN still being written) have nobody to tell of a
+        // reset: they close quietly and their opens fail.
+        List<StreamChannel> notHandedOut = new ArrayList<>();
         for (StreamChannel stream : streams.values()) {
-            (awaitingSynack.containsKey(stream.streamId()) ? notHandedOut : handedOut).add(stream);
+            (stream.isHandedOut() ? handedOut : notHandedOut).add(stream);
         }
         streams.clear();
         awaitingSynack.clear();

@@ -87,6 +87,8 @@ public final class StreamChannel extends AbstractChannel {
     private boolean readCompletePending;
     private boolean peerClosed;
     private boolean sessionClosed;
+    /** Whether the session gave this stream to its caller; one it never did has nobody to tell of a reset. */
+    private boolean handedOut;
 
     /**
      * @param session           the session channel; its event loop runs this stream
@@ -168,6 +170,16 @@ public final class StreamChannel extends AbstractChannel {
         assert eventLoop().inEventLoop();
         peerClosed = true;
         deliverPending();
+    }
+
+    /** The session gave the stream to its caller (on the stream's event loop). */
+    public void markHandedOut() {
+        handedOut = true;
+    }
+
+    /** Whether {@link #markHandedOut} was called: only then may a reset be fired through the pipeline. */
+    public boolean isHandedOut() {
+        return handedOut;
     }
 
     /** The session is closing: close at once, drop what is queued, send nothing. */

@@ -509,6 +509,34 @@ class ClientSessionTest {
     }
 
     @Test
+    void aStreamWhoseSynCannotBeWrittenIsNotResetThroughAPipelineNobodyInstalled() throws Exception {
+        newSession();
+        open("example.com", 443).pipeline().addLast(new Reader());
+        allOutbound();
+        // The TLS connection broke under the session (a server that closed it after a wrong password): every
+        // write fails from now on.
+        channel.pipeline().addFirst(new io.netty.channel.ChannelOutboundHandlerAdapter() {
+            @Override
+            public void write(io.netty.channel.ChannelHandlerContext ctx, Object msg,
+                              io.netty.channel.ChannelPromise promise) {
+                io.netty.util.ReferenceCountUtil.release(msg);
+                promise.setFailure(new java.io.IOException("Broken pipe"));
+            }
+        });
+        try (org.anytls4j.core.testing.LogCapture logs = org.anytls4j.core.testing.LogCapture.of("io.netty")) {
+            CompletableFuture<Channel> future =
+                    session.openStream(new Destination("127.0.0.1", 8080)).toCompletableFuture();
+            channel.runPendingTasks();
+            // What the pool does with a session whose open failed with an I/O error.
+            session.close(org.anytls4j.api.CloseReason.ERROR);
+            channel.runPendingTasks();
+
+            assertThat(future).isCompletedExceptionally();
+            assertThat(logs.lines()).noneMatch(l -> l.contains("reached at the tail of the pipeline"));
+        }
+    }
+
+    @Test
     void aStreamThatDoesNotReadPausesTheSessionOnlyOnceItsQueueIsFull() throws Exception {
         newSession(NO_PADDING, 1000, 100_000);
         Channel slow = open("slow.example", 1);
