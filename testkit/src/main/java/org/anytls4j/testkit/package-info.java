@@ -7,7 +7,8 @@
  *   <li>{@link org.anytls4j.testkit.PoolConfigs}: an outbound block with the defaults of every
  *       {@code reference.conf} on the test class path applied, as the host hands it to a factory;</li>
  *   <li>{@link org.anytls4j.testkit.FakePolicyContext}: a {@code PolicyContext} with a fake clock, a manual
- *       scheduler, a simple meter registry and a seeded random source;</li>
+ *       scheduler, {@link org.anytls4j.testkit.FakeMetrics} to read meters back and a seeded random source;</li>
+ *   <li>{@link org.anytls4j.testkit.NettyFree}: checks that compiled classes need neither Netty nor Micrometer;</li>
  *   <li>{@link org.anytls4j.testkit.FakeTicker} and {@link org.anytls4j.testkit.ManualScheduler}: time that moves
  *       only when the test moves it, running due tasks in order;</li>
  *   <li>{@link org.anytls4j.testkit.FakeSession} with {@link org.anytls4j.testkit.FakeHeartbeat}: a session whose

@@ -380,7 +380,7 @@ class SessionPoolTest {
 
             @Override
             public SessionMonitor create(com.typesafe.config.Config settings, org.anytls4j.api.pool.PolicyContext c) {
-                return (Session session) -> attached.add("#" + session.seq() + " streams=" + session.openStreams()
+                return (org.anytls4j.api.monitor.MonitoredSession session) -> attached.add("#" + session.seq() + " streams=" + session.openStreams()
                         + " pooled=" + self[0].pool.snapshot().total());
             }
         };
