@@ -17,6 +17,7 @@
  * </ul>
  *
  * Take it at test scope ({@code org.anytls4j:anytls4j-testkit}; the plugin parent does). It depends on the api and
- * the libraries the api names (typesafe-config, Netty's transport, Micrometer), never on the host (core).
+ * typesafe-config and Netty's transport (for {@code FakeSession}'s streams); never on the host (core), nor on
+ * Micrometer.
  */
 package org.anytls4j.testkit;
