@@ -185,8 +185,8 @@ public final class PoolSnapshot {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof PoolSnapshot other && Objects.equals(outboundTag, other.outboundTag) && idle.equals(other.idle)
-                && busy.equals(other.busy) && creating == other.creating
+        return o instanceof PoolSnapshot other && Objects.equals(outboundTag, other.outboundTag)
+                && idle.equals(other.idle) && busy.equals(other.busy) && creating == other.creating
                 && creationFailures == other.creationFailures && lastFailureNanos == other.lastFailureNanos
                 && Objects.equals(lastFailure, other.lastFailure) && creatingByReason.equals(other.creatingByReason)
                 && createAllowedAtNanos == other.createAllowedAtNanos;

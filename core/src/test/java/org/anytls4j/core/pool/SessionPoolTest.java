@@ -381,8 +381,8 @@ class SessionPoolTest {
 
             @Override
             public SessionMonitor create(com.typesafe.config.Config settings, org.anytls4j.api.pool.PolicyContext c) {
-                return (org.anytls4j.api.monitor.MonitoredSession session) -> attached.add("#" + session.seq() + " streams=" + session.openStreams()
-                        + " pooled=" + self[0].pool.snapshot().total());
+                return (org.anytls4j.api.monitor.MonitoredSession session) -> attached.add("#" + session.seq()
+                        + " streams=" + session.openStreams() + " pooled=" + self[0].pool.snapshot().total());
             }
         };
         ScriptedPolicy creator = new ScriptedPolicy("creator", 400, true)

@@ -24,8 +24,8 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Threading and lifecycle</h2>
  * {@link #attach} may be called from any thread. Each session's probes run on its
- * {@link MonitoredSession#executor()} and its answers arrive there too; a session's state is guarded by its own lock. A session's timer stops when the
- * session closes, and {@link #close()} stops every timer still running.
+ * {@link MonitoredSession#executor()} and its answers arrive there too; a session's state is guarded by its own lock.
+ * A session's timer stops when the session closes, and {@link #close()} stops every timer still running.
  */
 final class SlowRttMonitor implements SessionMonitor {
     /** The reason in the pool's log line: {@code closed reason=slow-rtt}. */

@@ -28,6 +28,10 @@ class EnsureIdlePolicyTest {
                 () -> Optional.ofNullable(current));
     }
 
+    private double deficit() {
+        return metrics.findGauge("anytls4j.pool.ensure.deficit", "outbound", "hk").orElseThrow().value();
+    }
+
     /** {@code pool} with these creations in flight by reason and creations allowed from {@code allowedAt}. */
     private static PoolSnapshot with(PoolSnapshot pool, Map<String, Integer> creating, int failures, long allowedAt) {
         PoolSnapshot.Builder builder = pool.toBuilder()
@@ -40,7 +44,7 @@ class EnsureIdlePolicyTest {
     void guideScenarioTwoIdleTargetFiveCreatesThree() {
         Decision decision = policy(5, 0).evaluate(snapshot(idle(1, 0, 0), idle(2, 0, 0)), seconds(60));
         assertThat(decision.actions()).containsExactly(PoolAction.create(3, "ensure"));
-        assertThat(metrics.findGauge("anytls4j.pool.ensure.deficit", "outbound", "hk").orElseThrow().value()).isEqualTo(3);
+        assertThat(deficit()).isEqualTo(3);
     }
 
     @Test
@@ -60,9 +64,9 @@ class EnsureIdlePolicyTest {
         EnsureIdlePolicy policy = policy(5, 0);
         policy.evaluate(snapshot(), 0);
         current = snapshot(idle(1, 0, 0), idle(2, 0, 0), idle(3, 0, 0), idle(4, 0, 0));
-        assertThat(metrics.findGauge("anytls4j.pool.ensure.deficit", "outbound", "hk").orElseThrow().value()).isEqualTo(1);
+        assertThat(deficit()).isEqualTo(1);
         current = snapshot(busy(1, 0));
-        assertThat(metrics.findGauge("anytls4j.pool.ensure.deficit", "outbound", "hk").orElseThrow().value()).isEqualTo(5);
+        assertThat(deficit()).isEqualTo(5);
     }
 
     @Test

@@ -71,8 +71,8 @@ import org.slf4j.LoggerFactory;
  *   <li>SYNACK watchdog: opening a stream while the server is known to speak v2 (re)starts a timer
  *   ({@code stream_open_timeout}, 3 s as the reference) that any SYNACK cancels and anything else read from the
  *   server restarts (proof of life: the SYNACK may follow a slow dial); when the server stayed silent for the
- *   whole bound the session closes with {@link AnytlsCloseReasons#SYNACK_TIMEOUT} and the opens waiting for their SYNACK
- *   fail with an
+ *   whole bound the session closes with {@link AnytlsCloseReasons#SYNACK_TIMEOUT} and the opens waiting for their
+ *   SYNACK fail with an
  *   {@link IOException} naming the reason, so the pool may retry them on a fresh session. Unlike the reference,
  *   the first stream is guarded too when the outbound's {@link ServerKnowledge} says the server speaks v2 (a
  *   pre-warmed session whose server went silent is found at its first stream), and time during which the
