@@ -4,6 +4,8 @@ import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -40,7 +42,7 @@ public final class NettyFree {
     private NettyFree() {
     }
 
-    /** The class-path root (a directory of class files, e.g. {@code target/classes}) that holds {@code type}. */
+    /** The class-path root that holds {@code type}: a directory of class files ({@code target/classes}) or a jar. */
     public static Path classesOf(Class<?> type) {
         try {
             return Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI());
@@ -50,12 +52,22 @@ public final class NettyFree {
     }
 
     /**
-     * Every Netty or Micrometer reference of the class files under {@code classesRoot} whose names start with
-     * {@code packagePrefix} ({@code ""} for all), each as {@code com/example/Foo -> io/netty/channel/Channel}, or
+     * Every Netty or Micrometer reference of the class files under {@code classesRoot} (a directory or a jar) whose
+     * names start with {@code packagePrefix} ({@code ""} for all), each as {@code com/example/Foo -> io/netty/channel/Channel}, or
      * {@code com/example/Foo -> org/anytls4j/api/outbound/Session -> io/netty/channel/Channel} when it comes through an
      * API type. API types are read from this class's class loader. Empty when clean.
      */
     public static List<String> violations(Path classesRoot, String packagePrefix) {
+        if (Files.isRegularFile(classesRoot)) {
+            try (FileSystem jar = FileSystems.newFileSystem(classesRoot)) {
+                return violations(jar.getPath("/"), packagePrefix);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        if (!Files.isDirectory(classesRoot)) {
+            throw new IllegalArgumentException("neither a directory of classes nor a jar: " + classesRoot);
+        }
         List<String> found = new ArrayList<>();
         try (Stream<Path> files = Files.walk(classesRoot)) {
             for (Path file : files.filter(f -> f.toString().endsWith(".class")).sorted().toList()) {
