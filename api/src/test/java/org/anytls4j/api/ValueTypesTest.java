@@ -74,6 +74,8 @@ class ValueTypesTest {
         assertThat(Decision.of(List.of(), Decision.AT_NEXT_CHECK)).isSameAs(Decision.nothing());
         assertThat(Decision.of(List.of(), 5)).isEqualTo(new Decision(List.of(), 5));
         assertThat(Decision.of(List.of(), 5).askAgainAtNanos()).isEqualTo(5);
+        assertThat(new Destination("::1", 443)).isEqualTo(new Destination("::1", 443)).hasToString("[::1]:443")
+                .isNotEqualTo(new Destination("::1", 80));
         assertThat(Heartbeat.Observation.of(-1, 0, 2)).isEqualTo(Heartbeat.Observation.of(-1, 0, 2))
                 .isNotEqualTo(Heartbeat.Observation.of(-1, 1, 2));
     }
