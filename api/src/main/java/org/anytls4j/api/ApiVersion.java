@@ -10,7 +10,8 @@ import java.util.Properties;
  * whose {@code Plugin-Requires} excludes it (for example {@code >=2.0.0 & <3.0.0}) is refused at start-up.
  *
  * <p>Rules: a major bump removes or changes a {@link Stable} type; a minor bump adds types, methods with
- * default implementations, or context capabilities; a patch changes documentation or fixes behaviour.
+ * default implementations, accessors, factories and builder setters of value types, constants, or context
+ * capabilities (the full list is on {@link Stable}); a patch changes documentation or fixes behaviour.
  */
 @Stable
 public final class ApiVersion {

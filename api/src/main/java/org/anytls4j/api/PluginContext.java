@@ -1,8 +1,8 @@
 package org.anytls4j.api;
 
 import com.typesafe.config.Config;
-import io.micrometer.core.instrument.MeterRegistry;
 import java.util.concurrent.ScheduledExecutorService;
+import org.anytls4j.api.metrics.Metrics;
 
 /**
  * What the host gives a plugin's factories. New capabilities are added here as methods with default
@@ -32,6 +32,14 @@ public interface PluginContext {
     /** The logger name prefix for this plugin, e.g. {@code org.anytls4j.plugin.pool-min-idle}. */
     String loggerName();
 
-    /** The registry for the plugin's metrics; meters should be prefixed with {@code anytls4j.}. */
-    MeterRegistry meterRegistry();
+    /**
+     * The plugin's meters (names prefixed with {@code anytls4j.}), published by the host with its own. API 1.2 had
+     * {@code meterRegistry()} here, a Micrometer type; it moved to the Netty SPI's contexts
+     * ({@link org.anytls4j.api.outbound.TransportContext#meterRegistry()},
+     * {@link org.anytls4j.api.inbound.InboundContext#meterRegistry()}), so that a pool policy or session monitor
+     * sees no metrics library. Implemented by the host.
+     *
+     * @since 1.3.0
+     */
+    Metrics metrics();
 }

@@ -28,12 +28,13 @@ public final class PoolSnapshots {
 
     /** An idle session created at {@code createdSecond}, idle since {@code idleSinceSecond}. */
     public static PooledSession idle(long seq, long createdSecond, long idleSinceSecond) {
-        return new PooledSession(seq, seconds(createdSecond), seconds(idleSinceSecond), true, 0, 2);
+        return PooledSession.builder(seq).createdNanos(seconds(createdSecond)).idleSinceNanos(seconds(idleSinceSecond))
+                .idle(true).peerVersion(2).build();
     }
 
     /** A session carrying one stream, created at {@code createdSecond}. */
     public static PooledSession busy(long seq, long createdSecond) {
-        return new PooledSession(seq, seconds(createdSecond), 0, false, 1, 2);
+        return PooledSession.builder(seq).createdNanos(seconds(createdSecond)).openStreams(1).peerVersion(2).build();
     }
 
     /** A pool of outbound {@code hk} with these sessions and nothing being created. */
@@ -45,13 +46,12 @@ public final class PoolSnapshots {
     public static PoolSnapshot snapshot(int creating, PooledSession... sessions) {
         List<PooledSession> sorted = Arrays.stream(sessions)
                 .sorted(Comparator.comparingLong(PooledSession::seq).reversed()).toList();
-        return new PoolSnapshot("hk", sorted.stream().filter(PooledSession::idle).toList(),
-                sorted.stream().filter(s -> !s.idle()).toList(), creating, 0, 0, "");
+        return PoolSnapshot.builder("hk").idle(sorted.stream().filter(PooledSession::idle).toList())
+                .busy(sorted.stream().filter(s -> !s.idle()).toList()).creating(creating).build();
     }
 
     /** The same pool after {@code failures} consecutive failed creations, the last at {@code lastFailureNanos}. */
     public static PoolSnapshot failing(PoolSnapshot pool, int failures, long lastFailureNanos) {
-        return new PoolSnapshot(pool.outboundTag(), pool.idle(), pool.busy(), pool.creating(), failures,
-                lastFailureNanos, "connection refused");
+        return pool.toBuilder().failures(failures, lastFailureNanos, "connection refused").build();
     }
 }

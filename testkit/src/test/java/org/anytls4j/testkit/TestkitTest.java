@@ -122,4 +122,28 @@ class TestkitTest {
 
         assertThat(new FakeSession(2, 0, scheduler).withoutHeartbeat().capability(Heartbeat.class)).isEmpty();
     }
+
+    @Test
+    void fakeMetricsAreReadBackByNameAndTagsUntilRemoved() {
+        FakeMetrics metrics = new FakeMetrics();
+        var misses = metrics.counter("anytls4j.test.misses", "Missed probes", "outbound", "hk", "kind", "a");
+        misses.increment();
+        metrics.counter("anytls4j.test.misses", "Missed probes", "outbound", "hk", "kind", "a").increment(2);
+        metrics.timer("anytls4j.test.rtt", "Round-trip time", "outbound", "hk").recordNanos(5);
+        var deficit = metrics.gauge("anytls4j.test.deficit", "Deficit", () -> 7, "outbound", "hk");
+
+        assertThat(metrics.findCounter("anytls4j.test.misses", "outbound", "hk").orElseThrow().count()).isEqualTo(3);
+        assertThat(metrics.findCounter("anytls4j.test.misses", "outbound", "sg")).isEmpty();
+        assertThat(metrics.findTimer("anytls4j.test.rtt").orElseThrow().totalNanos()).isEqualTo(5);
+        assertThat(metrics.findGauge("anytls4j.test.deficit").orElseThrow().value()).isEqualTo(7);
+        assertThat(metrics.findCounter("anytls4j.test.rtt")).isEmpty();
+        assertThatThrownBy(() -> metrics.timer("anytls4j.test.deficit", "x", "outbound", "hk"))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> misses.increment(-1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> metrics.counter("anytls4j.test.odd", "x", "outbound"))
+                .isInstanceOf(IllegalArgumentException.class);
+
+        deficit.remove();
+        assertThat(metrics.findGauge("anytls4j.test.deficit")).isEmpty();
+    }
 }

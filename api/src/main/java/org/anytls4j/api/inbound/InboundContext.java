@@ -1,6 +1,7 @@
 package org.anytls4j.api.inbound;
 
 import java.util.Optional;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.anytls4j.api.NettyResources;
 import org.anytls4j.api.PluginContext;
 import org.anytls4j.api.Stable;
@@ -13,6 +14,14 @@ public interface InboundContext extends PluginContext {
     String inboundTag();
 
     NettyResources netty();
+
+    /**
+     * The host's Micrometer registry, for a transport's or inbound's meters (prefixed with {@code anytls4j.}); it was
+     * {@code PluginContext.meterRegistry()} in API 1.2. {@link #metrics()} works too.
+     *
+     * @since 1.3.0
+     */
+    MeterRegistry meterRegistry();
 
     /**
      * Where this inbound's streams go: the outbound named by its {@code outbound} key, else the first configured

@@ -35,19 +35,64 @@ public interface Heartbeat {
 
     /**
      * What the monitor probing this session saw last, as the monitor publishes it ({@link #observed}) for
-     * operators ({@code /pool}).
+     * operators ({@code /pool}). Immutable; equal when its parts are.
      *
-     * @param lastRttNanos the round-trip time of the last answered probe, or -1 while none was answered
-     * @param missedInARow probes not answered in time since the last answer
-     * @param maxMissed    the misses in a row after which the monitor closes the session
      * @since 1.3.0
      */
-    record Observation(long lastRttNanos, int missedInARow, int maxMissed) {
-        public Observation {
+    final class Observation {
+        private final long lastRttNanos;
+        private final int missedInARow;
+        private final int maxMissed;
+
+        private Observation(long lastRttNanos, int missedInARow, int maxMissed) {
             if (missedInARow < 0 || maxMissed < 1) {
                 throw new IllegalArgumentException("missedInARow must be >= 0 and maxMissed >= 1, were "
                         + missedInARow + ", " + maxMissed);
             }
+            this.lastRttNanos = lastRttNanos;
+            this.missedInARow = missedInARow;
+            this.maxMissed = maxMissed;
+        }
+
+        /**
+         * @param lastRttNanos the round-trip time of the last answered probe, or -1 while none was answered
+         * @param missedInARow probes not answered in time since the last answer, >= 0
+         * @param maxMissed    the misses in a row after which the monitor closes the session, >= 1
+         */
+        public static Observation of(long lastRttNanos, int missedInARow, int maxMissed) {
+            return new Observation(lastRttNanos, missedInARow, maxMissed);
+        }
+
+        /** The round-trip time of the last answered probe, or -1 while none was answered. */
+        public long lastRttNanos() {
+            return lastRttNanos;
+        }
+
+        /** Probes not answered in time since the last answer. */
+        public int missedInARow() {
+            return missedInARow;
+        }
+
+        /** The misses in a row after which the monitor closes the session. */
+        public int maxMissed() {
+            return maxMissed;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Observation other && lastRttNanos == other.lastRttNanos
+                    && missedInARow == other.missedInARow && maxMissed == other.maxMissed;
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(lastRttNanos, missedInARow, maxMissed);
+        }
+
+        @Override
+        public String toString() {
+            return "Observation[lastRttNanos=" + lastRttNanos + ", missedInARow=" + missedInARow + ", maxMissed="
+                    + maxMissed + "]";
         }
     }
 

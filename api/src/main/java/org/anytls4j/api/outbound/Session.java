@@ -1,17 +1,16 @@
 package org.anytls4j.api.outbound;
 
 import io.netty.channel.Channel;
-import java.util.Optional;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ScheduledExecutorService;
-import org.anytls4j.api.CloseReason;
 import org.anytls4j.api.Destination;
 import org.anytls4j.api.Stable;
+import org.anytls4j.api.monitor.MonitoredSession;
 
 /**
  * One authenticated connection to a server that carries multiplexed streams (for AnyTLS: one TLS connection).
  * Made by a {@link SessionConnector}; owned by the host's session pool, which decides when to open streams on
- * it and when to close it.
+ * it and when to close it. What a monitor may see of it (its facts, capabilities, close and executor) is its
+ * {@link MonitoredSession} side, which the transport/inbound SPI extends here with the Netty stream.
  *
  * <h2>Threading</h2>
  * Every method is thread-safe. All of the session's state changes happen on its {@link #executor()} (its Netty
@@ -23,28 +22,7 @@ import org.anytls4j.api.Stable;
  * completes exactly once, with the first reason given.
  */
 @Stable
-public interface Session {
-    /** The pool-wide sequence number, 1 for an outbound's first session; never reused. */
-    long seq();
-
-    /** When the connection was made, on the host's {@link org.anytls4j.api.Ticker}. */
-    long createdNanos();
-
-    /** Streams currently open on this session. */
-    int openStreams();
-
-    /**
-     * The protocol version the peer announced, or 0 while unknown (no announcement yet, or a peer that never
-     * announces one, such as an AnyTLS v1 server).
-     */
-    int peerVersion();
-
-    /** True until the session closes. */
-    boolean isActive();
-
-    /** The session's event loop: its state changes and its timers run there. */
-    ScheduledExecutorService executor();
-
+public interface Session extends MonitoredSession {
     /**
      * Opens a stream to {@code destination}; see {@link Outbound} for the channel's contract. The stream is handed
      * out with {@code autoRead} off and delivers nothing until the caller calls {@link Channel#read()} or turns
@@ -55,55 +33,4 @@ public interface Session {
      *     is closed)
      */
     CompletionStage<Channel> openStream(Destination destination);
-
-    /** Closes the session and all its streams (no FIN), if it is not already closed. Idempotent. */
-    void close(CloseReason reason);
-
-    /** Completes with the reason once the session is closed. */
-    CompletionStage<CloseReason> closeFuture();
-
-    /**
-     * When anything (any frame, any byte) was last received from the peer, on the host's
-     * {@link org.anytls4j.api.Ticker}; {@link Long#MIN_VALUE} while nothing has been received yet. Any received
-     * byte is proof that the peer and the path are alive: liveness monitors measure silence from here, and the pool
-     * treats a session that closes before it heard anything as a failed creation.
-     *
-     * <p>The default, for transports that do not track reads, is {@link #createdNanos()} (the connect counts).
-     *
-     * @since 1.2.0
-     */
-    default long lastReadNanos() {
-        return createdNanos();
-    }
-
-    /**
-     * True while the session's reads are held off by local back-pressure (a stream's reader is slower than the
-     * peer): data the peer sent, a keep-alive answer included, may be sitting unread in the socket. Neither a
-     * liveness monitor nor a watchdog may judge the peer during such time, and the pool does not place a new
-     * stream on such a session.
-     *
-     * @since 1.2.0
-     */
-    default boolean readsPaused() {
-        return false;
-    }
-
-    /**
-     * The total time, on the host's ticker, during which the session's reads were held off by local back-pressure
-     * since it was created, an ongoing pause included. A monitor compares two readings to learn whether reads
-     * were paused at any moment of a window (then it cannot judge the peer for that window).
-     *
-     * @since 1.2.0
-     */
-    default long readsPausedNanos() {
-        return 0;
-    }
-
-    /**
-     * An optional capability of this session's transport, e.g. {@link Heartbeat}. Empty when the transport
-     * does not offer it.
-     */
-    default <T> Optional<T> capability(Class<T> type) {
-        return Optional.empty();
-    }
 }

@@ -1,5 +1,6 @@
 package org.anytls4j.api.outbound;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import org.anytls4j.api.NettyResources;
 import org.anytls4j.api.PluginContext;
 import org.anytls4j.api.Stable;
@@ -11,4 +12,12 @@ public interface TransportContext extends PluginContext {
     String outboundTag();
 
     NettyResources netty();
+
+    /**
+     * The host's Micrometer registry, for a transport's or inbound's meters (prefixed with {@code anytls4j.}); it was
+     * {@code PluginContext.meterRegistry()} in API 1.2. {@link #metrics()} works too.
+     *
+     * @since 1.3.0
+     */
+    MeterRegistry meterRegistry();
 }

@@ -4,7 +4,7 @@ import org.anytls4j.api.Stable;
 
 /**
  * Pure decision logic over one pool: given a snapshot and the time, say what to do. The pool owns the
- * scheduled task, the lock and the sessions; a policy owns nothing but its settings and, if it must, small
+ * scheduling of its runs, its state and the sessions; a policy owns nothing but its settings and, if it must, small
  * bookkeeping keyed by session seq.
  *
  * <h2>Threading</h2>

@@ -305,7 +305,7 @@ public final class SessionPool implements PacketOutbound, PoolView, AutoCloseabl
             if (named.contains(factory.name()) || factory.enabledBy(settings)) {
                 PoolPolicyContext context = context(factory, tag, poolSettings, env, current);
                 schedulers.add(context.pluginScheduler());
-                SessionMonitor monitor = factory.create(settings, context);
+                SessionMonitor monitor = LegacyMonitors.compatible(factory.create(settings, context));
                 monitors.add(new NamedMonitor(factory.name(), requireNonNull(monitor, factory.name())));
             }
         }
@@ -1214,11 +1214,11 @@ public final class SessionPool implements PacketOutbound, PoolView, AutoCloseabl
                     int first = creations.size() + 1;
                     int started = 0;
                     for (; started < create.count(); started++) {
-                        long generation = admitCreation(now, create.reason());
+                        long generation = admitCreation(now, create.reason().name());
                         if (generation < 0) {
                             break;
                         }
-                        creations.add(new Creation(create.reason(), first + started, generation, runner));
+                        creations.add(new Creation(create.reason().name(), first + started, generation, runner));
                         created = true;
                     }
                     if (started < create.count()) {
@@ -1250,8 +1250,11 @@ public final class SessionPool implements PacketOutbound, PoolView, AutoCloseabl
         live.values().stream().filter(entry -> !idle.containsKey(entry.seq()))
                 .sorted(Comparator.comparingLong(Entry::seq).reversed())
                 .forEach(entry -> busyViews.add(entry.view(false)));
-        return new PoolSnapshot(tag, idleViews, busyViews, creating, backoff.failures(), backoff.lastFailureNanos(),
-                backoff.lastFailure(), creatingByReason, backoff.backingOff() ? backoff.allowedAtNanos() : Long.MIN_VALUE);
+        PoolSnapshot.Builder snapshot = PoolSnapshot.builder(tag).idle(idleViews).busy(busyViews).creating(creating)
+                .failures(backoff.failures(), backoff.lastFailureNanos(), backoff.lastFailure())
+                .createAllowedAtNanos(backoff.backingOff() ? backoff.allowedAtNanos() : Long.MIN_VALUE);
+        creatingByReason.forEach(snapshot::creating);
+        return snapshot.build();
     }
 
     /** In context. */
@@ -1630,8 +1633,9 @@ public final class SessionPool implements PacketOutbound, PoolView, AutoCloseabl
         }
 
         PooledSession view(boolean isIdle) {
-            return new PooledSession(session.seq(), session.createdNanos(), idleSinceNanos, isIdle, streams,
-                    session.peerVersion());
+            return PooledSession.builder(session.seq()).createdNanos(session.createdNanos())
+                    .idleSinceNanos(idleSinceNanos).idle(isIdle).openStreams(streams).peerVersion(session.peerVersion())
+                    .build();
         }
     }
 

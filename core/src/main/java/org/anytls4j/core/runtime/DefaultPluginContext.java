@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.util.concurrent.ScheduledExecutorService;
 import org.anytls4j.api.PluginContext;
 import org.anytls4j.api.Ticker;
+import org.anytls4j.api.metrics.Metrics;
 
 /**
  * The context of one plugin for one run of the host: its {@code plugins.<id>} block, the host's clock, scheduler
@@ -26,6 +27,12 @@ public record DefaultPluginContext(String pluginId, Config config, Ticker ticker
         requireNonNull(ticker, "ticker");
         requireNonNull(scheduler, "scheduler");
         requireNonNull(meterRegistry, "meterRegistry");
+    }
+
+    /** The plugin's meters, in {@link #meterRegistry()}. */
+    @Override
+    public Metrics metrics() {
+        return new MicrometerMetrics(meterRegistry);
     }
 
     @Override

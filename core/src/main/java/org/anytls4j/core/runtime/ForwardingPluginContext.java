@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.util.concurrent.ScheduledExecutorService;
 import org.anytls4j.api.PluginContext;
 import org.anytls4j.api.Ticker;
+import org.anytls4j.api.metrics.Metrics;
 
 /** A context that adds to a plugin's {@link PluginContext}; immutable and thread-safe when the delegate is. */
 public abstract class ForwardingPluginContext implements PluginContext {
@@ -42,7 +43,20 @@ public abstract class ForwardingPluginContext implements PluginContext {
     }
 
     @Override
+    public Metrics metrics() {
+        return plugin.metrics();
+    }
+
+    /**
+     * The host's Micrometer registry behind the plugin's {@link #metrics()}, for the Netty SPI's contexts
+     * ({@code TransportContext}, {@code InboundContext}).
+     *
+     * @throws IllegalStateException when the plugin's metrics are not the host's (a test's own context)
+     */
     public MeterRegistry meterRegistry() {
-        return plugin.meterRegistry();
+        if (plugin.metrics() instanceof MicrometerMetrics micrometer) {
+            return micrometer.registry();
+        }
+        throw new IllegalStateException("plugin " + plugin.pluginId() + " has no Micrometer registry");
     }
 }

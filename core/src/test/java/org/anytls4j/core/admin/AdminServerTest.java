@@ -185,7 +185,7 @@ class AdminServerTest {
                 return CompletableFuture.completedFuture(List.of(
                         new SessionInfo(1, Duration.ofSeconds(90), Duration.ofSeconds(12), 0, null, "IDLE_TIMEOUT",
                                 Duration.ofSeconds(18), Duration.ofMillis(2500),
-                                new Heartbeat.Observation(12_345_678, 1, 2)),
+                                Heartbeat.Observation.of(12_345_678, 1, 2)),
                         new SessionInfo(2, Duration.ofSeconds(5), null, 3, null, null, null, Duration.ZERO, null)));
             }
 

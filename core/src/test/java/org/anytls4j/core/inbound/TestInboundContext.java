@@ -8,7 +8,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import org.anytls4j.api.NettyResources;
 import org.anytls4j.api.Ticker;
 import org.anytls4j.api.inbound.InboundContext;
+import org.anytls4j.api.metrics.Metrics;
 import org.anytls4j.api.outbound.Outbound;
+import org.anytls4j.core.runtime.MicrometerMetrics;
 
 /** An {@link InboundContext} whose route is one given outbound. */
 public record TestInboundContext(String inboundTag, NettyResources netty, Outbound route, MeterRegistry meterRegistry)
@@ -44,6 +46,11 @@ public record TestInboundContext(String inboundTag, NettyResources netty, Outbou
     @Override
     public ScheduledExecutorService scheduler() {
         return netty.workerGroup();
+    }
+
+    @Override
+    public Metrics metrics() {
+        return new MicrometerMetrics(meterRegistry);
     }
 
     @Override

@@ -178,7 +178,8 @@ class SessionPoolTest {
     @Test
     void runsEarlierWhenAPolicyAsksButNeverLaterThanTheInterval() {
         ScriptedPolicy policy = new ScriptedPolicy("probe", 500, true)
-                .deciding((pool, now) -> now == 0 ? new Decision(List.of(), seconds(5)) : new Decision(List.of(), seconds(500)));
+                .deciding((pool, now) -> now == 0 ? Decision.of(List.of(), seconds(5))
+                        : Decision.of(List.of(), seconds(500)));
         PoolHarness h = pool("", policy).start();
         h.advance(Duration.ofSeconds(40));
         assertThat(policy.evaluatedAt).containsExactly(0L, seconds(5), seconds(35));
@@ -380,8 +381,8 @@ class SessionPoolTest {
 
             @Override
             public SessionMonitor create(com.typesafe.config.Config settings, org.anytls4j.api.pool.PolicyContext c) {
-                return (Session session) -> attached.add("#" + session.seq() + " streams=" + session.openStreams()
-                        + " pooled=" + self[0].pool.snapshot().total());
+                return (org.anytls4j.api.monitor.MonitoredSession session) -> attached.add("#" + session.seq()
+                        + " streams=" + session.openStreams() + " pooled=" + self[0].pool.snapshot().total());
             }
         };
         ScriptedPolicy creator = new ScriptedPolicy("creator", 400, true)

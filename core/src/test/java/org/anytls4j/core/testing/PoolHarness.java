@@ -19,8 +19,8 @@ import org.anytls4j.api.pool.PoolPolicyFactory;
 import org.anytls4j.api.pool.PooledSession;
 import org.anytls4j.core.pool.PoolEnvironment;
 import org.anytls4j.core.pool.SessionPool;
+import org.anytls4j.core.runtime.DefaultPluginContext;
 import org.anytls4j.testkit.FakeConnector;
-import org.anytls4j.testkit.FakePolicyContext;
 import org.anytls4j.testkit.FakeTicker;
 import org.anytls4j.testkit.ManualScheduler;
 import org.anytls4j.testkit.PoolConfigs;
@@ -49,8 +49,8 @@ public final class PoolHarness implements AutoCloseable {
                         Collection<SessionMonitorFactory> monitors, Executor policyExecutor) {
         Config settings = PoolConfigs.withDefaults(block);
         PoolEnvironment env = new PoolEnvironment(ticker, scheduler, registry, () -> new SplittableRandom(42),
-                factory -> new FakePolicyContext(factory.getClass().getSimpleName(), "hk", Duration.ofSeconds(30),
-                        Duration.ofSeconds(30), ticker, scheduler, registry, new SplittableRandom(42)),
+                factory -> new DefaultPluginContext(factory.getClass().getSimpleName(), ConfigFactory.empty(), ticker,
+                        scheduler, registry),
                 policyExecutor);
         this.pool = SessionPool.create("hk", settings, connector, policies, monitors, env);
     }

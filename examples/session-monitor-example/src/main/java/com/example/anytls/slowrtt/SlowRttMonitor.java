@@ -7,9 +7,9 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.anytls4j.api.CloseReason;
 import org.anytls4j.api.Ticker;
+import org.anytls4j.api.monitor.MonitoredSession;
 import org.anytls4j.api.monitor.SessionMonitor;
 import org.anytls4j.api.outbound.Heartbeat;
-import org.anytls4j.api.outbound.Session;
 import org.anytls4j.api.pool.PolicyContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,9 +23,9 @@ import org.slf4j.LoggerFactory;
  * (the session is closing) is not judged. Sessions without the capability are left alone.
  *
  * <h2>Threading and lifecycle</h2>
- * {@link #attach} may be called from any thread. Each session's probes run on its {@link Session#executor()} and
- * its answers arrive there too; a session's state is guarded by its own lock. A session's timer stops when the
- * session closes, and {@link #close()} stops every timer still running.
+ * {@link #attach} may be called from any thread. Each session's probes run on its
+ * {@link MonitoredSession#executor()} and its answers arrive there too; a session's state is guarded by its own lock.
+ * A session's timer stops when the session closes, and {@link #close()} stops every timer still running.
  */
 final class SlowRttMonitor implements SessionMonitor {
     /** The reason in the pool's log line: {@code closed reason=slow-rtt}. */
@@ -45,7 +45,7 @@ final class SlowRttMonitor implements SessionMonitor {
     }
 
     @Override
-    public void attach(Session session) {
+    public void attach(MonitoredSession session) {
         Optional<Heartbeat> heartbeat = session.capability(Heartbeat.class);
         if (heartbeat.isEmpty()) {
             log.debug("outbound={} session=#{} [slow_rtt] the transport offers no heartbeat; not monitored",
@@ -70,7 +70,7 @@ final class SlowRttMonitor implements SessionMonitor {
 
     /** One session's probes: at most one probe in flight is judged at a time. */
     private final class Watch {
-        private final Session session;
+        private final MonitoredSession session;
         private final Heartbeat heartbeat;
         private ScheduledFuture<?> timer;
         private long probe; // number of the probe in flight, 0 before the first
@@ -79,7 +79,7 @@ final class SlowRttMonitor implements SessionMonitor {
         private int slowInARow;
         private boolean stopped;
 
-        Watch(Session session, Heartbeat heartbeat) {
+        Watch(MonitoredSession session, Heartbeat heartbeat) {
             this.session = session;
             this.heartbeat = heartbeat;
         }

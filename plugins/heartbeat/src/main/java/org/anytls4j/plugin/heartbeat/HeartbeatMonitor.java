@@ -1,14 +1,12 @@
 package org.anytls4j.plugin.heartbeat;
 
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.anytls4j.api.metrics.Metrics;
+import org.anytls4j.api.monitor.MonitoredSession;
 import org.anytls4j.api.monitor.SessionMonitor;
 import org.anytls4j.api.outbound.Heartbeat;
-import org.anytls4j.api.outbound.Session;
 import org.anytls4j.api.pool.PolicyContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * Timer {@code anytls4j.heartbeat.rtt} (round-trip time of answered probes) and counter
  * {@code anytls4j.heartbeat.misses} (probes after which a peer known to answer sent nothing at all within
  * {@code heartbeat_timeout} while the session was reading), in the
- * plugin's meter registry.
+ * plugin's metrics.
  *
  * <h2>Threading and lifecycle</h2>
  * {@link #attach} may be called from any thread, for many sessions concurrently; each session's machine then runs
@@ -35,24 +33,23 @@ final class HeartbeatMonitor implements SessionMonitor {
 
     private final PolicyContext context;
     private final HeartbeatSettings settings;
-    private final Timer rtt;
-    private final Counter misses;
+    private final Metrics.Timer rtt;
+    private final Metrics.Counter misses;
     private final Set<SessionHeartbeat> running = ConcurrentHashMap.newKeySet();
 
     HeartbeatMonitor(HeartbeatSettings settings, PolicyContext context) {
         this.settings = settings;
         this.context = context;
-        MeterRegistry registry = context.meterRegistry();
-        this.rtt = Timer.builder("anytls4j.heartbeat.rtt").description("Round-trip time of answered heartbeats")
-                .tag("outbound", context.outboundTag()).register(registry);
-        this.misses = Counter.builder("anytls4j.heartbeat.misses")
-                .description("Heartbeats after which a peer that answers heartbeats sent nothing within "
-                        + "heartbeat_timeout while the session was reading")
-                .tag("outbound", context.outboundTag()).register(registry);
+        Metrics metrics = context.metrics();
+        this.rtt = metrics.timer("anytls4j.heartbeat.rtt", "Round-trip time of answered heartbeats",
+                "outbound", context.outboundTag());
+        this.misses = metrics.counter("anytls4j.heartbeat.misses",
+                "Heartbeats after which a peer that answers heartbeats sent nothing within "
+                        + "heartbeat_timeout while the session was reading", "outbound", context.outboundTag());
     }
 
     @Override
-    public void attach(Session session) {
+    public void attach(MonitoredSession session) {
         Optional<Heartbeat> pinger = session.capability(Heartbeat.class);
         if (pinger.isEmpty()) {
             log.debug("outbound={} session=#{} [Heartbeat] the transport offers no heartbeat; not monitored",
@@ -77,7 +74,7 @@ final class HeartbeatMonitor implements SessionMonitor {
     @Override
     public void close() {
         running.forEach(SessionHeartbeat::stop);
-        context.meterRegistry().remove(rtt);
-        context.meterRegistry().remove(misses);
+        rtt.remove();
+        misses.remove();
     }
 }

@@ -1,7 +1,5 @@
 package org.anytls4j.plugin.heartbeat;
 
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Timer;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -10,8 +8,9 @@ import java.util.concurrent.TimeUnit;
 import org.anytls4j.api.CloseReason;
 import org.anytls4j.api.GoDurations;
 import org.anytls4j.api.Ticker;
+import org.anytls4j.api.metrics.Metrics;
+import org.anytls4j.api.monitor.MonitoredSession;
 import org.anytls4j.api.outbound.Heartbeat;
-import org.anytls4j.api.outbound.Session;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,8 +18,8 @@ import org.slf4j.LoggerFactory;
  * The keep-alive state machine of one session, shaped like gRPC's {@code KeepAliveManager}: <b>any read is proof
  * of life</b> (POOL.md section 8.7, "This project"). It decides when to probe and when the peer is dead; the
  * session's {@link Heartbeat} capability (the "pinger") sends the probe, and the session tells when it last read
- * anything ({@link Session#lastReadNanos()}) and whether local back-pressure held its reads off
- * ({@link Session#readsPaused()}, {@link Session#readsPausedNanos()}).
+ * anything ({@link MonitoredSession#lastReadNanos()}) and whether local back-pressure held its reads off
+ * ({@link MonitoredSession#readsPaused()}, {@link MonitoredSession#readsPausedNanos()}).
  *
  * <h2>Timeline</h2>
  * <ul>
@@ -42,8 +41,8 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <h2>Threading</h2>
- * Every transition runs on the session's {@link Session#executor()} (its event loop): timers are scheduled there
- * and the probe's answer completes there ({@link Heartbeat}'s contract). Only {@link #stop()} may be called from
+ * Every transition runs on the session's {@link MonitoredSession#executor()} (its event loop): timers are scheduled
+ * there and the probe's answer completes there ({@link Heartbeat}'s contract). Only {@link #stop()} may be called from
  * any thread; it cancels the timer.
  *
  * <h2>Lifecycle</h2>
@@ -64,13 +63,13 @@ final class SessionHeartbeat {
     private static final Logger log = LoggerFactory.getLogger(SessionHeartbeat.class);
 
     private final String outboundTag;
-    private final Session session;
+    private final MonitoredSession session;
     private final Heartbeat pinger;
     private final HeartbeatSettings settings;
     private final ScheduledExecutorService executor;
     private final Ticker ticker;
-    private final Timer rtt;
-    private final Counter misses;
+    private final Metrics.Timer rtt;
+    private final Metrics.Counter misses;
     private final Runnable onStop;
     private final long intervalNanos;
 
@@ -81,14 +80,14 @@ final class SessionHeartbeat {
     /** Number of the outstanding (or last) probe; answers to older probes do not change the state. */
     private long probe;
     private long probeSentNanos = Long.MIN_VALUE;
-    /** {@link Session#readsPausedNanos()} when the outstanding probe went out. */
+    /** {@link MonitoredSession#readsPausedNanos()} when the outstanding probe went out. */
     private long pausedAtProbeNanos;
     private int missed;
     /** The last answered probe's round trip, -1 before the first answer. */
     private long lastRttNanos = -1;
 
-    SessionHeartbeat(String outboundTag, Session session, Heartbeat pinger, HeartbeatSettings settings,
-                     Ticker ticker, Timer rtt, Counter misses, Runnable onStop) {
+    SessionHeartbeat(String outboundTag, MonitoredSession session, Heartbeat pinger, HeartbeatSettings settings,
+                     Ticker ticker, Metrics.Timer rtt, Metrics.Counter misses, Runnable onStop) {
         this.outboundTag = outboundTag;
         this.session = session;
         this.pinger = pinger;
@@ -186,7 +185,7 @@ final class SessionHeartbeat {
         if (state == State.STOPPED) {
             return;
         }
-        rtt.record(rttNanos, TimeUnit.NANOSECONDS);
+        rtt.recordNanos(rttNanos);
         missed = 0;
         lastRttNanos = rttNanos;
         publish();
@@ -242,7 +241,7 @@ final class SessionHeartbeat {
 
     /** Tells the session what this monitor saw (last RTT, misses in a row), for {@code /pool}. */
     private void publish() {
-        pinger.observed(new Heartbeat.Observation(lastRttNanos, missed, settings.maxMissed()));
+        pinger.observed(Heartbeat.Observation.of(lastRttNanos, missed, settings.maxMissed()));
     }
 
     /** After a miss: the next probe goes out at once, unless reads got paused meanwhile. */

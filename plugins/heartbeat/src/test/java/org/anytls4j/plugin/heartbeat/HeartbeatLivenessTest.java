@@ -30,7 +30,7 @@ class HeartbeatLivenessTest {
     }
 
     private double misses() {
-        return context.meterRegistry().get("anytls4j.heartbeat.misses").counter().count();
+        return context.metrics().findCounter("anytls4j.heartbeat.misses").orElseThrow().count();
     }
 
     private long now() {
@@ -170,6 +170,6 @@ class HeartbeatLivenessTest {
         untilNextProbe(session);
         assertThat(Duration.ofNanos(now() - answeredAt)).isBetween(Duration.ofSeconds(30),
                 Duration.ofMillis(30_010));
-        assertThat(context.meterRegistry().get("anytls4j.heartbeat.rtt").timer().count()).isEqualTo(1);
+        assertThat(context.metrics().findTimer("anytls4j.heartbeat.rtt").orElseThrow().count()).isEqualTo(1);
     }
 }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.Level;
-import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -96,10 +95,10 @@ class HeartbeatMonitorTest {
         assertThat(s.heartbeat().lastObservation()).isEmpty();
 
         scheduler.advance(TIMEOUT);                                 // probe #1 unanswered: one miss, #2 goes out
-        assertThat(s.heartbeat().lastObservation()).contains(new Heartbeat.Observation(-1, 1, 2));
+        assertThat(s.heartbeat().lastObservation()).contains(Heartbeat.Observation.of(-1, 1, 2));
 
         s.heartbeat().answerAll(Duration.ofMillis(42));
-        assertThat(s.heartbeat().lastObservation()).contains(new Heartbeat.Observation(42_000_000L, 0, 2));
+        assertThat(s.heartbeat().lastObservation()).contains(Heartbeat.Observation.of(42_000_000L, 0, 2));
     }
 
     @Test
@@ -111,9 +110,9 @@ class HeartbeatMonitorTest {
             untilFirstPing(s);
             s.heartbeat().answerAll(Duration.ofMillis(42));
 
-            Timer rtt = context.meterRegistry().get("anytls4j.heartbeat.rtt").tag("outbound", "hk").timer();
+            var rtt = context.metrics().findTimer("anytls4j.heartbeat.rtt", "outbound", "hk").orElseThrow();
             assertThat(rtt.count()).isEqualTo(1);
-            assertThat(rtt.totalTime(TimeUnit.MILLISECONDS)).isEqualTo(42);
+            assertThat(rtt.totalNanos()).isEqualTo(TimeUnit.MILLISECONDS.toNanos(42));
             assertThat(logs.lines()).contains(
                     "outbound=hk session=#1 [Heartbeat] Sending heartbeat request #1",
                     "outbound=hk session=#1 [Heartbeat] Heartbeat sent successfully",
@@ -140,7 +139,7 @@ class HeartbeatMonitorTest {
         assertThat(s.closeReason()).contains(CloseReason.HEARTBEAT_TIMEOUT);
         assertThat(scheduler.ticker().nanoTime() - sentAt).isEqualTo(TIMEOUT.multipliedBy(2).toNanos());
         assertThat(first).isLessThanOrEqualTo(INTERVAL.multipliedBy(6).dividedBy(5));
-        assertThat(context.meterRegistry().get("anytls4j.heartbeat.misses").counter().count()).isEqualTo(2);
+        assertThat(context.metrics().findCounter("anytls4j.heartbeat.misses").orElseThrow().count()).isEqualTo(2);
         assertThat(scheduler.pendingTasks()).isZero();
         assertThat(monitor.running()).isZero();
     }
@@ -169,7 +168,7 @@ class HeartbeatMonitorTest {
         scheduler.advance(Duration.ofMinutes(10).plus(INTERVAL.dividedBy(5)));
         assertThat(s.isActive()).isTrue();
         assertThat(s.heartbeat().pings()).isEqualTo(20);            // every 30 s, no fast re-probes
-        assertThat(context.meterRegistry().get("anytls4j.heartbeat.misses").counter().count()).isZero();
+        assertThat(context.metrics().findCounter("anytls4j.heartbeat.misses").orElseThrow().count()).isZero();
     }
 
     @Test
@@ -202,7 +201,7 @@ class HeartbeatMonitorTest {
         scheduler.advance(Duration.ofMinutes(5));
         assertThat(closing.heartbeat().pings()).isZero();
         assertThat(other.heartbeat().pings()).isZero();
-        assertThat(context.meterRegistry().find("anytls4j.heartbeat.rtt").timer()).isNull();
+        assertThat(context.metrics().findTimer("anytls4j.heartbeat.rtt")).isEmpty();
     }
 
     @Test

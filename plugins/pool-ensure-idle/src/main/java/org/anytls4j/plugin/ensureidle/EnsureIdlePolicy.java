@@ -1,11 +1,11 @@
 package org.anytls4j.plugin.ensureidle;
 
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import org.anytls4j.api.CreationReason;
+import org.anytls4j.api.metrics.Metrics;
 import org.anytls4j.api.pool.Decision;
 import org.anytls4j.api.pool.PoolAction;
 import org.anytls4j.api.pool.PoolPolicy;
@@ -41,27 +41,24 @@ import org.slf4j.LoggerFactory;
  * removes the gauge.
  */
 final class EnsureIdlePolicy implements PoolPolicy {
-    static final String CREATE_REASON = "ensure";
+    static final CreationReason CREATE_REASON = CreationReason.of("ensure");
     private static final Logger log = LoggerFactory.getLogger(EnsureIdlePolicy.class);
 
     private final String outboundTag;
     private final EnsureIdleSettings settings;
     private final AtomicInteger deficitAtLastRun = new AtomicInteger();
-    private final MeterRegistry registry;
-    private final Gauge deficitGauge;
+    private final Metrics.Gauge deficitGauge;
 
     /**
      * @param currentPool the pool now (from {@code PolicyContext.currentPool()}), for the deficit gauge
      */
-    EnsureIdlePolicy(String outboundTag, EnsureIdleSettings settings, MeterRegistry registry,
+    EnsureIdlePolicy(String outboundTag, EnsureIdleSettings settings, Metrics metrics,
                      Supplier<Optional<PoolSnapshot>> currentPool) {
         this.outboundTag = outboundTag;
         this.settings = settings;
-        this.registry = registry;
-        this.deficitGauge = Gauge.builder("anytls4j.pool.ensure.deficit", this,
-                        p -> currentPool.get().map(p::deficit).orElse(p.deficitAtLastRun.get()))
-                .description("ensure_idle_session minus the idle sessions now")
-                .tag("outbound", outboundTag).register(registry);
+        this.deficitGauge = metrics.gauge("anytls4j.pool.ensure.deficit",
+                "ensure_idle_session minus the idle sessions now",
+                () -> currentPool.get().map(this::deficit).orElse(deficitAtLastRun.get()), "outbound", outboundTag);
     }
 
     private int deficit(PoolSnapshot pool) {
@@ -79,7 +76,7 @@ final class EnsureIdlePolicy implements PoolPolicy {
             return Decision.nothing();
         }
         if (!pool.mayCreateAt(nowNanos)) {
-            return new Decision(List.of(), pool.createAllowedAtNanos());
+            return Decision.of(List.of(), pool.createAllowedAtNanos());
         }
         if (pool.creationFailures() > 0) {
             // Backing off: one probe per wait; the pool would start no more.
@@ -117,6 +114,6 @@ final class EnsureIdlePolicy implements PoolPolicy {
 
     @Override
     public void close() {
-        registry.remove(deficitGauge);
+        deficitGauge.remove();
     }
 }

@@ -32,7 +32,7 @@ public final class EnsureIdlePolicyFactory implements PoolPolicyFactory {
 
     @Override
     public PoolPolicy create(Config settings, PolicyContext context) {
-        return new EnsureIdlePolicy(context.outboundTag(), EnsureIdleSettings.from(settings), context.meterRegistry(),
+        return new EnsureIdlePolicy(context.outboundTag(), EnsureIdleSettings.from(settings), context.metrics(),
                 context::currentPool);
     }
 }

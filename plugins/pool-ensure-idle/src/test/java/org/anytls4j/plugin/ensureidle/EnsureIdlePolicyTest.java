@@ -8,38 +8,43 @@ import static org.anytls4j.testkit.PoolSnapshots.snapshot;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.Map;
 import java.util.Optional;
 import org.anytls4j.api.InvalidSettingException;
 import org.anytls4j.api.pool.Decision;
 import org.anytls4j.api.pool.PoolAction;
 import org.anytls4j.api.pool.PoolSnapshot;
+import org.anytls4j.testkit.FakeMetrics;
 import org.anytls4j.testkit.PoolConfigs;
 import org.junit.jupiter.api.Test;
 
 class EnsureIdlePolicyTest {
-    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private final FakeMetrics metrics = new FakeMetrics();
 
     private PoolSnapshot current;
 
     private EnsureIdlePolicy policy(int target, int rate) {
-        return new EnsureIdlePolicy("hk", new EnsureIdleSettings(target, rate), registry,
+        return new EnsureIdlePolicy("hk", new EnsureIdleSettings(target, rate), metrics,
                 () -> Optional.ofNullable(current));
+    }
+
+    private double deficit() {
+        return metrics.findGauge("anytls4j.pool.ensure.deficit", "outbound", "hk").orElseThrow().value();
     }
 
     /** {@code pool} with these creations in flight by reason and creations allowed from {@code allowedAt}. */
     private static PoolSnapshot with(PoolSnapshot pool, Map<String, Integer> creating, int failures, long allowedAt) {
-        int total = creating.values().stream().mapToInt(Integer::intValue).sum();
-        return new PoolSnapshot(pool.outboundTag(), pool.idle(), pool.busy(), total, failures, 0,
-                failures > 0 ? "connection refused" : "", creating, allowedAt);
+        PoolSnapshot.Builder builder = pool.toBuilder()
+                .failures(failures, 0, failures > 0 ? "connection refused" : "").createAllowedAtNanos(allowedAt);
+        creating.forEach(builder::creating);
+        return builder.build();
     }
 
     @Test
     void guideScenarioTwoIdleTargetFiveCreatesThree() {
         Decision decision = policy(5, 0).evaluate(snapshot(idle(1, 0, 0), idle(2, 0, 0)), seconds(60));
         assertThat(decision.actions()).containsExactly(PoolAction.create(3, "ensure"));
-        assertThat(registry.get("anytls4j.pool.ensure.deficit").gauge().value()).isEqualTo(3);
+        assertThat(deficit()).isEqualTo(3);
     }
 
     @Test
@@ -59,9 +64,9 @@ class EnsureIdlePolicyTest {
         EnsureIdlePolicy policy = policy(5, 0);
         policy.evaluate(snapshot(), 0);
         current = snapshot(idle(1, 0, 0), idle(2, 0, 0), idle(3, 0, 0), idle(4, 0, 0));
-        assertThat(registry.get("anytls4j.pool.ensure.deficit").gauge().value()).isEqualTo(1);
+        assertThat(deficit()).isEqualTo(1);
         current = snapshot(busy(1, 0));
-        assertThat(registry.get("anytls4j.pool.ensure.deficit").gauge().value()).isEqualTo(5);
+        assertThat(deficit()).isEqualTo(5);
     }
 
     @Test

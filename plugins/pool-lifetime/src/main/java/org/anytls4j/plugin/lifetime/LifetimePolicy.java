@@ -94,7 +94,7 @@ final class LifetimePolicy implements PoolPolicy {
         }
         lifetimes.keySet().retainAll(present);
         if (expired.isEmpty()) {
-            return new Decision(List.of(), nextExpiry);
+            return Decision.of(List.of(), nextExpiry);
         }
         expired.sort(Comparator.comparingLong(PooledSession::createdNanos).thenComparingLong(PooledSession::seq));
         int idleCount = pool.idle().size();
@@ -102,7 +102,7 @@ final class LifetimePolicy implements PoolPolicy {
         if (maxCanClose <= 0) {
             log.debug("outbound={} [AgeCleanup] Found {} expired sessions, but skipping cleanup to maintain "
                     + "min_idle_session_for_age={} (current={})", outboundTag, expired.size(), minIdleForAge, idleCount);
-            return new Decision(List.of(), nextExpiry);
+            return Decision.of(List.of(), nextExpiry);
         }
         int closing = Math.min(expired.size(), maxCanClose);
         log.debug("outbound={} [AgeCleanup] Found {} expired sessions, closing {} oldest (keeping {} to maintain "
@@ -114,6 +114,6 @@ final class LifetimePolicy implements PoolPolicy {
                     "age=" + GoDurations.format(session.ageNanos(nowNanos))
                             + " maxLife=" + GoDurations.format(lifetimeNanos(session.seq()))));
         }
-        return new Decision(closes, nextExpiry);
+        return Decision.of(closes, nextExpiry);
     }
 }

@@ -27,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.random.RandomGenerator;
 import org.anytls4j.api.CloseReason;
+import org.anytls4j.transport.anytls.AnytlsCloseReasons;
 import org.anytls4j.api.Destination;
 import org.anytls4j.api.GoDurations;
 import org.anytls4j.api.Ticker;
@@ -72,8 +73,8 @@ import org.slf4j.LoggerFactory;
  *   <li>SYNACK watchdog: opening a stream while the server is known to speak v2 (re)starts a timer
  *   ({@code stream_open_timeout}, 3 s as the reference) that any SYNACK cancels and anything else read from the
  *   server restarts (proof of life: the SYNACK may follow a slow dial); when the server stayed silent for the
- *   whole bound the session closes with {@link CloseReason#SYNACK_TIMEOUT} and the opens waiting for their SYNACK
- *   fail with an
+ *   whole bound the session closes with {@link AnytlsCloseReasons#SYNACK_TIMEOUT} and the opens waiting for their
+ *   SYNACK fail with an
  *   {@link IOException} naming the reason, so the pool may retry them on a fresh session. Unlike the reference,
  *   the first stream is guarded too when the outbound's {@link ServerKnowledge} says the server speaks v2 (a
  *   pre-warmed session whose server went silent is found at its first stream), and time during which the
@@ -555,7 +556,7 @@ public final class ClientSession implements Session, Heartbeat, StreamChannel.Ho
         }
         String bound = GoDurations.format(synackTimeoutNanos);
         log.warn("outbound={} session=#{} no SYNACK within {}; closing", outbound, seq, bound);
-        close0(CloseReason.SYNACK_TIMEOUT,
+        close0(AnytlsCloseReasons.SYNACK_TIMEOUT,
                 new IOException("server did not answer within " + bound + " (no SYNACK); session closed"));
     }
 

@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.anytls4j.api.CloseReason;
+import org.anytls4j.transport.anytls.AnytlsCloseReasons;
 import org.anytls4j.api.Destination;
 import org.anytls4j.api.outbound.StreamResetException;
 import org.anytls4j.core.testing.LogCapture;
@@ -231,7 +232,7 @@ class ClientSessionLivenessTest {
                 .withCauseInstanceOf(IOException.class)
                 .withMessageContaining("server did not answer within 3s (no SYNACK); session closed");
         assertThat(preWarmed.isActive()).isFalse();
-        assertThat(preWarmed.closeFuture().toCompletableFuture().join()).isEqualTo(CloseReason.SYNACK_TIMEOUT);
+        assertThat(preWarmed.closeFuture().toCompletableFuture().join()).isEqualTo(AnytlsCloseReasons.SYNACK_TIMEOUT);
     }
 
     @Test

@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.anytls4j.api.CloseReason;
+import org.anytls4j.transport.anytls.AnytlsCloseReasons;
 import org.anytls4j.api.Destination;
 import org.anytls4j.api.outbound.Heartbeat;
 import org.anytls4j.api.outbound.StreamRefusedException;
@@ -314,7 +315,7 @@ class ClientSessionTest {
 
         elapse(1);
         assertThat(session.isActive()).isFalse();
-        assertThat(session.closeFuture().toCompletableFuture().get()).isEqualTo(CloseReason.SYNACK_TIMEOUT);
+        assertThat(session.closeFuture().toCompletableFuture().get()).isEqualTo(AnytlsCloseReasons.SYNACK_TIMEOUT);
     }
 
     @Test

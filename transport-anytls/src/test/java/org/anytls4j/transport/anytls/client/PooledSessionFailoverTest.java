@@ -72,7 +72,7 @@ class PooledSessionFailoverTest {
         @Override
         public PoolPolicy create(Config settings, PolicyContext context) {
             return (snapshot, nowNanos) -> snapshot.idle().isEmpty() && snapshot.creating() == 0
-                    ? Decision.of(List.of(new PoolAction.Create(1, "test pre-warm"))) : Decision.nothing();
+                    ? Decision.of(List.of(PoolAction.create(1, "test-pre-warm"))) : Decision.nothing();
         }
     }
 

@@ -11,6 +11,7 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.anytls4j.api.CloseReason;
+import org.anytls4j.transport.anytls.AnytlsCloseReasons;
 import org.anytls4j.api.outbound.StreamResetException;
 import org.anytls4j.api.Ticker;
 import org.junit.jupiter.api.AfterEach;
@@ -93,11 +94,11 @@ class StreamChannelResetTest {
 
     @Test
     void writesAfterAResetFailAndAResetOfAClosedStreamFiresNothing() {
-        stream.reset(new StreamResetException(CloseReason.SYNACK_TIMEOUT, "no SYNACK"));
+        stream.reset(new StreamResetException(AnytlsCloseReasons.SYNACK_TIMEOUT, "no SYNACK"));
         events.clear();
 
         ChannelFuture write = stream.writeAndFlush(text("too late"));
-        stream.reset(new StreamResetException(CloseReason.SYNACK_TIMEOUT, "again"));
+        stream.reset(new StreamResetException(AnytlsCloseReasons.SYNACK_TIMEOUT, "again"));
 
         assertThat(write.isSuccess()).isFalse();
         assertThat(events).isEmpty();
