@@ -28,14 +28,11 @@ class ProtocolNeutralCoreTest {
             Pattern.compile("\"anytls://"), "the anytls link scheme: links are read by the transport (ReferenceFlags)");
 
     /**
-     * Files that still build {@code type = anytls} blocks, until the transport contributes them through the api as
-     * it does the embedded default ({@code QuickStart}) and the reference client's and server's flags
-     * ({@code ReferenceFlags}): the mihomo importer ({@code import mihomo}), which converts mihomo's anytls proxies
-     * (not in issue 9's list; an importer extension point would move it). Remove an entry as
-     * soon as its file no longer needs it: the test fails for an entry that is not needed any more.
+     * Files that may still hold a marker, each with why; none since the mihomo importer moved to the transport
+     * ({@code ConfigImporter}). Remove an entry as soon as its file no longer needs it: the test fails for an entry
+     * that is not needed any more.
      */
-    private static final Set<String> ALLOWED = Set.of(
-            "org/anytls4j/core/cli/MihomoImport.java"); // 'import mihomo': mihomo anytls proxies -> outbounds
+    private static final Set<String> ALLOWED = Set.of();
 
     @Test
     void noCoreSourceReadsOrWritesAProtocolOrBuildsItsBlocks() throws IOException {

@@ -197,7 +197,7 @@ public final class Launcher implements AutoCloseable {
             commandLine.addSubcommand(sub.getCommandName(), sub);
         }
         commandLine.addSubcommand("generate", new GenerateCommand(this));
-        commandLine.addSubcommand("import", new ImportCommand());
+        commandLine.addSubcommand("import", new ImportCommand(this));
         commandLine.addSubcommand("help", new CommandLine.HelpCommand());
         for (Tool tool : contributions().tools().values()) {
             if (BUILT_IN_COMMANDS.contains(tool.name())) {
