@@ -25,7 +25,9 @@ class ProtocolNeutralCoreTest {
     private static final Map<Pattern, String> MARKERS = Map.of(
             Pattern.compile("udp-over-tcp\\.arpa"), "the UoT magic destination: UoT framing is the transport's",
             Pattern.compile("\"anytls\""), "the anytls type name: a block of that type is built by the transport",
-            Pattern.compile("\"anytls://"), "the anytls link scheme: links are read by the transport (ReferenceFlags)");
+            Pattern.compile("\"anytls://"), "the anytls link scheme: links are read by the transport (ReferenceFlags)",
+            Pattern.compile("import org\\.yaml\\.snakeyaml"), "a YAML parser: other products' files are converted by the"
+                    + " plugin that knows them (ConfigImporter), and core does not depend on SnakeYAML");
 
     /**
      * Files that may still hold a marker, each with why; none since the mihomo importer moved to the transport
