@@ -8,6 +8,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.anytls4j.api.ConfigImporter;
 import picocli.CommandLine.Command;
@@ -40,6 +43,18 @@ final class ImportCommand implements Runnable {
     @Override
     public void run() {
         throw new ParameterException(spec.commandLine(), "missing what to import from: mihomo");
+    }
+
+    /** The help's footer: the importers the plugins contribute, each with its description. */
+    static String[] installedImporters(Map<String, ConfigImporter> importers) {
+        List<String> lines = new ArrayList<>(List.of(""));
+        if (importers.isEmpty()) {
+            lines.add("No importer is installed (the anytls transport plugin contributes '" + Mihomo.FORMAT + "').");
+        } else {
+            lines.add("Installed importers:");
+            importers.forEach((format, importer) -> lines.add("  " + format + ": " + importer.description()));
+        }
+        return lines.toArray(String[]::new);
     }
 
     /** {@code import mihomo}: runs the contributed importer of format {@value #FORMAT}. */

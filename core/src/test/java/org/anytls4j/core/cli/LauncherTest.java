@@ -499,6 +499,11 @@ class LauncherTest {
         assertThat(run("import", "mihomo", "--proxy", "refuse")).isEqualTo(ExitCodes.INVALID);
         assertThat(err.toString()).isEqualTo("error: the --proxy entry:1: refused" + System.lineSeparator());
 
+        out.getBuffer().setLength(0);
+        assertThat(run("import", "--help")).isZero();
+        assertThat(out.toString()).contains("Installed importers:" + System.lineSeparator()
+                + "  mihomo: Stands for the transport's mihomo importer.");
+
         err.getBuffer().setLength(0);
         Path missing = dir.resolve("missing.yaml");
         assertThat(run("import", "mihomo", missing.toString())).isEqualTo(ExitCodes.INVALID);
@@ -515,6 +520,11 @@ class LauncherTest {
         assertThat(err.toString()).startsWith("error: import mihomo: the anytls transport plugin, which contributes"
                 + " the 'mihomo' importer, is not installed in ");
         assertThat(out.toString()).isEmpty();
+
+        assertThat(Launcher.execute(new String[] {"--plugins-dir", empty.toString(), "import", "--help"},
+                new PrintWriter(out, true), new PrintWriter(err, true))).isZero();
+        assertThat(out.toString()).contains("No importer is installed (the anytls transport plugin contributes"
+                + " 'mihomo').");
     }
 
     @Test
