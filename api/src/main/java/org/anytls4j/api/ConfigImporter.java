@@ -21,7 +21,10 @@ public interface ConfigImporter {
     /** The format's name, the word after {@code anytls4j import}, e.g. {@code mihomo}. Unique across plugins. */
     String format();
 
-    /** One line for the launcher's help: what is converted from what. */
+    /**
+     * One short line for {@code anytls4j import --help}, shown after the format's name: what is converted into
+     * what. Under 70 characters fits the help's 80 columns.
+     */
     String description();
 
     /**

@@ -73,8 +73,7 @@ public final class MihomoImporter implements ConfigImporter {
 
     @Override
     public String description() {
-        return "Convert the 'type: anytls' proxies of a mihomo (Clash.Meta) YAML file, or one proxy entry, into"
-                + " anytls outbound blocks.";
+        return "'type: anytls' proxies of a Clash.Meta file or entry, as outbounds";
     }
 
     /**
