@@ -48,4 +48,14 @@ public interface AnytlsPlugin extends ExtensionPoint {
     default List<Tool> tools() {
         return List.of();
     }
+
+    /**
+     * Importers of other products' configurations ({@code anytls4j import <format> ...}), e.g. {@code mihomo}.
+     *
+     * @since 1.3.0
+     */
+    @Experimental
+    default List<ConfigImporter> importers() {
+        return List.of();
+    }
 }

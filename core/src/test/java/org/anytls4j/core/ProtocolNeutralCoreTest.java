@@ -25,17 +25,16 @@ class ProtocolNeutralCoreTest {
     private static final Map<Pattern, String> MARKERS = Map.of(
             Pattern.compile("udp-over-tcp\\.arpa"), "the UoT magic destination: UoT framing is the transport's",
             Pattern.compile("\"anytls\""), "the anytls type name: a block of that type is built by the transport",
-            Pattern.compile("\"anytls://"), "the anytls link scheme: links are read by the transport (ReferenceFlags)");
+            Pattern.compile("\"anytls://"), "the anytls link scheme: links are read by the transport (ReferenceFlags)",
+            Pattern.compile("import org\\.yaml\\.snakeyaml"), "a YAML parser: other products' files are converted by the"
+                    + " plugin that knows them (ConfigImporter), and core does not depend on SnakeYAML");
 
     /**
-     * Files that still build {@code type = anytls} blocks, until the transport contributes them through the api as
-     * it does the embedded default ({@code QuickStart}) and the reference client's and server's flags
-     * ({@code ReferenceFlags}): the mihomo importer ({@code import mihomo}), which converts mihomo's anytls proxies
-     * (not in issue 9's list; an importer extension point would move it). Remove an entry as
-     * soon as its file no longer needs it: the test fails for an entry that is not needed any more.
+     * Files that may still hold a marker, each with why; none since the mihomo importer moved to the transport
+     * ({@code ConfigImporter}). Remove an entry as soon as its file no longer needs it: the test fails for an entry
+     * that is not needed any more.
      */
-    private static final Set<String> ALLOWED = Set.of(
-            "org/anytls4j/core/cli/MihomoImport.java"); // 'import mihomo': mihomo anytls proxies -> outbounds
+    private static final Set<String> ALLOWED = Set.of();
 
     @Test
     void noCoreSourceReadsOrWritesAProtocolOrBuildsItsBlocks() throws IOException {

@@ -197,7 +197,10 @@ public final class Launcher implements AutoCloseable {
             commandLine.addSubcommand(sub.getCommandName(), sub);
         }
         commandLine.addSubcommand("generate", new GenerateCommand(this));
-        commandLine.addSubcommand("import", new ImportCommand());
+        CommandLine importCommand = new CommandLine(new ImportCommand(this));
+        importCommand.getCommandSpec().usageMessage().footer(
+                ImportCommand.installedImporters(contributions().importers()));
+        commandLine.addSubcommand("import", importCommand);
         commandLine.addSubcommand("help", new CommandLine.HelpCommand());
         for (Tool tool : contributions().tools().values()) {
             if (BUILT_IN_COMMANDS.contains(tool.name())) {

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.google.inject.AbstractModule;
 import com.google.inject.multibindings.MapBinder;
 import java.util.Map;
+import org.anytls4j.api.ConfigImporter;
 import org.anytls4j.api.Tool;
 import org.anytls4j.api.inbound.InboundFactory;
 import org.anytls4j.api.monitor.SessionMonitorFactory;
@@ -15,7 +16,8 @@ import org.anytls4j.core.plugin.PluginContributions;
 /**
  * Binds what the plugins contribute in maps keyed by name: {@code Map<String, TransportFactory>} ({@code anytls}),
  * {@code Map<String, InboundFactory>}, {@code Map<String, PoolPolicyFactory>} ({@code min_idle}, ...),
- * {@code Map<String, SessionMonitorFactory>} ({@code heartbeat}) and {@code Map<String, Tool>}. PF4J runs first;
+ * {@code Map<String, SessionMonitorFactory>} ({@code heartbeat}), {@code Map<String, Tool>} and
+ * {@code Map<String, ConfigImporter>} ({@code mihomo}). PF4J runs first;
  * {@link PluginContributions} has already refused a name contributed twice (naming both plugins), and
  * {@link MapBinder} would refuse it again at injector creation.
  *
@@ -37,6 +39,7 @@ public final class PluginContributionsModule extends AbstractModule {
         bindAll(PoolPolicyFactory.class, contributions.poolPolicies());
         bindAll(SessionMonitorFactory.class, contributions.sessionMonitors());
         bindAll(Tool.class, contributions.tools());
+        bindAll(ConfigImporter.class, contributions.importers());
     }
 
     private <T> void bindAll(Class<T> type, Map<String, T> byName) {

@@ -3,6 +3,7 @@ package org.anytls4j.core.plugin;
 import java.util.List;
 import java.util.function.Function;
 import org.anytls4j.api.AnytlsPlugin;
+import org.anytls4j.api.ConfigImporter;
 import org.anytls4j.api.Tool;
 import org.anytls4j.api.inbound.InboundFactory;
 import org.anytls4j.api.monitor.SessionMonitorFactory;
@@ -28,10 +29,12 @@ public record ContributionKind<T>(String label, Class<T> type, Function<AnytlsPl
             "session-monitor", SessionMonitorFactory.class, AnytlsPlugin::sessionMonitors, SessionMonitorFactory::name);
     public static final ContributionKind<Tool> TOOL = new ContributionKind<>(
             "tool", Tool.class, AnytlsPlugin::tools, Tool::name);
+    public static final ContributionKind<ConfigImporter> IMPORTER = new ContributionKind<>(
+            "importer", ConfigImporter.class, AnytlsPlugin::importers, ConfigImporter::format);
 
     /** Every kind, in the order they are listed to operators. */
     public static final List<ContributionKind<?>> ALL =
-            List.of(TRANSPORT, INBOUND, POOL_POLICY, SESSION_MONITOR, TOOL);
+            List.of(TRANSPORT, INBOUND, POOL_POLICY, SESSION_MONITOR, TOOL, IMPORTER);
 
     /** What {@code plugin} contributes of this kind; an extension that returns null contributes nothing. */
     List<T> listOf(AnytlsPlugin plugin) {

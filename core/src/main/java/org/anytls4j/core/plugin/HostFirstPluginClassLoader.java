@@ -7,9 +7,10 @@ import org.pf4j.PluginManager;
 
 /**
  * A plugin's class loader that takes the packages the host shares with every plugin (the SPI, SLF4J, Netty,
- * typesafe-config, Micrometer, BouncyCastle) from the host, and everything else from the plugin first. Core itself
- * does not use BouncyCastle: the distribution puts it on the host's class path for the anytls transport, which loads
- * it only to generate a certificate or read a legacy PEM key.
+ * typesafe-config, Micrometer, BouncyCastle, SnakeYAML) from the host, and everything else from the plugin first. Core
+ * itself uses neither BouncyCastle nor SnakeYAML: the distribution puts them on the host's class path for the anytls
+ * transport, which loads BouncyCastle only to generate a certificate or read a legacy PEM key, and SnakeYAML only for
+ * {@code import mihomo}.
  *
  * <p>Why: a plugin that bundled its own copy of {@code org.anytls4j.api} would see a different
  * {@code AnytlsPlugin} class from the host's and contribute nothing; two copies of Netty would not share event
@@ -23,7 +24,7 @@ final class HostFirstPluginClassLoader extends PluginClassLoader {
     /** Package prefixes loaded parent-first; a plugin must declare the matching dependencies {@code provided}. */
     static final List<String> HOST_PACKAGES = List.of(
             "org.anytls4j.api.", "org.slf4j.", "io.netty.", "com.typesafe.config.", "io.micrometer.",
-            "org.bouncycastle.");
+            "org.bouncycastle.", "org.yaml.snakeyaml.");
 
     static {
         ClassLoader.registerAsParallelCapable();

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import org.anytls4j.api.AnytlsPlugin;
+import org.anytls4j.api.ConfigImporter;
 import org.anytls4j.api.Tool;
 import org.anytls4j.api.inbound.InboundFactory;
 import org.anytls4j.api.monitor.SessionMonitorFactory;
@@ -121,6 +122,11 @@ public final class PluginContributions {
 
     public Map<String, Tool> tools() {
         return byName(ContributionKind.TOOL);
+    }
+
+    /** The importers of other products' configurations, by format ({@code mihomo}). */
+    public Map<String, ConfigImporter> importers() {
+        return byName(ContributionKind.IMPORTER);
     }
 
     /** The id of the plugin that contributed {@code contribution} (by identity), if it is one of the indexed ones. */

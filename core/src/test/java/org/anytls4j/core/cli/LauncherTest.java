@@ -26,7 +26,10 @@ import org.slf4j.LoggerFactory;
 
 @Timeout(60)
 class LauncherTest {
-    /** A transport that never connects (check never connects) and a tool that echoes its arguments. */
+    /**
+     * A transport that never connects (check never connects), a tool that echoes its arguments and a {@code mihomo}
+     * importer that says what it was given (and refuses an input that says {@code refuse}).
+     */
     static final String FAKE_PLUGIN = """
             package test.fake;
 
@@ -38,6 +41,7 @@ class LauncherTest {
             import java.util.concurrent.CompletionStage;
             import java.util.function.LongSupplier;
             import org.anytls4j.api.AnytlsPlugin;
+            import org.anytls4j.api.ConfigImporter;
             import org.anytls4j.api.Tool;
             import org.anytls4j.api.outbound.ReferenceFlags;
             import org.anytls4j.api.outbound.Session;
@@ -136,6 +140,37 @@ class LauncherTest {
                         }
                     });
                 }
+
+                @Override
+                public List<ConfigImporter> importers() {
+                    return List.of(new ConfigImporter() {
+                        @Override
+                        public String format() {
+                            return "mihomo";
+                        }
+
+                        @Override
+                        public String description() {
+                            return "Stands for the transport's mihomo importer.";
+                        }
+
+                        @Override
+                        public Result convert(String source, String origin, java.io.Reader input)
+                                throws ImportException {
+                            String text;
+                            try {
+                                text = new java.io.BufferedReader(input).readLine();
+                            } catch (java.io.IOException e) {
+                                throw new ImportException(source + ": " + e.getMessage());
+                            }
+                            if (text.contains("refuse")) {
+                                throw new ImportException(source + ":1: refused");
+                            }
+                            return new Result("# from " + origin + "\\nconverted = \\"" + text + "\\"\\n",
+                                    List.of(source + ":1: a warning"), List.of("'x' (ss)"));
+                        }
+                    });
+                }
             }
             """;
 
@@ -182,7 +217,8 @@ class LauncherTest {
 
         assertThat(out.toString())
                 .containsPattern("core@" + ApiVersion.PRODUCT + " +started ")
-                .containsPattern("fake-transport@1.0.0 +started +transport \\[fake\\], tool \\[echo, certificate\\]")
+                .containsPattern("fake-transport@1.0.0 +started +transport \\[fake\\], tool \\[echo, certificate\\],"
+                        + " importer \\[mihomo\\]")
                 .containsPattern("pool-sample@1.0.0 +started +pool-policy \\[my_policy\\]");
     }
 
@@ -442,6 +478,53 @@ class LauncherTest {
                 new PrintWriter(out, true), new PrintWriter(err, true))).isEqualTo(ExitCodes.FAILURE);
         assertThat(err.toString()).contains("generate certificate: the anytls transport plugin, which makes"
                 + " certificates, is not installed in");
+    }
+
+    @Test
+    void importHandsTheFileOrEntryToTheContributedImporterAndPrintsWhatItSays() throws IOException {
+        Path yaml = file("config.yaml", "proxies: [hk]\n");
+
+        assertThat(run("import", "mihomo", yaml.toString())).as(err.toString()).isZero();
+        assertThat(out.toString()).isEqualTo("# from config.yaml\nconverted = \"proxies: [hk]\"\n");
+        assertThat(err.toString().lines()).containsExactly("warning: " + yaml + ":1: a warning",
+                "skipped 1 proxies that are not anytls: 'x' (ss)");
+
+        out.getBuffer().setLength(0);
+        err.getBuffer().setLength(0);
+        assertThat(run("import", "mihomo", "--proxy", "{name: hk}")).as(err.toString()).isZero();
+        assertThat(out.toString()).isEqualTo("# from a mihomo proxy entry\nconverted = \"{name: hk}\"\n");
+        assertThat(err.toString()).startsWith("warning: the --proxy entry:1: a warning");
+
+        err.getBuffer().setLength(0);
+        assertThat(run("import", "mihomo", "--proxy", "refuse")).isEqualTo(ExitCodes.INVALID);
+        assertThat(err.toString()).isEqualTo("error: the --proxy entry:1: refused" + System.lineSeparator());
+
+        out.getBuffer().setLength(0);
+        assertThat(run("import", "--help")).isZero();
+        assertThat(out.toString()).contains("Installed importers:" + System.lineSeparator()
+                + "  mihomo: Stands for the transport's mihomo importer.");
+
+        err.getBuffer().setLength(0);
+        Path missing = dir.resolve("missing.yaml");
+        assertThat(run("import", "mihomo", missing.toString())).isEqualTo(ExitCodes.INVALID);
+        assertThat(err.toString()).startsWith("error: " + missing + ": cannot read: ");
+    }
+
+    @Test
+    void importWithoutTheTransportPluginSaysSo() throws IOException {
+        Path empty = Files.createDirectories(dir.resolve("empty-plugins"));
+
+        assertThat(Launcher.execute(new String[] {"--plugins-dir", empty.toString(), "import", "mihomo", "--proxy",
+                "{name: hk, type: anytls}"}, new PrintWriter(out, true), new PrintWriter(err, true)))
+                .isEqualTo(ExitCodes.FAILURE);
+        assertThat(err.toString()).startsWith("error: import mihomo: the anytls transport plugin, which contributes"
+                + " the 'mihomo' importer, is not installed in ");
+        assertThat(out.toString()).isEmpty();
+
+        assertThat(Launcher.execute(new String[] {"--plugins-dir", empty.toString(), "import", "--help"},
+                new PrintWriter(out, true), new PrintWriter(err, true))).isZero();
+        assertThat(out.toString()).contains("No importer is installed (the anytls transport plugin contributes"
+                + " 'mihomo').");
     }
 
     @Test

@@ -1,17 +1,14 @@
-package org.anytls4j.core.cli;
+package org.anytls4j.transport.anytls.tools;
 
 import com.typesafe.config.ConfigUtil;
-import java.io.IOException;
 import java.io.Reader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.anytls4j.api.ConfigImporter;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
@@ -44,14 +41,16 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  * {@code rules} are not converted (anytls4j sends each inbound's traffic to its outbound).
  *
  * <p>The file is read with SnakeYAML's safe loader (no object construction), composed into nodes so that every
- * warning names the file and the line. Only this command loads SnakeYAML. Stateless apart from one conversion's
- * result.
+ * warning names the file and the line. SnakeYAML is on the host's class path (the distribution's lib/, shared with
+ * plugins by the host's class loader); only this importer loads it, when {@code import mihomo} runs.
  *
- * @param config   the HOCON text: a comment naming the source, then {@code outbounds = [ ... ]}
- * @param warnings one line per thing not converted, {@code FILE:LINE: ...}
- * @param skipped  the proxies that are not anytls, {@code 'name' (type)}
+ * <h2>Threading</h2>
+ * Stateless and thread-safe.
  */
-record MihomoImport(String config, List<String> warnings, List<String> skipped) {
+public final class MihomoImporter implements ConfigImporter {
+    /** The format name: {@code anytls4j import mihomo}. */
+    public static final String FORMAT = "mihomo";
+
     /** Keys of an anytls entry converted one to one, mihomo's name to ours. */
     private static final Map<String, String> CONVERTED = Map.of(
             "sni", "tls.server_name", "skip-cert-verify", "tls.insecure", "alpn", "tls.alpn",
@@ -67,34 +66,25 @@ record MihomoImport(String config, List<String> warnings, List<String> skipped) 
             "dialer-proxy", "anytls4j dials the server directly",
             "ech-opts", "ECH is not supported");
 
-    /** A conversion that cannot be made: the file is unreadable, not YAML, or holds no anytls proxy. */
-    static final class ImportException extends Exception {
-        ImportException(String message) {
-            super(message);
-        }
+    @Override
+    public String format() {
+        return FORMAT;
     }
 
-    static MihomoImport convert(Path file) throws ImportException {
-        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            return convert(file.toString(), file.getFileName().toString(), reader);
-        } catch (IOException e) {
-            throw new ImportException(file + ": cannot read: " + e.getMessage());
-        }
+    @Override
+    public String description() {
+        return "'type: anytls' proxies of a Clash.Meta file or entry, as outbounds";
     }
 
     /**
-     * Converts one proxy entry given on the command line, as mihomo writes it in {@code proxies:}, block or flow
-     * style ({@code {name: a, type: anytls, server: example.com, port: 443, password: p}}).
-     */
-    static MihomoImport convertEntry(String entry) throws ImportException {
-        return convert("the --proxy entry", "a mihomo proxy entry", new java.io.StringReader(entry));
-    }
-
-    /**
+     * Converts a mihomo configuration ({@code proxies:}), a list of proxy entries or one entry, block or flow style
+     * ({@code {name: a, type: anytls, server: example.com, port: 443, password: p}}).
+     *
      * @param where  what messages name as the source ({@code FILE}); lines are appended to it
      * @param origin what the output's first comment names
      */
-    private static MihomoImport convert(String where, String origin, Reader reader) throws ImportException {
+    @Override
+    public Result convert(String where, String origin, Reader reader) throws ImportException {
         Node root;
         try {
             LoaderOptions options = new LoaderOptions();
@@ -151,7 +141,7 @@ record MihomoImport(String config, List<String> warnings, List<String> skipped) 
                 .append("# mihomo's proxy-groups and rules are not converted: each inbound sends its traffic to")
                 .append(" one outbound.\n")
                 .append("outbounds = [\n").append(out).append("]\n");
-        return new MihomoImport(config.toString(), List.copyOf(warnings), List.copyOf(skipped));
+        return new Result(config.toString(), warnings, skipped);
     }
 
     private static void outbound(StringBuilder out, String source, String name, Map<String, Node> keys,
@@ -194,7 +184,7 @@ record MihomoImport(String config, List<String> warnings, List<String> skipped) 
                         .orElse(null);
                 case "idle-session-check-interval", "idle-session-timeout" -> scalar(node)
                         .map(v -> seconds(v, at + "'" + key + "'", warnings)).orElse(null);
-                default -> scalar(node).map(MihomoImport::quote).orElse(null);
+                default -> scalar(node).map(MihomoImporter::quote).orElse(null);
             };
             if (value == null) {
                 warnings.add(at + "'" + key + "' has no usable value; not converted");
