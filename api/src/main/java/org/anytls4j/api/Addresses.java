@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  * <h2>Threading</h2>
  * Stateless and thread-safe. Nothing here resolves a name.
  *
- * @since 1.3.0
+ * @since 2.0.0
  */
 @Stable
 public final class Addresses {

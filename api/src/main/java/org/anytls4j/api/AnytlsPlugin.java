@@ -52,7 +52,7 @@ public interface AnytlsPlugin extends ExtensionPoint {
     /**
      * Importers of other products' configurations ({@code anytls4j import <format> ...}), e.g. {@code mihomo}.
      *
-     * @since 1.3.0
+     * @since 2.0.0
      */
     @Experimental
     default List<ConfigImporter> importers() {

@@ -7,7 +7,7 @@ import java.util.Properties;
 
 /**
  * The semantic version of this SPI. The host passes {@link #API} to PF4J as its system version, so a plugin
- * whose {@code Plugin-Requires} excludes it (for example {@code >=2.0.0 & <3.0.0}) is refused at start-up.
+ * whose {@code Plugin-Requires} excludes it (for example {@code >=3.0.0 & <4.0.0}) is refused at start-up.
  *
  * <p>Rules: a major bump removes or changes a {@link Stable} type; a minor bump adds types, methods with
  * default implementations, accessors, factories and builder setters of value types, constants, or context

@@ -7,7 +7,7 @@ package org.anytls4j.api;
  * {@link #of(String)} (the AnyTLS transport's {@code synack-timeout}, a plugin's {@code idle-cap}). Two reasons are
  * equal when their names are.
  *
- * <p>Until 1.3.0 this was a record (same accessor, equality and string form), and AnyTLS's own
+ * <p>Until 2.0.0 this was a record (same accessor, equality and string form), and AnyTLS's own
  * {@code synack-timeout} was one of the constants here ({@link #SYNACK_TIMEOUT}, deprecated).
  */
 @Stable
@@ -21,10 +21,10 @@ public final class CloseReason extends Reason {
     /**
      * AnyTLS's SYNACK watchdog fired: a transport's own reason, which the AnyTLS transport now defines itself.
      *
-     * @deprecated since 1.3.0, to be removed in 2.0: not protocol-neutral; equal to
+     * @deprecated since 2.0.0, to be removed in 3.0: not protocol-neutral; equal to
      *     {@code CloseReason.of("synack-timeout")}
      */
-    @Deprecated(since = "1.3.0", forRemoval = true)
+    @Deprecated(since = "2.0.0", forRemoval = true)
     public static final CloseReason SYNACK_TIMEOUT = of("synack-timeout");
     /** The peer closed the connection or sent an Alert. */
     public static final CloseReason PEER_CLOSE = new CloseReason("peer-close");
@@ -38,10 +38,10 @@ public final class CloseReason extends Reason {
     /**
      * The constructor of API 1.2, when this type was a record.
      *
-     * @deprecated since 1.3.0: use {@link #of(String)}
+     * @deprecated since 2.0.0: use {@link #of(String)}
      * @throws IllegalArgumentException when the name is not lower-case words joined by '-'
      */
-    @Deprecated(since = "1.3.0")
+    @Deprecated(since = "2.0.0")
     public CloseReason(String name) {
         super("close reason", name);
     }

@@ -14,7 +14,7 @@ import java.util.Objects;
  * <h2>Threading</h2>
  * Called on the launcher's main thread; may block. An implementation keeps no state between calls.
  *
- * @since 1.3.0
+ * @since 2.0.0
  */
 @Experimental
 public interface ConfigImporter {

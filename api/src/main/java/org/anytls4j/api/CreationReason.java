@@ -7,7 +7,7 @@ package org.anytls4j.api;
  * target. The same kind of value as {@link CloseReason}: a lower-case hyphenated word, made with {@link #of(String)};
  * two are equal when their names are.
  *
- * @since 1.3.0
+ * @since 2.0.0
  */
 @Stable
 public final class CreationReason extends Reason {

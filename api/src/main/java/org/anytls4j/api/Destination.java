@@ -5,7 +5,7 @@ import static java.util.Objects.requireNonNull;
 /**
  * Where a stream goes: a host (a domain name or an IP literal, as given by the client) and a TCP or UDP port.
  * Domain names are carried verbatim: no IDNA conversion and no case folding (PROTOCOL.md section 11). Immutable;
- * equal when host and port are. A record until 1.3.0, with the same constructor and accessors: a host and a port are
+ * equal when host and port are. A record until 2.0.0, with the same constructor and accessors: a host and a port are
  * all a destination is, so its constructor stays the way to make one.
  */
 @Stable

@@ -11,7 +11,7 @@ import java.util.Base64;
  * authentication hash), and the public-key pin ({@code certificate_public_key_sha256}: base64 of the SHA-256 of a
  * key's SubjectPublicKeyInfo). Stateless and thread-safe.
  *
- * @since 1.3.0
+ * @since 2.0.0
  */
 @Stable
 public final class Digests {

@@ -46,7 +46,7 @@ public final class GoDurations {
     }
 
     /**
-     * @since 1.3.0
+     * @since 2.0.0
      * @return Go's text for {@code duration} with every digit, as Go's {@code String()} writes it
      */
     public static String exact(Duration duration) {
@@ -57,7 +57,7 @@ public final class GoDurations {
      * Go's text for a duration of {@code nanos} nanoseconds with every digit: {@code 0s}, {@code 750ns},
      * {@code 1.5µs}, {@code 6m0s}, {@code 1.000000001s}; {@link #parse} reads it back unchanged.
      *
-     * @since 1.3.0
+     * @since 2.0.0
      */
     public static String exact(long nanos) {
         if (nanos == 0) {

@@ -12,7 +12,7 @@ import io.netty.util.NetUtil;
  *
  * @param host host name or IP literal, without brackets; may be empty
  * @param port 0..65535
- * @since 1.3.0
+ * @since 2.0.0
  */
 @Stable
 public record HostPort(String host, int port) {

@@ -39,7 +39,7 @@ public interface PluginContext {
      * {@link org.anytls4j.api.inbound.InboundContext#meterRegistry()}), so that a pool policy or session monitor
      * sees no metrics library. Implemented by the host.
      *
-     * @since 1.3.0
+     * @since 2.0.0
      */
     Metrics metrics();
 }

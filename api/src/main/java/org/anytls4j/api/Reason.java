@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
  * {@code ensure}) that appears in log lines ({@code reason=...}) and as a metric tag, so operators grep for it. Two
  * reasons are equal when they are of the same kind and have the same name; {@link #toString()} is the name.
  *
- * @since 1.3.0
+ * @since 2.0.0
  */
 @Stable
 public abstract sealed class Reason permits CloseReason, CreationReason {

@@ -13,7 +13,7 @@ import org.anytls4j.api.pool.PooledSession;
 import org.junit.jupiter.api.Test;
 
 /**
- * The value types that were records (API 1.2) keep what plugins relied on as final classes: the same accessors, value
+ * The value types that were records (API 1.x) keep what plugins relied on as final classes: the same accessors, value
  * equality, the same string form, and the old constructors building the same values as the new builders.
  */
 @SuppressWarnings("deprecation")

@@ -19,7 +19,7 @@ import java.util.stream.Stream;
 
 /**
  * Checks that compiled classes need neither Netty nor Micrometer: a pool policy or session monitor compiles and runs
- * against the JDK, typesafe-config, PF4J and the anytls4j policy/monitor API alone (API 1.3). It reads the class
+ * against the JDK, typesafe-config, PF4J and the anytls4j policy/monitor API alone (API 2.0). It reads the class
  * files' constant pools (every class, field and method reference and every signature), and follows each reference
  * to an {@code org.anytls4j.api} type into that type, so a plugin that uses the transport's {@code Session} (whose
  * {@code openStream} returns a Netty channel) is caught as well as one that imports Netty itself. It does not follow

@@ -9,7 +9,7 @@ import org.anytls4j.api.pool.PoolPolicy;
 import org.junit.jupiter.api.Test;
 
 /**
- * The policy/monitor side of the API needs neither Netty nor Micrometer (API 1.3): everything in its packages, and
+ * The policy/monitor side of the API needs neither Netty nor Micrometer (API 2.0): everything in its packages, and
  * every API type they reference, down to the last one, is free of both; and the check sees Netty that comes through
  * an API type, not only a direct import.
  */

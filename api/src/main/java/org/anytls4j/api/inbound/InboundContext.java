@@ -19,7 +19,7 @@ public interface InboundContext extends PluginContext {
      * The host's Micrometer registry, for a transport's or inbound's meters (prefixed with {@code anytls4j.}); it was
      * {@code PluginContext.meterRegistry()} in API 1.2. {@link #metrics()} works too.
      *
-     * @since 1.3.0
+     * @since 2.0.0
      */
     MeterRegistry meterRegistry();
 

@@ -18,7 +18,7 @@ import org.anytls4j.api.Stable;
  * Every method of this interface and of its meters is thread-safe and quick (no I/O); a gauge's supplier is
  * called on the host's thread when the meters are read, so it must be thread-safe and quick too.
  *
- * @since 1.3.0
+ * @since 2.0.0
  */
 @Stable
 public interface Metrics {

@@ -22,7 +22,7 @@ import org.anytls4j.api.Stable;
  * error, a monitor or the pool closed it. It never reopens. {@link #closeFuture()} completes exactly once, with the
  * first reason given.
  *
- * @since 1.3.0
+ * @since 2.0.0
  */
 @Stable
 public interface MonitoredSession {

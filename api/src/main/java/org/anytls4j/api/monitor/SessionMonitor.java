@@ -11,7 +11,7 @@ import org.anytls4j.api.Stable;
  * context's ticker. It stops by itself when the session closes ({@link MonitoredSession#closeFuture()}); to end a
  * session it calls {@link MonitoredSession#close} with a reason, and the pool replaces it by its policies.
  *
- * <h2>Since 1.3.0</h2>
+ * <h2>Since 2.0.0</h2>
  * {@link #attach} takes a {@link MonitoredSession}, the Netty-free view of a session (API 1.2 passed the transport's
  * {@code Session}, which has the same methods plus {@code openStream}): a monitor built against 1.2 changes the
  * parameter type of its {@code attach} and recompiles. The host still runs a monitor compiled against 1.2 (it

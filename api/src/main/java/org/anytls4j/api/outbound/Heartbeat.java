@@ -37,7 +37,7 @@ public interface Heartbeat {
      * What the monitor probing this session saw last, as the monitor publishes it ({@link #observed}) for
      * operators ({@code /pool}). Immutable; equal when its parts are.
      *
-     * @since 1.3.0
+     * @since 2.0.0
      */
     final class Observation {
         private final long lastRttNanos;
@@ -100,7 +100,7 @@ public interface Heartbeat {
      * The monitor publishes what it saw after each probe's outcome; the session keeps the last one for
      * {@link #lastObservation()}. Default, for a transport that keeps nothing: dropped. Any thread.
      *
-     * @since 1.3.0
+     * @since 2.0.0
      */
     default void observed(Observation observation) {
     }
@@ -109,7 +109,7 @@ public interface Heartbeat {
      * What the monitor published last, empty before its first probe's outcome (or when the transport keeps
      * nothing). Any thread.
      *
-     * @since 1.3.0
+     * @since 2.0.0
      */
     default Optional<Observation> lastObservation() {
         return Optional.empty();

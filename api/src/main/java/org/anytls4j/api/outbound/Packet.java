@@ -16,7 +16,7 @@ import org.anytls4j.api.Stable;
  * Reference counted through the payload, like any {@link io.netty.buffer.ByteBufHolder}: writing a packet passes
  * it to the channel; whoever reads one from a pipeline releases it.
  *
- * @since 1.3.0
+ * @since 2.0.0
  */
 @Stable
 public final class Packet extends DefaultByteBufHolder {

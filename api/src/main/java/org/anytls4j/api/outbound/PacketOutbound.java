@@ -14,7 +14,7 @@ import org.anytls4j.api.Stable;
  * <h2>Threading</h2>
  * Thread-safe. The stage completes on an event loop; callbacks must not block.
  *
- * @since 1.3.0
+ * @since 2.0.0
  */
 @Stable
 public interface PacketOutbound extends Outbound {

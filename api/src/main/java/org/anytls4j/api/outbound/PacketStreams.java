@@ -18,7 +18,7 @@ import org.anytls4j.api.Stable;
  * <h2>Threading</h2>
  * Thread-safe; the stage completes on the session's event loop.
  *
- * @since 1.3.0
+ * @since 2.0.0
  */
 @Stable
 public interface PacketStreams {

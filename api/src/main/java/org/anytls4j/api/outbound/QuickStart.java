@@ -13,7 +13,7 @@ import org.anytls4j.api.Experimental;
  * <h2>Threading</h2>
  * Called on the launcher's thread; may block (it may make keys and certificates).
  *
- * @since 1.3.0
+ * @since 2.0.0
  */
 @Experimental
 public interface QuickStart {

@@ -18,7 +18,7 @@ import org.anytls4j.api.Experimental;
  * <h2>Threading</h2>
  * Called on the launcher's thread; may block (it may read a file a flag names).
  *
- * @since 1.3.0
+ * @since 2.0.0
  */
 @Experimental
 public interface ReferenceFlags {

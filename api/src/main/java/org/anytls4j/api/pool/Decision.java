@@ -7,7 +7,7 @@ import org.anytls4j.api.Stable;
 /**
  * A policy's answer for one evaluation: what to do now, and when it wants to be asked again. Made with
  * {@link #nothing()}, {@link #of(List)} or {@link #of(List, long)}; immutable, equal when its parts are (a record
- * until 1.3.0, with the same accessors).
+ * until 2.0.0, with the same accessors).
  */
 @Stable
 public final class Decision {
@@ -23,9 +23,9 @@ public final class Decision {
     /**
      * @param actions         carried out in order, after earlier policies' actions
      * @param askAgainAtNanos the ticker time at which the policy wants another evaluation, or {@link #AT_NEXT_CHECK}
-     * @deprecated since 1.3.0: use {@link #of(List, long)}
+     * @deprecated since 2.0.0: use {@link #of(List, long)}
      */
-    @Deprecated(since = "1.3.0")
+    @Deprecated(since = "2.0.0")
     public Decision(List<PoolAction> actions, long askAgainAtNanos) {
         this.actions = List.copyOf(actions);
         this.askAgainAtNanos = askAgainAtNanos;
@@ -44,7 +44,7 @@ public final class Decision {
     /**
      * These actions (possibly none); ask again at {@code askAgainAtNanos} on the pool's ticker.
      *
-     * @since 1.3.0
+     * @since 2.0.0
      */
     @SuppressWarnings("deprecation")
     public static Decision of(List<PoolAction> actions, long askAgainAtNanos) {

@@ -9,7 +9,7 @@ import org.anytls4j.api.Stable;
 
 /**
  * What a {@link PoolPolicy} asks the pool to do. The pool carries the actions out in the order given. Made with the
- * factories ({@link #close}, {@link #resetIdle}, {@link #create}); the kinds are final classes (records until 1.3.0)
+ * factories ({@link #close}, {@link #resetIdle}, {@link #create}); the kinds are final classes (records until 2.0.0)
  * with the same accessors, equal when their parts are.
  */
 @Stable
@@ -26,9 +26,9 @@ public sealed interface PoolAction {
 
         /**
          * @param detail a short human text for the log line, e.g. {@code idle=6m0s}
-         * @deprecated since 1.3.0: use {@link PoolAction#close}
+         * @deprecated since 2.0.0: use {@link PoolAction#close}
          */
-        @Deprecated(since = "1.3.0")
+        @Deprecated(since = "2.0.0")
         public Close(long seq, CloseReason reason, String detail) {
             this.seq = seq;
             this.reason = requireNonNull(reason, "reason");
@@ -71,8 +71,8 @@ public sealed interface PoolAction {
     final class ResetIdle implements PoolAction {
         private final long seq;
 
-        /** @deprecated since 1.3.0: use {@link PoolAction#resetIdle} */
-        @Deprecated(since = "1.3.0")
+        /** @deprecated since 2.0.0: use {@link PoolAction#resetIdle} */
+        @Deprecated(since = "2.0.0")
         public ResetIdle(long seq) {
             this.seq = seq;
         }
@@ -106,9 +106,9 @@ public sealed interface PoolAction {
         /**
          * The constructor of API 1.2, when this type was a record with a {@code String} reason.
          *
-         * @deprecated since 1.3.0: use {@link PoolAction#create(int, CreationReason)}
+         * @deprecated since 2.0.0: use {@link PoolAction#create(int, CreationReason)}
          */
-        @Deprecated(since = "1.3.0")
+        @Deprecated(since = "2.0.0")
         public Create(int count, String reason) {
             this(count, CreationReason.of(requireNonNull(reason, "reason")));
         }
@@ -128,9 +128,9 @@ public sealed interface PoolAction {
 
         /**
          * Why, used as a tag of the pool's creation lines and meters ({@code ensure}, or a plugin's own word) and
-         * counted in {@link PoolSnapshot#creating(CreationReason)}. A {@code String} until 1.3.0.
+         * counted in {@link PoolSnapshot#creating(CreationReason)}. A {@code String} until 2.0.0.
          *
-         * @since 1.3.0 as a {@link CreationReason}
+         * @since 2.0.0 as a {@link CreationReason}
          */
         public CreationReason reason() {
             return reason;
@@ -171,7 +171,7 @@ public sealed interface PoolAction {
     /**
      * Create {@code count} (> 0) sessions for {@code reason}.
      *
-     * @since 1.3.0
+     * @since 2.0.0
      */
     static Create create(int count, CreationReason reason) {
         return new Create(count, reason);

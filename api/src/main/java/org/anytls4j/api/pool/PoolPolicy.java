@@ -46,7 +46,7 @@ public interface PoolPolicy {
      *
      * @param index   the creation's 1-based number within the maintenance run that asked for it
      * @param session the new session, as it was pooled
-     * @since 1.3.0
+     * @since 2.0.0
      */
     default void created(int index, PooledSession session) {
     }
@@ -57,7 +57,7 @@ public interface PoolPolicy {
      *
      * @param index the creation's 1-based number within the maintenance run that asked for it
      * @param cause why
-     * @since 1.3.0
+     * @since 2.0.0
      */
     default void creationFailed(int index, Throwable cause) {
     }

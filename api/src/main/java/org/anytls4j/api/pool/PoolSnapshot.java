@@ -41,9 +41,9 @@ public final class PoolSnapshot {
     /**
      * The constructor of API 1.2, when this type was a record.
      *
-     * @deprecated since 1.3.0: use {@link #builder(String)}, which keeps compiling when facts are added
+     * @deprecated since 2.0.0: use {@link #builder(String)}, which keeps compiling when facts are added
      */
-    @Deprecated(since = "1.3.0")
+    @Deprecated(since = "2.0.0")
     public PoolSnapshot(String outboundTag, List<PooledSession> idle, List<PooledSession> busy, int creating,
                         int creationFailures, long lastFailureNanos, String lastFailure,
                         Map<String, Integer> creatingByReason, long createAllowedAtNanos) {
@@ -61,9 +61,9 @@ public final class PoolSnapshot {
     /**
      * The snapshot of API 1.1: creations not told apart by reason, no back-off gate.
      *
-     * @deprecated since 1.3.0: use {@link #builder(String)}
+     * @deprecated since 2.0.0: use {@link #builder(String)}
      */
-    @Deprecated(since = "1.3.0")
+    @Deprecated(since = "2.0.0")
     public PoolSnapshot(String outboundTag, List<PooledSession> idle, List<PooledSession> busy, int creating,
                         int creationFailures, long lastFailureNanos, String lastFailure) {
         this(outboundTag, idle, busy, creating, creationFailures, lastFailureNanos, lastFailure, Map.of(),
@@ -74,7 +74,7 @@ public final class PoolSnapshot {
      * A builder for a snapshot of the outbound {@code outboundTag}: no session, nothing being created, no failure,
      * not backing off, until set otherwise.
      *
-     * @since 1.3.0
+     * @since 2.0.0
      */
     public static Builder builder(String outboundTag) {
         return new Builder(outboundTag);
@@ -83,7 +83,7 @@ public final class PoolSnapshot {
     /**
      * A builder holding this snapshot's facts, to derive a changed copy.
      *
-     * @since 1.3.0
+     * @since 2.0.0
      */
     public Builder toBuilder() {
         Builder builder = new Builder(outboundTag).idle(idle).busy(busy).creating(creating)
@@ -168,7 +168,7 @@ public final class PoolSnapshot {
     /**
      * Sessions being created now for the creator that gave {@code reason}.
      *
-     * @since 1.3.0
+     * @since 2.0.0
      */
     public int creating(CreationReason reason) {
         return creating(reason.name());
@@ -209,7 +209,7 @@ public final class PoolSnapshot {
     /**
      * Builds a {@link PoolSnapshot}. Not thread-safe; each setter returns this builder.
      *
-     * @since 1.3.0
+     * @since 2.0.0
      */
     public static final class Builder {
         private final String outboundTag;

@@ -22,9 +22,9 @@ public final class PooledSession {
     /**
      * The constructor of API 1.2, when this type was a record.
      *
-     * @deprecated since 1.3.0: use {@link #builder(long)}, which keeps compiling when facts are added
+     * @deprecated since 2.0.0: use {@link #builder(long)}, which keeps compiling when facts are added
      */
-    @Deprecated(since = "1.3.0")
+    @Deprecated(since = "2.0.0")
     public PooledSession(long seq, long createdNanos, long idleSinceNanos, boolean idle, int openStreams,
                          int peerVersion) {
         this.seq = seq;
@@ -39,7 +39,7 @@ public final class PooledSession {
      * A builder for the session with this sequence number: busy, created at 0, no open stream, peer version unknown,
      * until set otherwise.
      *
-     * @since 1.3.0
+     * @since 2.0.0
      */
     public static Builder builder(long seq) {
         return new Builder(seq);
@@ -48,7 +48,7 @@ public final class PooledSession {
     /**
      * A builder holding this view's facts, to derive a changed copy.
      *
-     * @since 1.3.0
+     * @since 2.0.0
      */
     public Builder toBuilder() {
         return new Builder(seq).createdNanos(createdNanos).idleSinceNanos(idleSinceNanos).idle(idle)
@@ -119,7 +119,7 @@ public final class PooledSession {
     /**
      * Builds a {@link PooledSession}. Not thread-safe; each setter returns this builder.
      *
-     * @since 1.3.0
+     * @since 2.0.0
      */
     public static final class Builder {
         private final long seq;

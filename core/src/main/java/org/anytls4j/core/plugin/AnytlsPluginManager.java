@@ -75,14 +75,30 @@ final class AnytlsPluginManager extends DefaultPluginManager {
     protected boolean isPluginValid(PluginWrapper plugin) {
         PluginDescriptor descriptor = plugin.getDescriptor();
         String requires = descriptor.getRequires() == null ? "*" : descriptor.getRequires().trim();
-        if (requires.isEmpty() || "*".equals(requires)
-                || getVersionManager().checkVersionConstraint(getSystemVersion(), requires)) {
+        String reason;
+        if (requires.isEmpty() || "*".equals(requires)) {
+            return true;
+        } else if (!getVersionManager().checkVersionConstraint(getSystemVersion(), requires)) {
+            reason = "requires api " + requires + ", host api is " + getSystemVersion();
+        } else if (admitsAnOlderMajor(requires)) {
+            // An open range such as ">=1.2.0" admits this host, but the plugin was built against an older major
+            // version, whose removed members would fail at their first call: refuse it now, never half-load it.
+            int major = Integer.parseInt(getSystemVersion().split("\\.")[0]);
+            reason = "requires api " + requires + ", which admits API " + (major - 1) + ".x: built for an older"
+                    + " major version; host api is " + getSystemVersion() + " (rebuild it against "
+                    + major + ".x: docs/PLUGINS.md, \"Moving a plugin\")";
+        } else {
             return true;
         }
-        String reason = "requires api " + requires + ", host api is " + getSystemVersion();
         refusals.put(descriptor.getPluginId(), reason);
         log.warn("plugin '{}@{}' {}; not started", descriptor.getPluginId(), descriptor.getVersion(), reason);
         return false;
+    }
+
+    /** Whether {@code requires} is satisfied by the last version of the major version before the host's. */
+    private boolean admitsAnOlderMajor(String requires) {
+        int major = Integer.parseInt(getSystemVersion().split("\\.")[0]);
+        return major > 0 && getVersionManager().checkVersionConstraint((major - 1) + ".999999.999999", requires);
     }
 
     @Override

@@ -8,7 +8,7 @@ import org.anytls4j.api.monitor.SessionMonitor;
 import org.anytls4j.api.outbound.Session;
 
 /**
- * Runs session monitors compiled against API 1.2, whose {@code attach} took the transport's {@link Session}: API 1.3
+ * Runs session monitors compiled against API 1.x, whose {@code attach} took the transport's {@link Session}: API 2.0
  * made it {@code attach(MonitoredSession)}, which such a class does not implement. The host keeps loading them (the
  * 1.x promise) by calling their {@code attach(Session)} with the pool's session, which is always a {@link Session}.
  */
@@ -57,7 +57,7 @@ final class LegacyMonitors {
 
             @Override
             public String toString() {
-                return monitor + " (API 1.2)";
+                return monitor + " (API 1.x)";
             }
         };
     }

@@ -224,7 +224,7 @@ class LauncherTest {
 
     /** A plugin with a reference.conf, for {@code plugins --describe}. */
     private void installDescribedPlugin() {
-        TestPluginJars.policyPlugin("pool-described", "described").version("2.3.4").requires(">=1.1.0 & <2.0.0")
+        TestPluginJars.policyPlugin("pool-described", "described").version("2.3.4").requires(">=2.0.0 & <3.0.0")
                 .resource("reference.conf", """
                         # Keys of the described policy.
                         anytls4j.pool-policy.described {
@@ -249,7 +249,7 @@ class LauncherTest {
         assertThat(out.toString())
                 .contains("plugin pool-described\n")
                 .containsPattern("version: +2\\.3\\.4\n")
-                .containsPattern("requires: +API >=1\\.1\\.0 & <2\\.0\\.0 \\(host API " + ApiVersion.API + "\\)\n")
+                .containsPattern("requires: +API >=2\\.0\\.0 & <3\\.0\\.0 \\(host API " + ApiVersion.API + "\\)\n")
                 .containsPattern("state: +started\n")
                 .containsPattern("contributes:\n +pool-policy described\n");
     }

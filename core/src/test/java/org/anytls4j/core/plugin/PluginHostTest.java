@@ -76,18 +76,34 @@ class PluginHostTest {
 
     @Test
     void refusesAPluginThatRequiresANewerApiMajorAndStartsWithoutIt() {
-        TestPluginJars.policyPlugin("too-new", "future").requires(">=2.0.0 & <3.0.0").writeTo(plugins);
+        TestPluginJars.policyPlugin("too-new", "future").requires(">=3.0.0 & <4.0.0").writeTo(plugins);
         TestPluginJars.policyPlugin("pool-sample", "sample").writeTo(plugins);
 
         try (PluginHost host = PluginHost.start(PluginLocation.deployment(plugins), new BuiltinContributions())) {
             InstalledPlugin refused = host.contributions().plugin("too-new").orElseThrow();
             assertThat(refused.status()).isEqualTo(PluginStatus.REFUSED);
             assertThat(refused.problem()).isEqualTo(
-                    "requires api >=2.0.0 & <3.0.0, host api is " + ApiVersion.API);
+                    "requires api >=3.0.0 & <4.0.0, host api is " + ApiVersion.API);
             assertThat(host.contributions().poolPolicies()).containsOnlyKeys("sample");
         }
-        assertThat(messages()).contains("plugin 'too-new@1.0.0' requires api >=2.0.0 & <3.0.0, host api is "
+        assertThat(messages()).contains("plugin 'too-new@1.0.0' requires api >=3.0.0 & <4.0.0, host api is "
                 + ApiVersion.API + "; not started");
+    }
+
+    @Test
+    void refusesAPluginWrittenForAnOlderApiMajorEvenWhenItsRangeHasNoUpperBound() {
+        // API 1.x plugins declared ">=1.2.0": the range admits 2.0, but the plugin was built against 1.x, whose
+        // removed members (PluginContext.meterRegistry, ...) would fail at the call, half-way through a run.
+        TestPluginJars.policyPlugin("old-major", "old").requires(">=1.2.0").writeTo(plugins);
+        TestPluginJars.policyPlugin("pool-sample", "sample").writeTo(plugins);
+
+        try (PluginHost host = PluginHost.start(PluginLocation.deployment(plugins), new BuiltinContributions())) {
+            InstalledPlugin refused = host.contributions().plugin("old-major").orElseThrow();
+            assertThat(refused.status()).isEqualTo(PluginStatus.REFUSED);
+            assertThat(refused.problem()).startsWith("requires api >=1.2.0, which admits API 1.x: built for an older"
+                    + " major version; host api is " + ApiVersion.API);
+            assertThat(host.contributions().poolPolicies()).containsOnlyKeys("sample");
+        }
     }
 
     @Test

@@ -41,7 +41,7 @@ public final class TestPluginJars {
         this.id = id;
         manifest.put("Plugin-Id", id);
         manifest.put("Plugin-Version", "1.0.0");
-        manifest.put("Plugin-Requires", ">=1.0.0 & <2.0.0");
+        manifest.put("Plugin-Requires", ">=2.0.0 & <3.0.0");
         manifest.put("Plugin-Provider", "tests");
     }
 

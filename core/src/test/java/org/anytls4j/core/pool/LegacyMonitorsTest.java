@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A session monitor compiled against API 1.2, whose {@code attach} took the transport's {@code Session}, still runs on
+ * A session monitor compiled against API 1.x, whose {@code attach} took the transport's {@code Session}, still runs on
  * a 1.3 host: the class is compiled here against the 1.2 shape of {@code SessionMonitor} and loaded against 1.3's.
  */
 class LegacyMonitorsTest {
