@@ -67,6 +67,16 @@ class HostileClientsTest {
     }
 
     /**
+     * What the server logged so far. The server's threads may still be logging: ListAppender appends under its own
+     * monitor (AppenderBase.doAppend is synchronized), so the copy is taken under it.
+     */
+    private List<String> logLines() {
+        synchronized (logs) {
+            return logs.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+        }
+    }
+
+    /**
      * Runs {@code c} for at most {@code bytes} (or until the server closes it), and a legitimate transfer at the
      * same time; waits up to {@code closeWithinSeconds} for the server to close the hostile connection.
      */
@@ -91,7 +101,7 @@ class HostileClientsTest {
         }
         long sent = hostile.bytesSent();
         hostile.close();
-        List<String> lines = logs.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+        List<String> lines = logLines();
         System.out.printf("%s: sent %d bytes, closed=%s after %d ms, max pending %d bytes, legit 4 MiB in %d ms,"
                 + " %d log lines%n", c, sent, closed, closeMillis, maxPending.get(), legitNanos / 1_000_000,
                 lines.size());
@@ -132,7 +142,7 @@ class HostileClientsTest {
         assertThat(refused).as("a connection refused while over the budget").isTrue();
         assertThat(server.context.registry().get("anytls4j.anytls.server.connections.refused")
                 .tag("cause", "budget").counter().count()).isGreaterThanOrEqualTo(1);
-        assertThat(logs.list).map(ILoggingEvent::getFormattedMessage)
+        assertThat(logLines())
                 .anyMatch(l -> l.matches("inbound=in refused \\d+ connections in the last 10s, the last from .*:"
                         + " sessions hold \\d+ bytes \\(inbound_pending_bytes=131072\\)"));
         open.sendRecord(RawTlsClient.frame(org.anytls4j.transport.anytls.frame.Command.HEART_REQUEST, 5));
