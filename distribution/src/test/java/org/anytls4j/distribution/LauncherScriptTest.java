@@ -43,7 +43,8 @@ class LauncherScriptTest {
         Distribution.Result result = Distribution.script("", "-V");
 
         assertThat(result.exitCode()).as(result.err()).isZero();
-        assertThat(result.out()).contains("anytls4j 0.1.0").contains("API 1.").contains("TLS provider: ");
+        assertThat(result.out()).contains("anytls4j 0.1.0").contains("API " + org.anytls4j.api.ApiVersion.API)
+                .contains("TLS provider: ");
     }
 
     @Test

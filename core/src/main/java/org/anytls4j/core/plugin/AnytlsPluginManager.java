@@ -86,7 +86,7 @@ final class AnytlsPluginManager extends DefaultPluginManager {
             int major = Integer.parseInt(getSystemVersion().split("\\.")[0]);
             reason = "requires api " + requires + ", which admits API " + (major - 1) + ".x: built for an older"
                     + " major version; host api is " + getSystemVersion() + " (rebuild it against "
-                    + major + ".x: docs/PLUGINS.md, \"Moving a plugin\")";
+                    + major + ".x: docs/PLUGINS.md, \"Moving a plugin from 1.x to 2.0\")";
         } else {
             return true;
         }

@@ -102,8 +102,9 @@ final class EnsureIdlePolicy implements PoolPolicy {
 
     @Override
     public void created(int index, PooledSession session) {
-        log.debug("outbound={} session=#{} [EnsureIdleSession] Successfully created and pooled session #{} (seq={})",
-                outboundTag, session.seq(), index, session.seq());
+        // The spec's wording, whose "#" is the index within this run; the session is named once, by its seq.
+        log.debug("outbound={} [EnsureIdleSession] Successfully created and pooled session #{} (seq={})",
+                outboundTag, index, session.seq());
     }
 
     @Override

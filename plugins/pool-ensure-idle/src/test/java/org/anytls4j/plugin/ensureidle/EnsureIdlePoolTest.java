@@ -33,16 +33,16 @@ class EnsureIdlePoolTest {
             assertThat(h.meter("anytls4j.pool.sessions.opened", "reason", "ensure")).isEqualTo(5);
             assertThat(logs.lines()).contains(
                     "outbound=hk [EnsureIdleSession] Current idle sessions: 0, target: 5, creating 5 new sessions",
-                    "outbound=hk session=#1 [EnsureIdleSession] Successfully created and pooled session #1 (seq=1)",
-                    "outbound=hk session=#5 [EnsureIdleSession] Successfully created and pooled session #5 (seq=5)");
+                    "outbound=hk [EnsureIdleSession] Successfully created and pooled session #1 (seq=1)",
+                    "outbound=hk [EnsureIdleSession] Successfully created and pooled session #5 (seq=5)");
 
             h.open();
             h.open();
             h.advance(INTERVAL);
             assertThat(logs.lines()).contains(
                     "outbound=hk [EnsureIdleSession] Current idle sessions: 3, target: 5, creating 2 new sessions",
-                    "outbound=hk session=#6 [EnsureIdleSession] Successfully created and pooled session #1 (seq=6)",
-                    "outbound=hk session=#7 [EnsureIdleSession] Successfully created and pooled session #2 (seq=7)");
+                    "outbound=hk [EnsureIdleSession] Successfully created and pooled session #1 (seq=6)",
+                    "outbound=hk [EnsureIdleSession] Successfully created and pooled session #2 (seq=7)");
             assertThat(h.idleSeqs()).containsExactly(7L, 6L, 3L, 2L, 1L);
         }
     }

@@ -100,7 +100,7 @@ class GuideTimelineTest {
             assertThat(logs.lines()).contains(
                     "outbound=hk [IdleCleanup] Found 3 expired sessions (timeout=5m0s), closing all (current=5)",
                     "outbound=hk [EnsureIdleSession] Current idle sessions: 2, target: 5, creating 3 new sessions",
-                    "outbound=hk session=#11 [EnsureIdleSession] Successfully created and pooled session #3 (seq=11)");
+                    "outbound=hk [EnsureIdleSession] Successfully created and pooled session #3 (seq=11)");
             assertThat(h.meter("anytls4j.pool.sessions.closed", "reason", "idle-timeout")).isEqualTo(6);
             assertThat(h.meter("anytls4j.pool.sessions.opened", "reason", "ensure")).isEqualTo(11);
             assertThat(h.registry.get("anytls4j.heartbeat.misses").counter().count()).isZero();
