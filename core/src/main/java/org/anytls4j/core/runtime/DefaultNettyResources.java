@@ -2,7 +2,6 @@ package org.anytls4j.core.runtime;
 
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
@@ -55,10 +54,11 @@ public final class DefaultNettyResources implements NettyResources, AutoCloseabl
     public DefaultNettyResources(FatalErrors fatal) {
         this.epoll = Epoll.isAvailable();
         IoHandlerFactory factory = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-        this.boss = new MultiThreadIoEventLoopGroup(1, new LoopThreadFactory("anytls4j-boss", fatal, this::closing),
-                factory);
-        this.workers = new MultiThreadIoEventLoopGroup(0, new LoopThreadFactory("anytls4j-io", fatal, this::closing),
-                factory);
+        // Lent to plugins, which may use them but not shut them down (HostEventLoopGroup).
+        this.boss = new HostEventLoopGroup(1, new LoopThreadFactory("anytls4j-boss", fatal, this::closing), factory,
+                this::closing);
+        this.workers = new HostEventLoopGroup(0, new LoopThreadFactory("anytls4j-io", fatal, this::closing), factory,
+                this::closing);
         log.debug("netty transport={}", epoll ? "epoll" : "nio");
     }
 
