@@ -9,14 +9,15 @@ import org.anytls4j.api.outbound.Session;
 
 /**
  * Runs session monitors compiled against API 1.x, whose {@code attach} took the transport's {@link Session}: API 2.0
- * made it {@code attach(MonitoredSession)}, which such a class does not implement. The host keeps loading them (the
- * 1.x promise) by calling their {@code attach(Session)} with the pool's session, which is always a {@link Session}.
+ * made it {@code attach(MonitoredSession)}, which such a class does not implement. The host refuses a 1.x plugin whose
+ * {@code Plugin-Requires} admits 1.x; one that requires {@code *} is still loaded, and its monitors run through their
+ * {@code attach(Session)}, called with the pool's session, which is always a {@link Session}.
  */
 final class LegacyMonitors {
     private LegacyMonitors() {
     }
 
-    /** {@code monitor} itself, or, for a 1.2 monitor, one that calls its {@code attach(Session)}; null stays null. */
+    /** {@code monitor} itself, or, for a 1.x monitor, one that calls its {@code attach(Session)}; null stays null. */
     static SessionMonitor compatible(SessionMonitor monitor) {
         if (monitor == null) {
             return null;

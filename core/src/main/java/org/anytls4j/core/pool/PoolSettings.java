@@ -39,7 +39,10 @@ public record PoolSettings(Duration checkInterval, Duration idleTimeout, int max
     public static final String POLICY_TIME_BUDGET = "policy_time_budget";
     public static final String POLICY_FAILURE_LIMIT = "policy_failure_limit";
     public static final String SHUTDOWN_GRACE = "shutdown_grace_period";
-    /** Defaults of the keys added in 1.3.0, for the constructors that predate them. */
+    /**
+     * Defaults of policy_time_budget, policy_failure_limit and shutdown_grace_period (as anytls4j-pool.conf gives
+     * them), for the constructors that predate those keys.
+     */
     static final Duration DEFAULT_POLICY_TIME_BUDGET = Duration.ofMillis(100);
     static final int DEFAULT_POLICY_FAILURE_LIMIT = 3;
     static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(5);
