@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
  * A server with a configured PKCS#8 key builds its TLS context without loading a single BouncyCastle class (issue
  * 12, start-up): checked in a child JVM run with {@code -verbose:class}, whose class-load log must name no
  * {@code org.bouncycastle} class. The control, a SEC1 key ({@code BEGIN EC PRIVATE KEY}) that only BouncyCastle
- * reads, proves the probe sees BouncyCastle when it does load.
+ * reads, proves the probe sees BouncyCastle when it does load. The same probe shows that building the context derives
+ * no key-store keys and loads no trust store.
  */
 class BouncyCastleFreeStartTest {
     private static final SelfSignedCertificate SELF = SelfSignedCertificate.generate("probe.example");
@@ -35,6 +36,21 @@ class BouncyCastleFreeStartTest {
 
         assertThat(loaded).anyMatch(line -> line.contains(ServerTlsSettings.class.getName()));
         assertThat(loaded).noneMatch(line -> line.contains("org.bouncycastle."));
+    }
+
+    /**
+     * The key and certificate reach the engine through an in-memory key store whose key protection is a single pass
+     * (PKCS#12's PBKDF2, twice, cost 0.1-0.2 s of every server start), and a server that asks no client for a
+     * certificate loads no trust store.
+     */
+    @Test
+    @Timeout(60)
+    void aServerContextRunsNoKeyDerivationAndLoadsNoTrustStore() throws Exception {
+        List<String> loaded = buildInChild(pem("PRIVATE KEY", SELF.keyPair().getPrivate().getEncoded()));
+
+        assertThat(loaded).anyMatch(line -> line.contains(ServerTlsSettings.class.getName()));
+        assertThat(loaded).noneMatch(line -> line.contains("com.sun.crypto.provider.PBKDF2KeyImpl "));
+        assertThat(loaded).noneMatch(line -> line.contains("sun.security.ssl.TrustStoreManager$TrustStoreDescriptor "));
     }
 
     @Test
