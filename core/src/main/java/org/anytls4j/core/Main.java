@@ -14,12 +14,24 @@ import org.anytls4j.core.runtime.NettyErrorWatch;
  * halt with {@link org.anytls4j.core.cli.ExitCodes#FATAL}): as the default uncaught-exception handler of every
  * thread, and for the Errors Netty catches and logs ({@link NettyErrorWatch}). Only here: in-JVM callers of the
  * launcher (tests) keep their own handlers.
+ *
+ * <p>It also sets the process-wide defaults of {@link #processDefaults}, which must be in place before Netty's
+ * first class initialises.
  */
 public final class Main {
     private Main() {
     }
 
+    /**
+     * Netty's flight-recorder events (buffer and chunk allocations) are off unless {@code -Dio.netty.jfr.enabled=true}
+     * asks for them: Netty registers them with JFR as its first buffer is allocated, which loads and initialises
+     * the recorder's ~100 classes and generates an event handler per event type, 0.1-0.2 s of every start for
+     * events nobody records unless a recording runs (issue 12).
+     */
+    static final String NETTY_JFR = "io.netty.jfr.enabled";
+
     public static void main(String[] args) {
+        processDefaults(System.getProperties());
         FatalErrors.armProcessHalt();
         Thread.setDefaultUncaughtExceptionHandler(FatalErrors.process());
         NettyErrorWatch.install(FatalErrors.process());
@@ -27,5 +39,10 @@ public final class Main {
         PrintWriter err = new PrintWriter(new java.io.OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
         int code = Launcher.execute(args, out, err);
         System.exit(code);
+    }
+
+    /** Sets the defaults above in {@code properties}, each unless the operator set it ({@code JAVA_OPTS}). */
+    static void processDefaults(java.util.Properties properties) {
+        properties.putIfAbsent(NETTY_JFR, "false");
     }
 }

@@ -1,0 +1,76 @@
+package org.anytls4j.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The process entry point's defaults (issue 12, start-up): Netty's flight-recorder events are off unless the
+ * operator asks for them. Checked on {@link Main#processDefaults} and in a child JVM that applies them and allocates
+ * Netty's first buffer with {@code -verbose:class}: the flight recorder generates no event handler; the control, the
+ * same child with {@code -Dio.netty.jfr.enabled=true}, proves the probe sees the registration when it happens.
+ */
+class MainProcessDefaultsTest {
+    @Test
+    void nettysFlightRecorderEventsAreOffUnlessTheOperatorSetsThem() {
+        Properties unset = new Properties();
+        Main.processDefaults(unset);
+        assertThat(unset.getProperty(Main.NETTY_JFR)).isEqualTo("false");
+
+        Properties set = new Properties();
+        set.setProperty(Main.NETTY_JFR, "true");
+        Main.processDefaults(set);
+        assertThat(set.getProperty(Main.NETTY_JFR)).isEqualTo("true");
+    }
+
+    @Test
+    @Timeout(60)
+    void nettyRegistersNoFlightRecorderEventsUnderTheDefaults() throws Exception {
+        List<String> loaded = allocateInChild();
+
+        assertThat(loaded).anyMatch(line -> line.contains(" io.netty.buffer.AdaptiveByteBufAllocator "));
+        assertThat(loaded).noneMatch(line -> line.contains(" jdk.jfr.internal.handlers.EventHandler"));
+    }
+
+    @Test
+    @Timeout(60)
+    void theProbeSeesTheRegistrationWhenTheOperatorTurnsNettysEventsOn() throws Exception {
+        List<String> loaded = allocateInChild("-D" + Main.NETTY_JFR + "=true");
+
+        assertThat(loaded).anyMatch(line -> line.contains(" jdk.jfr.internal.handlers.EventHandler"));
+    }
+
+    /** A child JVM that applies the defaults as {@code Main} does, then allocates Netty's first buffer. */
+    private static List<String> allocateInChild(String... jvmOptions) throws IOException, InterruptedException {
+        String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
+        List<String> command = new ArrayList<>(List.of(java, "-verbose:class"));
+        command.addAll(List.of(jvmOptions));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), FirstBufferMain.class.getName()));
+        Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
+        List<String> lines = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+        assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(child.exitValue()).as(String.join("\n", lines.subList(Math.max(0, lines.size() - 40),
+                lines.size()))).isZero();
+        assertThat(lines).contains("allocated");
+        return lines;
+    }
+
+    /** The child's main: {@link Main#processDefaults}, then one pooled direct buffer from Netty's default allocator. */
+    public static final class FirstBufferMain {
+        public static void main(String[] args) {
+            Main.processDefaults(System.getProperties());
+            io.netty.buffer.ByteBuf buffer = io.netty.buffer.ByteBufAllocator.DEFAULT.directBuffer(1024);
+            buffer.writeLong(1L);
+            buffer.release();
+            System.out.println("allocated");
+        }
+    }
+}
