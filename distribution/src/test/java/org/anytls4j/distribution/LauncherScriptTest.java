@@ -177,6 +177,40 @@ class LauncherScriptTest {
     }
 
     @Test
+    void servingCommandsLeaveC2ToHotCodeAndOtherCommandsCompileWithC1Alone(@TempDir Path dir) throws Exception {
+        String lateC2 = " -XX:Tier4InvocationThreshold=40000 -XX:Tier4MinInvocationThreshold=20000"
+                + " -XX:Tier4CompileThreshold=45000 -XX:Tier4BackEdgeThreshold=400000 ";
+        String c1Only = " -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 ";
+        for (String[] serving : List.of(new String[] {"run", "-c", "a.conf"}, new String[] {"client", "-s", "h:1"},
+                new String[] {"--log-level", "debug", "server", "-c", "s.conf"},
+                new String[] {"--plugins-dir", "check", "run"})) {
+            assertThat(fakeJvm(dir, "17.0.15", null, serving)).as(String.join(" ", serving))
+                    .contains(lateC2).doesNotContain("TieredStopAtLevel");
+        }
+        for (String[] other : List.of(new String[] {"check", "-c", "a.conf"}, new String[] {"-h"},
+                new String[] {"--plugins-dir", "run", "plugins"}, new String[] {"generate", "password"})) {
+            assertThat(fakeJvm(dir, "17.0.15", null, other)).as(String.join(" ", other))
+                    .contains(c1Only).doesNotContain("Tier4");
+        }
+    }
+
+    @Test
+    void theJvmRunningTheTestsAcceptsTheCompilerDefaultsAndJavaOptsOverridesThem() {
+        Distribution.Result serving = Distribution.script("-XX:+PrintFlagsFinal", "run", "-h");
+        Distribution.Result overridden = Distribution.script("-XX:+PrintFlagsFinal -XX:Tier4InvocationThreshold=5000",
+                "run", "-h");
+        Distribution.Result other = Distribution.script("-XX:+PrintFlagsFinal", "-V");
+
+        assertThat(serving.exitCode()).as(serving.err()).isZero();
+        assertThat(serving.out()).containsPattern("intx Tier4InvocationThreshold +:?= 40000 ")
+                .containsPattern("intx Tier4BackEdgeThreshold +:?= 400000 ");
+        assertThat(overridden.out()).containsPattern("intx Tier4InvocationThreshold +:?= 5000 ");
+        assertThat(other.exitCode()).as(other.err()).isZero();
+        assertThat(other.out()).containsPattern("intx TieredStopAtLevel +:?= 1 ")
+                .containsPattern("intx CICompilerCount +:?= 1 ");
+    }
+
+    @Test
     void theJvmRunningTheTestsAcceptsTheCHeapDefaults() {
         Runtime.Version v = Runtime.version();
         boolean hasTrim = v.feature() == 17 && v.update() >= 10 || v.feature() == 21 && v.update() >= 2
@@ -192,9 +226,10 @@ class LauncherScriptTest {
 
     /**
      * Runs the launcher with a stand-in JVM whose {@code release} file names {@code version} (empty: no file) and
-     * whose {@code bin/java} prints {@code MALLOC_ARENA_MAX=...} and its arguments.
+     * whose {@code bin/java} prints {@code MALLOC_ARENA_MAX=...} and its arguments; the launcher gets {@code args}
+     * ({@code -V} when none).
      */
-    private static String fakeJvm(Path dir, String version, String mallocArenaMax) throws Exception {
+    private static String fakeJvm(Path dir, String version, String mallocArenaMax, String... args) throws Exception {
         Path home = Files.createTempDirectory(dir, "jvm");
         Path launcher = Files.createDirectories(home.resolve("bin")).resolve("java");
         Files.writeString(launcher, "#!/bin/sh\necho \"MALLOC_ARENA_MAX=$MALLOC_ARENA_MAX $* \"\n");
@@ -202,8 +237,9 @@ class LauncherScriptTest {
         if (!version.isEmpty()) {
             Files.writeString(home.resolve("release"), "IMPLEMENTOR=\"test\"\nJAVA_VERSION=\"" + version + "\"\n");
         }
-        ProcessBuilder builder = new ProcessBuilder("sh", Distribution.home().resolve("bin/anytls4j").toString(),
-                "-V").redirectErrorStream(true);
+        List<String> command = new ArrayList<>(List.of("sh", Distribution.home().resolve("bin/anytls4j").toString()));
+        command.addAll(args.length == 0 ? List.of("-V") : List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().put("JAVA_HOME", home.toString());
         builder.environment().put("ANYTLS4J_CDS", "off");
         builder.environment().remove("JAVA_OPTS");
