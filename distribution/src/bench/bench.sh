@@ -39,6 +39,7 @@
 #               JIT has compiled the data path (default 3G; 0 skips the warm-up)
 #   JFR=1       record each anytls4j process with Java Flight Recorder (profile settings) into $OUT_DIR
 #   LOG_LEVEL   log level of the anytls4j processes (default info)
+#   CLIENT_KEYS extra keys of the client's anytls outbound, HOCON on one line (e.g. "stream_receive_buffer = 64KiB")
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../../.." && pwd -P)
@@ -144,6 +145,7 @@ log { level = $LOG_LEVEL }
 inbounds = [ { type = mixed, tag = local, listen = "127.0.0.1", listen_port = $P_CLIENT, outbound = proxy } ]
 outbounds = [ {
   type = anytls, tag = proxy, server = "127.0.0.1", server_port = $P_SERVER, password = "bench-password"
+  ${CLIENT_KEYS:-}
   tls { server_name = bench.local, insecure = true }
 } ]
 EOF

@@ -23,7 +23,7 @@ class ClientSettingsTest {
         assertThat(settings.port()).isEqualTo(443);
         assertThat(settings.clientMetadata()).isEqualTo(ClientSettings.DEFAULT_CLIENT_METADATA).startsWith("anytls4j/");
         assertThat(settings.connectTimeout()).isEqualTo(Duration.ofSeconds(5));
-        assertThat(settings.streamReceiveBytes()).isEqualTo(256 * 1024);
+        assertThat(settings.streamReceiveBytes()).isEqualTo(64 * 1024);
         assertThat(settings.sessionReceiveBytes()).isEqualTo(1024 * 1024);
         assertThat(settings.streamOpenTimeout()).isEqualTo(Duration.ofSeconds(3));
         assertThat(parse("server = h, password = x, stream_open_timeout = 500ms").streamOpenTimeout())
@@ -73,7 +73,7 @@ class ClientSettingsTest {
                 List.of("server = h, password = x, connect_timeout = 0s", "connect_timeout"),
                 List.of("server = h, password = x, connect_timeout = soon", "connect_timeout"),
                 List.of("server = h, password = x, stream_receive_buffer = 10", "stream_receive_buffer"),
-                List.of("server = h, password = x, session_receive_buffer = 64KiB", "session_receive_buffer"),
+                List.of("server = h, password = x, session_receive_buffer = 32KiB", "session_receive_buffer"),
                 List.of("server = h, password = x, stream_open_timeout = 0s", "stream_open_timeout"),
                 List.of("server = h, password = x, stream_open_timeout = 6m", "stream_open_timeout"),
                 List.of("server = h, password = x, client_metadata = \"a\\nb\"", "client_metadata"))) {
