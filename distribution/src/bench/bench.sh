@@ -28,7 +28,7 @@
 #               an idle process settles for longer than that, e.g. the JVM trims its C heap every few seconds
 #   STARTUP_REPS     launches of each start-up case per variant (default 5; the table gives the median)
 #   STARTUP_VARIANTS what the startup section compares, alternating run by run, one per line:
-#               "name|distribution directory|JAVA_OPTS" (default: one variant "now|$DIST|$JAVA_OPTS"); e.g.
+#               "name|distribution directory|JAVA_OPTS[|JAVA_HOME]" (default: one variant "now|$DIST|$JAVA_OPTS"); e.g.
 #               STARTUP_VARIANTS=$'before|/tmp/old-dist|\nafter|'"$DIST"'|' compares two builds in one run
 #   STARTUP_EMBEDDED  1 to time `run` without a file (the embedded default on the fixed ports 1080 and 8443),
 #               0 to leave it out; default: only when both ports are free when the section starts

@@ -10,7 +10,7 @@ the machine's load touches them all alike; the table gives the median and the sp
 
 usage: startup.py OUT_DIR REPS CASES_FILE VARIANT...
   CASES_FILE  lines "name|ports (comma-separated, empty for an exiting command)|arguments of bin/anytls4j"
-  VARIANT     "name|distribution directory|JAVA_OPTS"
+  VARIANT     "name|distribution directory|JAVA_OPTS[|JAVA_HOME]" (no JAVA_HOME: the environment's)
 Prints a markdown table; each run is appended as a JSON line to OUT_DIR/startup.jsonl.
 """
 import json
@@ -52,9 +52,11 @@ def rss_kib(pid):
 
 
 def run_once(out_dir, variant, case, rep):
-    vname, dist, java_opts = variant
+    vname, dist, java_opts, java_home = variant
     cname, ports, args = case
     env = dict(os.environ, JAVA_OPTS=java_opts)
+    if java_home:
+        env["JAVA_HOME"] = java_home
     log_path = os.path.join(out_dir, "startup-%s-%s-%d.log" % (vname, cname, rep))
     with open(log_path, "wb") as log:
         start = time.monotonic()
@@ -97,7 +99,7 @@ def main():
         if line and not line.startswith("#"):
             name, ports, args = line.split("|", 2)
             cases.append((name, {int(p) for p in ports.split(",") if p}, args))
-    variants = [tuple(v.split("|", 2)) for v in sys.argv[4:]]
+    variants = [tuple((v.split("|", 3) + [""])[:4]) for v in sys.argv[4:]]
     busy = set().union(*(c[1] for c in cases)) & listening_ports()
     if busy:
         raise SystemExit("startup: ports %s are already in use; free them or leave those cases out" % sorted(busy))

@@ -102,6 +102,127 @@ class LauncherScriptTest {
         assertThat(Files.readString(classes)).contains("org.anytls4j.core.Main source: shared objects file (top)");
     }
 
+    @Test
+    void onJava25TheFirstCheckTrainsAnAotCacheInASecondSilentRunAndLaterLaunchesUseIt(@TempDir Path dir)
+            throws Exception {
+        Path home = dir.resolve("anytls4j");
+        for (String part : List.of("bin", "lib")) {
+            copyTree(Distribution.home().resolve(part), home.resolve(part));
+        }
+        deleteTree(home.resolve("lib/cds"));
+        Path jvm = recordingJvm(dir, "25.0.3");
+        Path calls = jvm.resolve("calls.txt");
+
+        assertThat(launchWith(home, jvm, "check", "-c", "fail.conf")).isEqualTo(1);
+        assertThat(Files.readAllLines(calls)).as("a failing check trains nothing").singleElement().asString()
+                .doesNotContain("AOTCache");
+        Files.delete(calls);
+
+        assertThat(launchWith(home, jvm, "check", "-c", "good.conf")).isZero();
+        List<String> checks = Files.readAllLines(calls);
+        assertThat(checks).hasSize(2);
+        assertThat(checks.get(0)).doesNotContain("AOTCache").contains("check -c good.conf");
+        assertThat(checks.get(1)).containsPattern("-XX:AOTCacheOutput=\\S*/lib/cds/anytls4j-\\d+\\.aot ")
+                .contains("-Xlog:aot*=off").endsWith("check -c good.conf ");
+        String archive = checks.get(1).replaceAll(".*-XX:AOTCacheOutput=(\\S+) .*", "$1");
+        Files.writeString(Path.of(archive), "stand-in");
+        Files.delete(calls);
+
+        assertThat(launchWith(home, jvm, "client", "-c", "good.conf")).isZero();
+        assertThat(Files.readAllLines(calls)).singleElement().asString().contains("-XX:AOTCache=" + archive + " ")
+                .contains(" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow ");
+    }
+
+    /**
+     * The same on a real Java 25 (the one in {@code -Danytls4j.test.jdk25}, default Temurin's under /usr/lib/jvm;
+     * skipped where there is none): the check prints only its own result, the cache is written, and the next launch
+     * maps {@code Main} from it with no warning on stderr.
+     */
+    @Test
+    @Timeout(180)
+    void aRealJava25WritesTheCacheSilentlyAndMapsTheLauncherFromIt(@TempDir Path dir) throws Exception {
+        Path jdk = Path.of(System.getProperty("anytls4j.test.jdk25", "/usr/lib/jvm/temurin-25-jdk-amd64"));
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(jdk.resolve("bin/java")), "no Java 25 here");
+        Path home = dir.resolve("anytls4j");
+        for (String part : List.of("bin", "lib", "plugins")) {
+            copyTree(Distribution.home().resolve(part), home.resolve(part));
+        }
+        deleteTree(home.resolve("lib/cds"));
+        Path config = Files.writeString(dir.resolve("client.conf"), """
+                inbounds = [ { type = mixed, tag = local, listen = "127.0.0.1", listen_port = 0, outbound = proxy } ]
+                outbounds = [ { type = anytls, tag = proxy, server = "127.0.0.1", server_port = 1, password = p
+                                tls { server_name = localhost, insecure = true } } ]
+                """);
+
+        ProcessBuilder check = new ProcessBuilder("sh", home.resolve("bin/anytls4j").toString(), "check", "-c",
+                config.toString());
+        check.environment().put("JAVA_HOME", jdk.toString());
+        check.environment().remove("JAVA_OPTS");
+        check.environment().remove("ANYTLS4J_CDS");
+        Process process = check.start();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(150, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+
+        assertThat(process.exitValue()).as(out + err).isZero();
+        assertThat(out).startsWith(config + ": valid").doesNotContain("AOT");
+        assertThat(err).doesNotContain("AOT").doesNotContain("WARNING:");
+        try (var archives = Files.list(home.resolve("lib/cds"))) {
+            assertThat(archives.toList()).singleElement().asString().endsWith(".aot");
+        }
+        ProcessBuilder version = new ProcessBuilder("sh", home.resolve("bin/anytls4j").toString(), "-V");
+        version.environment().put("JAVA_HOME", jdk.toString());
+        version.environment().put("JAVA_OPTS", "-Xlog:class+load=info:stdout");
+        version.environment().remove("ANYTLS4J_CDS");
+        Process v = version.start();
+        String vOut = new String(v.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String vErr = new String(v.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(v.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(vOut).containsPattern("org\\.anytls4j\\.core\\.Main source: shared objects file");
+        assertThat(vErr).doesNotContain("WARNING:");
+    }
+
+    @Test
+    void onJava17TheArchiveIsTheDynamicCdsOneAndNoJava24OptionIsGiven(@TempDir Path dir) throws Exception {
+        Path home = dir.resolve("anytls4j");
+        for (String part : List.of("bin", "lib")) {
+            copyTree(Distribution.home().resolve(part), home.resolve(part));
+        }
+        deleteTree(home.resolve("lib/cds"));
+        Path jvm = recordingJvm(dir, "17.0.15");
+
+        assertThat(launchWith(home, jvm, "check", "-c", "good.conf")).isZero();
+
+        assertThat(Files.readAllLines(jvm.resolve("calls.txt"))).singleElement().asString()
+                .containsPattern("-XX:ArchiveClassesAtExit=\\S*/lib/cds/anytls4j-\\d+\\.jsa ")
+                .doesNotContain("AOTCache").doesNotContain("--enable-native-access");
+    }
+
+    /** A stand-in JVM of {@code version} that appends its arguments to {@code calls.txt}, failing for fail.conf. */
+    private static Path recordingJvm(Path dir, String version) throws IOException {
+        Path home = Files.createTempDirectory(dir, "jvm");
+        Path java = Files.createDirectories(home.resolve("bin")).resolve("java");
+        Files.writeString(java, "#!/bin/sh\necho \"$* \" >> '" + home.resolve("calls.txt")
+                + "'\ncase \"$*\" in *fail.conf*) exit 1 ;; esac\nexit 0\n");
+        assertThat(java.toFile().setExecutable(true)).isTrue();
+        Files.writeString(home.resolve("release"), "JAVA_VERSION=\"" + version + "\"\n");
+        return home;
+    }
+
+    /** Runs {@code home/bin/anytls4j args} on the JVM at {@code javaHome}, class-data sharing on; its exit code. */
+    private static int launchWith(Path home, Path javaHome, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of("sh", home.resolve("bin/anytls4j").toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        builder.environment().put("JAVA_HOME", javaHome.toString());
+        builder.environment().remove("JAVA_OPTS");
+        builder.environment().remove("ANYTLS4J_CDS");
+        Process process = builder.start();
+        assertThat(process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).as("exits").isTrue();
+        return process.exitValue();
+    }
+
     /** Runs {@code home/bin/anytls4j args}, the last argument JAVA_OPTS when it starts with -X; its exit code. */
     private static int launch(Path home, String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of("sh", home.resolve("bin/anytls4j").toString()));
