@@ -5,7 +5,6 @@ import static java.util.Objects.requireNonNull;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -125,7 +124,12 @@ public final class AnytlsSessionConnector implements SessionConnector {
                         SslHandler ssl = tls.newHandler(ch.alloc(), settings.port());
                         ssl.setHandshakeTimeoutMillis(timeoutMillis);
                         ch.pipeline().addLast("tls", ssl);
-                        ch.pipeline().addLast(HANDSHAKE_FAILURE, HandshakeFailureSink.INSTANCE);
+                        HandshakeFailureSink sink = new HandshakeFailureSink();
+                        ch.pipeline().addLast(HANDSHAKE_FAILURE, sink);
+                        // Listened to here, before the handshake can start: a handshake that fails (a refused pin)
+                        // closes the channel and empties its pipeline, possibly before a listener added to the
+                        // connect's future from this thread runs, which then found no SslHandler to ask.
+                        ssl.handshakeFuture().addListener(h -> handshaken(ch, ssl, sink, h, sequencer, result));
                     }
                 });
         ChannelFuture connected = bootstrap.connect(
@@ -134,25 +138,32 @@ public final class AnytlsSessionConnector implements SessionConnector {
         connected.addListener(f -> {
             if (!f.isSuccess()) {
                 fail(result, channel, "connect", f.cause());
-                return;
             }
-            channel.pipeline().get(SslHandler.class).handshakeFuture().addListener(h -> {
-                if (!h.isSuccess()) {
-                    SSLHandshakeException failure = new SSLHandshakeException("TLS handshake with "
-                            + settings.server() + ":" + settings.port() + " failed: "
-                            + TlsFailures.clientReason(h.cause(), tls.settings().serverName()));
-                    failure.initCause(h.cause());
-                    fail(result, channel, "TLS handshake", failure);
-                    return;
-                }
-                channel.pipeline().remove(HANDSHAKE_FAILURE);
-                authenticate(channel, sequencer, result);
-            });
         });
         return result;
     }
 
-    private void authenticate(Channel channel, LongSupplier sequencer, CompletableFuture<Session> result) {
+    private void handshaken(Channel channel, SslHandler ssl, HandshakeFailureSink sink,
+                            io.netty.util.concurrent.Future<?> handshake, LongSupplier sequencer,
+                            CompletableFuture<Session> result) {
+        if (!handshake.isSuccess() && !sink.active) {
+            return; // the connection was never made (SslHandler fails its handshake as it is removed): the connect's
+                    // listener reports why
+        }
+        if (!handshake.isSuccess()) {
+            SSLHandshakeException failure = new SSLHandshakeException("TLS handshake with "
+                    + settings.server() + ":" + settings.port() + " failed: "
+                    + TlsFailures.clientReason(handshake.cause(), tls.settings().serverName()));
+            failure.initCause(handshake.cause());
+            fail(result, channel, "TLS handshake", failure);
+            return;
+        }
+        channel.pipeline().remove(HANDSHAKE_FAILURE);
+        authenticate(channel, ssl, sequencer, result);
+    }
+
+    private void authenticate(Channel channel, SslHandler ssl, LongSupplier sequencer,
+                              CompletableFuture<Session> result) {
         int padding0 = scheme.get().drawPadding0(random);
         channel.writeAndFlush(ClientFrames.preamble(channel.alloc(), settings.passwordHash(), padding0))
                 .addListener(w -> {
@@ -176,7 +187,7 @@ public final class AnytlsSessionConnector implements SessionConnector {
                     }
                     log.info("outbound={} session=#{} connected server={} tls={}", outbound, session.seq(),
                             channel.remoteAddress(),
-                            channel.pipeline().get(SslHandler.class).engine().getSession().getProtocol());
+                            ssl.engine().getSession().getProtocol());
                     if (!result.complete(session)) {
                         session.close(org.anytls4j.api.CloseReason.SHUTDOWN);
                     }
@@ -188,9 +199,15 @@ public final class AnytlsSessionConnector implements SessionConnector {
      * reported once, in words, through the connect's future; without this handler Netty would also log it with its
      * stack trace as an exception that "reached the tail of the pipeline".
      */
-    @ChannelHandler.Sharable
     private static final class HandshakeFailureSink extends ChannelInboundHandlerAdapter {
-        static final HandshakeFailureSink INSTANCE = new HandshakeFailureSink();
+        /** Whether the connection was made (the handshake can only have started then); read on the event loop. */
+        boolean active;
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            active = true;
+            ctx.fireChannelActive();
+        }
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
