@@ -98,6 +98,28 @@ class ClientTlsTest {
         session.close(CloseReason.SHUTDOWN);
     }
 
+    /**
+     * A connection never made is reported as such, not as a failed handshake: SslHandler fails its handshake as the
+     * closed channel's pipeline is emptied, and the connector, which listens to the handshake from the channel's
+     * initializer, must leave that report to the connect's own failure.
+     */
+    @Test
+    void aRefusedConnectionIsReportedAsTheConnectsFailureNotAsAHandshakeFailure() throws Exception {
+        int closedPort;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1,
+                java.net.InetAddress.getLoopbackAddress())) {
+            closedPort = socket.getLocalPort();
+        }
+
+        for (int i = 0; i < 20; i++) {
+            assertThatThrownBy(() -> connect("127.0.0.1", closedPort, "insecure = true"))
+                    .isInstanceOf(ExecutionException.class).cause()
+                    .isInstanceOf(java.net.ConnectException.class)
+                    .hasMessageNotContaining("TLS handshake");
+        }
+        assertThat(sequence.get()).isZero();
+    }
+
     @Test
     void aWrongPinFailsTheHandshakeAndConsumesNoSequenceNumber() {
         assertThatThrownBy(() -> connect("certificate_public_key_sha256 = \"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\""))
