@@ -198,6 +198,25 @@ class LauncherScriptTest {
                 .doesNotContain("AOTCache").doesNotContain("--enable-native-access");
     }
 
+    @Test
+    void writingAnArchiveRemovesStaleOnesButKeepsThoseOfAnotherJvm(@TempDir Path dir) throws Exception {
+        Path home = dir.resolve("anytls4j");
+        for (String part : List.of("bin", "lib")) {
+            copyTree(Distribution.home().resolve(part), home.resolve(part));
+        }
+        deleteTree(home.resolve("lib/cds"));
+        Path cds = Files.createDirectories(home.resolve("lib/cds"));
+        Path otherJvm = Files.writeString(cds.resolve("anytls4j-111.aot"), "another JVM's cache");
+        Path stale = Files.writeString(cds.resolve("anytls4j-222.jsa"), "made for older jars");
+        java.nio.file.attribute.FileTime longAgo = java.nio.file.attribute.FileTime.fromMillis(0);
+        Files.setLastModifiedTime(stale, longAgo);
+
+        assertThat(launchWith(home, recordingJvm(dir, "17.0.15"), "check", "-c", "good.conf")).isZero();
+
+        assertThat(otherJvm).exists();
+        assertThat(stale).doesNotExist();
+    }
+
     /** A stand-in JVM of {@code version} that appends its arguments to {@code calls.txt}, failing for fail.conf. */
     private static Path recordingJvm(Path dir, String version) throws IOException {
         Path home = Files.createTempDirectory(dir, "jvm");
