@@ -105,11 +105,7 @@ class LauncherScriptTest {
     @Test
     void onJava25TheFirstCheckTrainsAnAotCacheInASecondSilentRunAndLaterLaunchesUseIt(@TempDir Path dir)
             throws Exception {
-        Path home = dir.resolve("anytls4j");
-        for (String part : List.of("bin", "lib")) {
-            copyTree(Distribution.home().resolve(part), home.resolve(part));
-        }
-        deleteTree(home.resolve("lib/cds"));
+        Path home = copyWithoutArchive(dir, "bin", "lib");
         Path jvm = recordingJvm(dir, "25.0.3");
         Path calls = jvm.resolve("calls.txt");
 
@@ -143,11 +139,7 @@ class LauncherScriptTest {
     void aRealJava25WritesTheCacheSilentlyAndMapsTheLauncherFromIt(@TempDir Path dir) throws Exception {
         Path jdk = Path.of(System.getProperty("anytls4j.test.jdk25", "/usr/lib/jvm/temurin-25-jdk-amd64"));
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(jdk.resolve("bin/java")), "no Java 25 here");
-        Path home = dir.resolve("anytls4j");
-        for (String part : List.of("bin", "lib", "plugins")) {
-            copyTree(Distribution.home().resolve(part), home.resolve(part));
-        }
-        deleteTree(home.resolve("lib/cds"));
+        Path home = copyWithoutArchive(dir, "bin", "lib", "plugins");
         Path config = Files.writeString(dir.resolve("client.conf"), """
                 inbounds = [ { type = mixed, tag = local, listen = "127.0.0.1", listen_port = 0, outbound = proxy } ]
                 outbounds = [ { type = anytls, tag = proxy, server = "127.0.0.1", server_port = 1, password = p
@@ -184,11 +176,7 @@ class LauncherScriptTest {
 
     @Test
     void onJava17TheArchiveIsTheDynamicCdsOneAndNoJava24OptionIsGiven(@TempDir Path dir) throws Exception {
-        Path home = dir.resolve("anytls4j");
-        for (String part : List.of("bin", "lib")) {
-            copyTree(Distribution.home().resolve(part), home.resolve(part));
-        }
-        deleteTree(home.resolve("lib/cds"));
+        Path home = copyWithoutArchive(dir, "bin", "lib");
         Path jvm = recordingJvm(dir, "17.0.15");
 
         assertThat(launchWith(home, jvm, "check", "-c", "good.conf")).isZero();
@@ -200,11 +188,7 @@ class LauncherScriptTest {
 
     @Test
     void writingAnArchiveRemovesStaleOnesButKeepsThoseOfAnotherJvm(@TempDir Path dir) throws Exception {
-        Path home = dir.resolve("anytls4j");
-        for (String part : List.of("bin", "lib")) {
-            copyTree(Distribution.home().resolve(part), home.resolve(part));
-        }
-        deleteTree(home.resolve("lib/cds"));
+        Path home = copyWithoutArchive(dir, "bin", "lib");
         Path cds = Files.createDirectories(home.resolve("lib/cds"));
         Path otherJvm = Files.writeString(cds.resolve("anytls4j-111.aot"), "another JVM's cache");
         Path stale = Files.writeString(cds.resolve("anytls4j-222.jsa"), "made for older jars");
@@ -215,6 +199,16 @@ class LauncherScriptTest {
 
         assertThat(otherJvm).exists();
         assertThat(stale).doesNotExist();
+    }
+
+    /** A copy of these parts of the distribution under {@code dir/anytls4j}, without its archive. */
+    private static Path copyWithoutArchive(Path dir, String... parts) throws IOException {
+        Path home = dir.resolve("anytls4j");
+        for (String part : parts) {
+            copyTree(Distribution.home().resolve(part), home.resolve(part));
+        }
+        deleteTree(home.resolve("lib/cds"));
+        return home;
     }
 
     /** A stand-in JVM of {@code version} that appends its arguments to {@code calls.txt}, failing for fail.conf. */
