@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -55,6 +56,7 @@ import org.slf4j.LoggerFactory;
 public final class AnytlsSessionConnector implements SessionConnector {
     private static final Logger log = LoggerFactory.getLogger(AnytlsSessionConnector.class);
     private static final String HANDSHAKE_FAILURE = "tls-handshake-failure";
+    private static final String CONNECTED_FLAG = "tls-connected-flag";
 
     private final String outbound;
     private final ClientSettings settings;
@@ -123,13 +125,14 @@ public final class AnytlsSessionConnector implements SessionConnector {
                     protected void initChannel(Channel ch) {
                         SslHandler ssl = tls.newHandler(ch.alloc(), settings.port());
                         ssl.setHandshakeTimeoutMillis(timeoutMillis);
+                        ConnectedFlag connected = new ConnectedFlag();
+                        ch.pipeline().addLast(CONNECTED_FLAG, connected);
                         ch.pipeline().addLast("tls", ssl);
-                        HandshakeFailureSink sink = new HandshakeFailureSink();
-                        ch.pipeline().addLast(HANDSHAKE_FAILURE, sink);
+                        ch.pipeline().addLast(HANDSHAKE_FAILURE, HandshakeFailureSink.INSTANCE);
                         // Listened to here, before the handshake can start: a handshake that fails (a refused pin)
                         // closes the channel and empties its pipeline, possibly before a listener added to the
                         // connect's future from this thread runs, which then found no SslHandler to ask.
-                        ssl.handshakeFuture().addListener(h -> handshaken(ch, ssl, sink, h, sequencer, result));
+                        ssl.handshakeFuture().addListener(h -> handshaken(ch, ssl, connected, h, sequencer, result));
                     }
                 });
         ChannelFuture connected = bootstrap.connect(
@@ -143,10 +146,10 @@ public final class AnytlsSessionConnector implements SessionConnector {
         return result;
     }
 
-    private void handshaken(Channel channel, SslHandler ssl, HandshakeFailureSink sink,
+    private void handshaken(Channel channel, SslHandler ssl, ConnectedFlag connected,
                             io.netty.util.concurrent.Future<?> handshake, LongSupplier sequencer,
                             CompletableFuture<Session> result) {
-        if (!handshake.isSuccess() && !sink.active) {
+        if (!handshake.isSuccess() && !connected.active) {
             return; // the connection was never made (SslHandler fails its handshake as it is removed): the connect's
                     // listener reports why
         }
@@ -159,6 +162,7 @@ public final class AnytlsSessionConnector implements SessionConnector {
             return;
         }
         channel.pipeline().remove(HANDSHAKE_FAILURE);
+        channel.pipeline().remove(CONNECTED_FLAG);
         authenticate(channel, ssl, sequencer, result);
     }
 
@@ -195,12 +199,12 @@ public final class AnytlsSessionConnector implements SessionConnector {
     }
 
     /**
-     * Ends the pipeline until the handshake succeeds: the engine's failure (a pin, CA or name refused, an alert) is
-     * reported once, in words, through the connect's future; without this handler Netty would also log it with its
-     * stack trace as an exception that "reached the tail of the pipeline".
+     * First in the pipeline until the handshake succeeds: whether the connection was made. SslHandler starts the
+     * handshake in its own channelActive, and a write that fails there (the peer reset the connection at once) fails
+     * the handshake before that event reaches any handler after it; this one has seen it by then. Read on the
+     * event loop.
      */
-    private static final class HandshakeFailureSink extends ChannelInboundHandlerAdapter {
-        /** Whether the connection was made (the handshake can only have started then); read on the event loop. */
+    private static final class ConnectedFlag extends ChannelInboundHandlerAdapter {
         boolean active;
 
         @Override
@@ -208,6 +212,16 @@ public final class AnytlsSessionConnector implements SessionConnector {
             active = true;
             ctx.fireChannelActive();
         }
+    }
+
+    /**
+     * Ends the pipeline until the handshake succeeds: the engine's failure (a pin, CA or name refused, an alert) is
+     * reported once, in words, through the connect's future; without this handler Netty would also log it with its
+     * stack trace as an exception that "reached the tail of the pipeline".
+     */
+    @ChannelHandler.Sharable
+    private static final class HandshakeFailureSink extends ChannelInboundHandlerAdapter {
+        static final HandshakeFailureSink INSTANCE = new HandshakeFailureSink();
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {

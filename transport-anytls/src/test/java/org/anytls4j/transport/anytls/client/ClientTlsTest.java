@@ -120,6 +120,39 @@ class ClientTlsTest {
         assertThat(sequence.get()).isZero();
     }
 
+    /**
+     * A server that accepts and resets at once (a relay whose upstream is down): the connection was made, so the
+     * failure is the handshake's and is reported at once, however early in the handshake it comes. Seen hanging
+     * until the caller's timeout when the reset failed the handshake before the connector had seen the channel
+     * active.
+     */
+    @Test
+    void aConnectionResetRightAfterAcceptFailsAtOnceEveryTime() throws Exception {
+        try (java.net.ServerSocket resetter = new java.net.ServerSocket(0, 50,
+                java.net.InetAddress.getLoopbackAddress())) {
+            Thread thread = new Thread(() -> {
+                while (!resetter.isClosed()) {
+                    try (java.net.Socket accepted = resetter.accept()) {
+                        accepted.setSoLinger(true, 0);
+                    } catch (java.io.IOException e) {
+                        return;
+                    }
+                }
+            }, "resetter");
+            thread.setDaemon(true);
+            thread.start();
+
+            for (int i = 0; i < 30; i++) {
+                long started = System.nanoTime();
+                assertThatThrownBy(() -> connect("127.0.0.1", resetter.getLocalPort(), "insecure = true"))
+                        .isInstanceOf(ExecutionException.class);
+                assertThat(java.time.Duration.ofNanos(System.nanoTime() - started)).as("attempt " + i)
+                        .isLessThan(java.time.Duration.ofSeconds(4));
+            }
+        }
+        assertThat(sequence.get()).isZero();
+    }
+
     @Test
     void aWrongPinFailsTheHandshakeAndConsumesNoSequenceNumber() {
         assertThatThrownBy(() -> connect("certificate_public_key_sha256 = \"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\""))
