@@ -14,6 +14,7 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.resolver.AddressResolverGroup;
 import io.netty.resolver.dns.DnsAddressResolverGroup;
 import io.netty.resolver.dns.DnsNameResolverBuilder;
+import io.netty.util.concurrent.Future;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.CompletableFuture;
@@ -146,19 +147,18 @@ public final class AnytlsSessionConnector implements SessionConnector {
         return result;
     }
 
-    private void handshaken(Channel channel, SslHandler ssl, ConnectedFlag connected,
-                            io.netty.util.concurrent.Future<?> handshake, LongSupplier sequencer,
-                            CompletableFuture<Session> result) {
-        if (!handshake.isSuccess() && !connected.active) {
-            return; // the connection was never made (SslHandler fails its handshake as it is removed): the connect's
-                    // listener reports why
-        }
+    private void handshaken(Channel channel, SslHandler ssl, ConnectedFlag connected, Future<?> handshake,
+                            LongSupplier sequencer, CompletableFuture<Session> result) {
         if (!handshake.isSuccess()) {
-            SSLHandshakeException failure = new SSLHandshakeException("TLS handshake with "
-                    + settings.server() + ":" + settings.port() + " failed: "
-                    + TlsFailures.clientReason(handshake.cause(), tls.settings().serverName()));
-            failure.initCause(handshake.cause());
-            fail(result, channel, "TLS handshake", failure);
+            // Reported here only for a connection that was made: for one never made SslHandler fails its handshake
+            // as it is removed, and the connect's listener reports why.
+            if (connected.active) {
+                SSLHandshakeException failure = new SSLHandshakeException("TLS handshake with "
+                        + settings.server() + ":" + settings.port() + " failed: "
+                        + TlsFailures.clientReason(handshake.cause(), tls.settings().serverName()));
+                failure.initCause(handshake.cause());
+                fail(result, channel, "TLS handshake", failure);
+            }
             return;
         }
         channel.pipeline().remove(HANDSHAKE_FAILURE);

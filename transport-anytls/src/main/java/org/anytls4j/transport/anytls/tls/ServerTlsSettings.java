@@ -158,15 +158,14 @@ public record ServerTlsSettings(boolean enabled, String certificatePem, String k
      * (10,000 rounds of HMAC-SHA256 to store it and as many to read it back, run by the interpreter at start-up),
      * 0.1-0.2 s of every server launch; JKS's key protection is a single pass.
      */
-    static final String IN_MEMORY_KEY_STORE = "JKS";
+    private static final String IN_MEMORY_KEY_STORE = "JKS";
 
     /**
      * The server asks no client for a certificate, so it trusts none: without this Netty would build the JDK's
      * default trust manager, loading and parsing the ~150 certificates of {@code cacerts} at every start for a
      * check that never runs.
      */
-    private static final java.security.cert.X509Certificate[] NO_CLIENT_CERTIFICATES =
-            new java.security.cert.X509Certificate[0];
+    private static final X509Certificate[] NO_CLIENT_CERTIFICATES = new X509Certificate[0];
 
     /** The provider this process uses: OpenSSL when netty-tcnative loads, else the JDK. */
     public static SslProvider provider() {
