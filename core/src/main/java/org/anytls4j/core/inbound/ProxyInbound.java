@@ -23,6 +23,7 @@ import org.anytls4j.api.inbound.Inbound;
 import org.anytls4j.api.inbound.InboundContext;
 import org.anytls4j.api.inbound.ListenerGuard;
 import org.anytls4j.api.outbound.Outbound;
+import org.anytls4j.core.relay.LoopMove;
 import org.anytls4j.core.relay.StreamOpener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,7 +36,9 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Threading</h2>
  * {@link #start()} and {@link #stop()} may be called from any thread. Each connection lives on one worker event
- * loop; its outbound stream is opened with that loop, and completion callbacks hop back onto it.
+ * loop; its outbound stream is opened with that loop, and completion callbacks hop back onto it. A stream that
+ * came on another loop of the workers (a pooled session's) takes the connection with it: the connection moves to
+ * the stream's loop before the relay starts ({@link LoopMove}), so the relay runs on one thread.
  *
  * <h2>Lifecycle</h2>
  * {@code start()} binds once; {@code stop()} closes the listening socket and every accepted connection (their
@@ -152,16 +155,9 @@ public final class ProxyInbound implements Inbound {
     private void opened(Channel client, Destination destination, String protocol, Outbound outbound,
             Channel stream, Throwable failure, BiConsumer<Channel, String> onOpen, BiConsumer<OpenFailure, Throwable> onFailure) {
         if (failure == null) {
-            if (!client.isActive()) {
-                log.debug("inbound={} client={} dest={} client left before the stream opened", tag(),
-                        client.remoteAddress(), destination);
-                stream.close();
-                return;
-            }
-            metrics.streamOpened(outbound.tag());
-            log.debug("inbound={} client={} {} dest={} outbound={} opened", tag(), client.remoteAddress(), protocol,
-                    destination, outbound.tag());
-            onOpen.accept(stream, outbound.tag());
+            // relayed on one loop, the relay's writes are plain calls instead of tasks and wake-ups (LoopMove)
+            LoopMove.moveTo(client, stream.eventLoop(), context.netty().workerGroup(),
+                    moveFailed -> handOut(client, destination, protocol, outbound, stream, onOpen));
             return;
         }
         OpenFailure kindOfFailure = OpenFailure.classify(failure);
@@ -172,6 +168,21 @@ public final class ProxyInbound implements Inbound {
         if (client.isActive()) {
             onFailure.accept(kindOfFailure, OpenFailure.unwrap(failure));
         }
+    }
+
+    /** Gives the opened stream to {@code onOpen}, unless the client left meanwhile. On the client's event loop. */
+    private void handOut(Channel client, Destination destination, String protocol, Outbound outbound, Channel stream,
+            BiConsumer<Channel, String> onOpen) {
+        if (!client.isActive()) {
+            log.debug("inbound={} client={} dest={} client left before the stream opened", tag(),
+                    client.remoteAddress(), destination);
+            stream.close();
+            return;
+        }
+        metrics.streamOpened(outbound.tag());
+        log.debug("inbound={} client={} {} dest={} outbound={} opened", tag(), client.remoteAddress(), protocol,
+                destination, outbound.tag());
+        onOpen.accept(stream, outbound.tag());
     }
 
     /** Counts connections; first in every accepted pipeline. */

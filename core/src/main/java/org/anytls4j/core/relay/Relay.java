@@ -107,6 +107,14 @@ public final class Relay {
         from.read();
     }
 
+    /**
+     * The channel {@code ch} relays to, or null when no relay runs on it (not started yet, or ended). For
+     * diagnostics and tests; call on {@code ch}'s event loop.
+     */
+    public static Channel peer(Channel ch) {
+        return ch.pipeline().get(HANDLER_NAME) instanceof Side side ? side.peer : null;
+    }
+
     /** Flushes what is pending on {@code ch}, then closes it. */
     public static void closeOnFlush(Channel ch) {
         if (ch.isActive()) {

@@ -27,6 +27,7 @@ import org.anytls4j.api.pool.CreationBackoffException;
 import org.anytls4j.api.outbound.StreamRefusedException;
 import org.anytls4j.core.relay.LeakCheck;
 import io.netty.channel.ConnectTimeoutException;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -54,10 +55,21 @@ class ProtocolDetectionTest {
 
     private final FailingOutbound outbound = new FailingOutbound();
 
+    /**
+     * The host's worker loops as far as the inbound can tell: these channels are embedded, each on a loop of its
+     * own that is none of these, so a connection never moves to its stream's loop here (LoopMove).
+     */
+    private static final TestNetty NETTY = new TestNetty();
+
+    @AfterAll
+    static void closeNetty() {
+        NETTY.close();
+    }
+
     private EmbeddedChannel channel(ProxyKind kind, String overrides) {
         ProxyInbound inbound = new ProxyInbound(kind, ProxyInboundSettings.parse(
                 TestInboundContext.settings(kind.type(), overrides), kind),
-                new TestInboundContext("test", null, outbound, new SimpleMeterRegistry()));
+                new TestInboundContext("test", NETTY, outbound, new SimpleMeterRegistry()));
         EmbeddedChannel ch = new EmbeddedChannel();
         ch.pipeline().addLast(ProtocolDetector.NAME, new ProtocolDetector(inbound));
         return ch;
@@ -257,7 +269,7 @@ class ProtocolDetectionTest {
         };
         return new ProxyInbound(ProxyKind.MIXED, ProxyInboundSettings.parse(
                 TestInboundContext.settings(ProxyKind.MIXED.type(), ""), ProxyKind.MIXED),
-                new TestInboundContext("test", null, opening, new SimpleMeterRegistry()));
+                new TestInboundContext("test", NETTY, opening, new SimpleMeterRegistry()));
     }
 
     /**
