@@ -88,7 +88,8 @@ import org.slf4j.LoggerFactory;
  *   and closes the session ({@link CloseReason#PEER_CLOSE}). UpdatePaddingScheme replaces the outbound's scheme
  *   when valid (WARN and keep otherwise). Waste, Settings, SYN from the server and unknown commands are
  *   ignored (their data was skipped by the {@link FrameDecoder}). A FIN closes the stream after its queued data
- *   and is never answered; a FIN or PSH for an unknown id is ignored.</li>
+ *   and is never answered; a FIN or PSH for an unknown id is ignored (every piece of a PSH frame whose id was
+ *   unknown at its first piece: the {@link FrameDecoder} hands PSH data on as it arrives).</li>
  * </ul>
  *
  * <h2>Streams and back-pressure</h2>
@@ -155,6 +156,11 @@ public final class ClientSession implements Session, Heartbeat, StreamChannel.Ho
     private final CompletableFuture<CloseReason> closeFuture = new CompletableFuture<>();
     /** Streams that received data in the current read batch and wait for their {@code channelReadComplete}. */
     private final List<StreamChannel> readBatch = new ArrayList<>();
+    /**
+     * The stream the PSH frame arriving in pieces was found for at its first piece, or null (an unknown id): the
+     * later pieces go there only, so a stream opened with that id meanwhile gets none of them.
+     */
+    private StreamChannel pshStream;
 
     private final ServerKnowledge knowledge;
     private final long synackTimeoutNanos;
@@ -666,6 +672,14 @@ public final class ClientSession implements Session, Heartbeat, StreamChannel.Ho
         switch (frame.command()) {
             case Command.PSH -> {
                 StreamChannel stream = streams.get(sid);
+                if (frame.startsFrame()) {
+                    pshStream = stream;
+                } else if (stream != pshStream) {
+                    stream = null; // unknown at the frame's first piece, or closed since
+                }
+                if (frame.endsFrame()) {
+                    pshStream = null;
+                }
                 if (stream != null && stream.receive(frame.data().retain())) {
                     readBatch.add(stream);
                 }

@@ -10,6 +10,13 @@ import io.netty.util.ReferenceCounted;
 /**
  * One AnyTLS frame (PROTOCOL.md section 4): {@code cmd u8 | streamId u32 | length u16 | data}.
  *
+ * <h2>Pieces</h2>
+ * The {@link FrameDecoder} emits the data of a PSH frame as it arrives, so a received PSH frame may come as
+ * several {@code Frame}s of command PSH and the same stream id, each holding the next part of its data:
+ * {@link #startsFrame()} is true for the first, {@link #endsFrame()} for the last, {@link #frameLength()} is the
+ * wire frame's data length in each. Every other frame is whole (both true). Whoever counts frames counts those
+ * that start one; whoever decides something per frame decides it on the first piece and keeps to it.
+ *
  * <h2>Ownership</h2>
  * A frame owns its {@link #data()}; it is reference counted through it. Whoever receives a frame releases it
  * (or passes it on); a handler that drops one releases it in {@code finally}.
@@ -23,8 +30,12 @@ public final class Frame extends AbstractReferenceCounted {
     private final int command;
     private final long streamId;
     private final ByteBuf data;
+    private final int frameLength;
+    private final boolean startsFrame;
+    private final boolean endsFrame;
 
-    private Frame(int command, long streamId, ByteBuf data) {
+    private Frame(int command, long streamId, ByteBuf data, int frameLength, boolean startsFrame,
+                  boolean endsFrame) {
         if (command < 0 || command > 0xFF) {
             throw new IllegalArgumentException("command must be in 0..255, was " + command);
         }
@@ -38,16 +49,33 @@ public final class Frame extends AbstractReferenceCounted {
         this.command = command;
         this.streamId = streamId;
         this.data = data;
+        this.frameLength = frameLength;
+        this.startsFrame = startsFrame;
+        this.endsFrame = endsFrame;
     }
 
     /** A frame that takes ownership of {@code data}. */
     public static Frame of(int command, long streamId, ByteBuf data) {
-        return new Frame(command, streamId, requireNonNull(data, "data"));
+        requireNonNull(data, "data");
+        return new Frame(command, streamId, data, data.readableBytes(), true, true);
+    }
+
+    /**
+     * A piece of a wire frame's data, taking ownership of {@code data}: the bytes at {@code offset} of a frame of
+     * {@code frameLength} data bytes (the decoder's PSH data as it arrives).
+     */
+    static Frame piece(int command, long streamId, ByteBuf data, int offset, int frameLength) {
+        int end = offset + data.readableBytes();
+        if (offset < 0 || end > frameLength || frameLength > MAX_DATA_LENGTH) {
+            throw new IllegalArgumentException("a piece of " + data.readableBytes() + " bytes at " + offset
+                    + " does not fit a frame of " + frameLength);
+        }
+        return new Frame(command, streamId, data, frameLength, offset == 0, end == frameLength);
     }
 
     /** A frame with no data (SYN, FIN, HeartRequest, HeartResponse, an empty SYNACK). */
     public static Frame empty(int command, long streamId) {
-        return new Frame(command, streamId, Unpooled.EMPTY_BUFFER);
+        return of(command, streamId, Unpooled.EMPTY_BUFFER);
     }
 
     public int command() {
@@ -63,7 +91,22 @@ public final class Frame extends AbstractReferenceCounted {
         return data;
     }
 
-    /** Header plus data length, as on the wire. */
+    /** Whether this frame is, or is the first piece of, a wire frame (see "Pieces"). */
+    public boolean startsFrame() {
+        return startsFrame;
+    }
+
+    /** Whether this frame is, or is the last piece of, a wire frame (see "Pieces"). */
+    public boolean endsFrame() {
+        return endsFrame;
+    }
+
+    /** The data length of the wire frame, as its header says; that of {@link #data()} for a whole frame. */
+    public int frameLength() {
+        return frameLength;
+    }
+
+    /** Header plus data length, as on the wire (for a whole frame). */
     public int wireLength() {
         return HEADER_LENGTH + data.readableBytes();
     }
@@ -92,7 +135,8 @@ public final class Frame extends AbstractReferenceCounted {
 
     @Override
     public String toString() {
-        return Command.name(command) + "(sid=" + streamId + ", len=" + data.readableBytes() + ")";
+        String piece = startsFrame && endsFrame ? "" : ", piece of " + frameLength;
+        return Command.name(command) + "(sid=" + streamId + ", len=" + data.readableBytes() + piece + ")";
     }
 
     /** Releases {@code msg} if it is reference counted; a helper for drop paths. */

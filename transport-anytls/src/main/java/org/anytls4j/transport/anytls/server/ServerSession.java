@@ -159,8 +159,10 @@ final class ServerSession extends ChannelInboundHandlerAdapter {
         }
         try {
             if (!closed) {
-                lastActivityNanos = now();
-                partialFrameSinceNanos = -1; // a whole frame arrived: a frame left partial is timed afresh
+                if (frame.endsFrame()) { // a whole frame arrived (PSH data comes in pieces: its last one)
+                    lastActivityNanos = now();
+                    partialFrameSinceNanos = -1; // a frame left partial is timed afresh
+                }
                 onFrame(frame);
                 checkPending();
             }
@@ -180,11 +182,13 @@ final class ServerSession extends ChannelInboundHandlerAdapter {
             }
             case Command.SYN -> onSyn(sid);
             case Command.PSH -> {
+                // Looked up for each piece of the frame's data: only a SYN adds a stream, and none can arrive
+                // inside a frame, so a frame for an unknown id has all its pieces discarded.
                 ServerStream stream = streams.get(sid);
                 if (stream != null) {
                     runtime.metrics.bytesIn(length);
                     stream.onClientData(frame.data().retain());
-                } else {
+                } else if (frame.startsFrame()) {
                     trace(frame, "unknown stream id, discarded");
                 }
             }
@@ -211,8 +215,7 @@ final class ServerSession extends ChannelInboundHandlerAdapter {
     private void trace(Frame frame, String what) {
         if (ServerRuntime.LOG.isTraceEnabled()) {
             ServerRuntime.LOG.trace("inbound={} session=#{} {} cmd={} sid={} len={}: {}", runtime.tag, number,
-                    Command.name(frame.command()), frame.command(), frame.streamId(), frame.data().readableBytes(),
-                    what);
+                    Command.name(frame.command()), frame.command(), frame.streamId(), frame.frameLength(), what);
         }
     }
 

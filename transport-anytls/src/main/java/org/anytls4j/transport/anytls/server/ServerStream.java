@@ -35,8 +35,10 @@ import org.anytls4j.transport.anytls.uot.UotServer;
  * {@code pendingToTarget} counts client bytes handed to the target (or queued while it opens) and not yet
  * written, each buffer charged {@value #BUFFER_OVERHEAD} bytes more than its length (a flood of 1-byte PSH frames
  * would otherwise queue a million buffers, each pinning the decoder's buffer it was sliced from, under a bound
- * counted in bytes); the session counts these bytes toward its own bound too. Past {@code stream_pending_bytes}
- * the stream asks its session to stop reading, and releases it once the count drains to half.
+ * counted in bytes; the decoder hands a PSH frame's data on as it arrives, in as many buffers as it took reads,
+ * and each is charged: each is queued and pins what it was sliced from); the session counts these bytes toward
+ * its own bound too. Past {@code stream_pending_bytes} the stream asks its session to stop reading, and releases
+ * it once the count drains to half.
  * {@code pendingToClient} counts target bytes handed to the session and not yet written; past the bound, or while
  * the session is unwritable, the target's {@code autoRead} is off.
  *

@@ -80,7 +80,7 @@ public class FrameBenchmark {
         }
     }
 
-    /** Decodes {@link #STREAM_BYTES} of PSH frames; returns the frame count. */
+    /** Decodes {@link #STREAM_BYTES} of PSH frames; returns how many frames (or pieces of PSH data) came out. */
     @Benchmark
     public int decode(DecodeInput in) {
         ByteBuf stream = in.stream;

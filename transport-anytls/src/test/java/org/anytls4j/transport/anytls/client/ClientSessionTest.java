@@ -392,6 +392,36 @@ class ClientSessionTest {
     }
 
     @Test
+    void pshDataReachesTheStreamAsItArrivesNotWhenItsFrameIsWhole() throws Exception {
+        newSession();
+        Reader reader = autoReader(open("example.com", 443));
+        allOutbound();
+        ByteBuf wire = frame(Command.PSH, 1, "hello world");
+
+        channel.writeInbound(wire.readRetainedSlice(7 + 6)); // the header and "hello "
+        assertThat(reader.text).hasToString("hello ");
+        assertThat(reader.readCompletes).isEqualTo(1);
+        channel.writeInbound(wire); // "world"
+        assertThat(reader.text).hasToString("hello world");
+        assertThat(reader.readCompletes).isEqualTo(2);
+    }
+
+    @Test
+    void everyPieceOfAPshForAnUnknownIdIsIgnoredEvenWhenThatIdOpensMeanwhile() throws Exception {
+        newSession();
+        ByteBuf wire = frame(Command.PSH, 1, "early-late");
+        channel.writeInbound(wire.readRetainedSlice(7 + 6)); // stream 1 is not open yet: "early-" is ignored
+        Reader reader = autoReader(open("example.com", 443)); // gets id 1
+        allOutbound();
+
+        channel.writeInbound(wire); // "late", the rest of that frame: ignored as well
+        inbound(Command.PSH, 1, "ok");
+
+        assertThat(reader.text).hasToString("ok");
+        assertThat(session.isActive()).isTrue();
+    }
+
+    @Test
     void closingAStreamLocallySendsFin() throws Exception {
         newSession();
         Channel stream = open("example.com", 443);

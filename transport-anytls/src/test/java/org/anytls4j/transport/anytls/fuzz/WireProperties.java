@@ -26,6 +26,7 @@ import org.anytls4j.transport.anytls.frame.Frame;
 import org.anytls4j.transport.anytls.frame.FrameDecoder;
 import org.anytls4j.transport.anytls.frame.FrameEncoder;
 import org.anytls4j.transport.anytls.frame.SocksAddress;
+import org.anytls4j.transport.anytls.frame.WholeFrames;
 import org.anytls4j.transport.anytls.padding.PaddingScheme;
 import org.anytls4j.transport.anytls.padding.PaddingWriter;
 
@@ -47,7 +48,10 @@ class WireProperties {
                 .as(WireFrame::new);
     }
 
-    /** Any frames, cut into any pieces, come out of the decoder as they went in: commands, ids and data. */
+    /**
+     * Any frames, cut into any pieces, come out of the decoder as they went in: commands, ids and data (PSH data
+     * in pieces in order, which {@link WholeFrames} joins and checks).
+     */
     @Property(tries = 300)
     void theFrameDecoderReassemblesFramesFromAnyPieces(@ForAll("framesList") List<WireFrame> frames,
                                                        @ForAll Random random) {
@@ -60,7 +64,7 @@ class WireProperties {
             out.release();
         }
         byte[] bytes = wire.toByteArray();
-        EmbeddedChannel channel = new EmbeddedChannel(new FrameDecoder());
+        EmbeddedChannel channel = new EmbeddedChannel(new FrameDecoder(), new WholeFrames());
         int at = 0;
         while (at < bytes.length) {
             int piece = 1 + random.nextInt(Math.min(64, bytes.length - at));
@@ -171,7 +175,7 @@ class WireProperties {
         }
         byte[] original = ByteBufUtil.getBytes(write);
         List<ByteBuf> records = PaddingWriter.cut(write, sizes, UnpooledByteBufAllocator.DEFAULT);
-        EmbeddedChannel decoder = new EmbeddedChannel(new FrameDecoder());
+        EmbeddedChannel decoder = new EmbeddedChannel(new FrameDecoder(), new WholeFrames());
         ByteArrayOutputStream payload = new ByteArrayOutputStream();
         for (ByteBuf record : records) {
             decoder.writeInbound(record);

@@ -29,6 +29,7 @@ import org.anytls4j.transport.anytls.frame.Command;
 import org.anytls4j.transport.anytls.frame.Frame;
 import org.anytls4j.transport.anytls.frame.FrameDecoder;
 import org.anytls4j.transport.anytls.frame.FrameEncoder;
+import org.anytls4j.transport.anytls.frame.WholeFrames;
 
 /**
  * A scripted AnyTLS client for server tests: it speaks raw bytes and frames over real TLS, sends
@@ -76,7 +77,7 @@ public final class RawTlsClient implements AutoCloseable {
                         });
                         ch.pipeline().addLast(CLIENT_TLS.newHandler(ch.alloc(), "127.0.0.1", server.getPort()));
                         if (!rawMode) {
-                            ch.pipeline().addLast(new FrameDecoder());
+                            ch.pipeline().addLast(new FrameDecoder(), new WholeFrames()); // frames as sent
                         }
                         ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
                             @Override

@@ -450,6 +450,53 @@ class ServerSessionTest {
         }
     }
 
+    @Test
+    void pshDataReachesTheTargetAsItArrivesAndCountsOnceWhileAFrameForAnUnknownIdIsDiscardedWhole() {
+        try (EmbeddedServer s = EmbeddedServer.authenticatedV2("")) {
+            EmbeddedChannel target = openStream(s, 1);
+            byte[] data = new byte[3000];
+            Arrays.fill(data, (byte) 'x');
+            byte[] wire = frame(Command.PSH, 1, data);
+            s.write(Arrays.copyOf(wire, 7 + 1000));
+            assertThat(readAll(target)).hasSize(1000); // not waiting for the frame's last byte
+            s.write(Arrays.copyOfRange(wire, 7 + 1000, 7 + 2000));
+            s.write(Arrays.copyOfRange(wire, 7 + 2000, wire.length));
+            assertThat(readAll(target)).hasSize(2000);
+            byte[] stray = frame(Command.PSH, 99, data);
+            s.write(Arrays.copyOf(stray, 1500));
+            s.write(Arrays.copyOfRange(stray, 1500, stray.length));
+            s.write(frame(Command.HEART_REQUEST, 5)); // still in sync after the discarded frame
+            s.expect(Command.HEART_RESPONSE, 5, "");
+            assertThat(readAll(target)).isEmpty();
+            assertThat(s.context.registry().get("anytls4j.anytls.server.bytes").tag("direction", "in").counter()
+                    .count()).isEqualTo(7 + 3000); // the address, then the stream's data, each byte once
+            assertThat(s.channel.isActive()).isTrue();
+            target.finishAndReleaseAll();
+        }
+    }
+
+    @Test
+    void aPshFrameTrickledInPiecesIsTimedFromItsStartNotFromItsLastPiece() {
+        try (EmbeddedServer s = EmbeddedServer.authenticatedV2("frame_read_timeout = 60s")) {
+            EmbeddedChannel target = openStream(s, 1);
+            byte[] wire = frame(Command.PSH, 1, new byte[Frame.MAX_DATA_LENGTH]);
+            s.write(Arrays.copyOf(wire, 7 + 100));
+            s.channel.advanceTimeBy(40, TimeUnit.SECONDS);
+            s.channel.runPendingTasks();
+            s.write(Arrays.copyOfRange(wire, 7 + 100, 7 + 200)); // data flows, the frame is still not whole
+            s.channel.advanceTimeBy(19, TimeUnit.SECONDS);
+            s.channel.runPendingTasks();
+            assertThat(s.channel.isActive()).isTrue();
+            assertThat(readAll(target)).hasSize(200);
+            s.channel.advanceTimeBy(1, TimeUnit.SECONDS);
+            s.channel.runPendingTasks();
+            assertThat(s.channel.isActive()).isFalse();
+            assertThat(s.context.registry().get("anytls4j.anytls.server.sessions.timed.out")
+                    .tag("cause", "frame-read-timeout").counter().count()).isEqualTo(1);
+            target.finishAndReleaseAll();
+        }
+    }
+
     /** SYN + address of 127.0.0.1:80 for {@code sid}; completes the open with an EmbeddedChannel. */
     private static EmbeddedChannel openStream(EmbeddedServer s, long sid) {
         int before = s.opens.size();

@@ -19,6 +19,7 @@ import java.util.Optional;
 import java.util.SplittableRandom;
 import org.anytls4j.api.Destination;
 import org.anytls4j.core.relay.LeakCheck;
+import org.anytls4j.transport.anytls.frame.Command;
 import org.anytls4j.transport.anytls.frame.Frame;
 import org.anytls4j.transport.anytls.frame.FrameDecoder;
 import org.anytls4j.transport.anytls.frame.KeyValueText;
@@ -45,8 +46,9 @@ class WireFuzzTest {
 
     /**
      * The frame decoder, fed in pieces and held/released at random: what it emits is exactly a prefix of its input
-     * cut at frame boundaries (header + data, never more than 65,535 data bytes), what is left is less than one
-     * whole frame, and every input buffer ends released.
+     * cut at frame boundaries (header + data, never more than 65,535 data bytes), or inside the data of a PSH frame
+     * whose header and data so far it emitted (in pieces, in order); what is left is less than one whole frame and
+     * no complete PSH header, and every input buffer ends released.
      */
     @FuzzTest(maxDuration = DURATION, maxExecutions = EXECUTIONS)
     void frameDecoder(FuzzedDataProvider data) throws Exception {
@@ -62,6 +64,7 @@ class WireFuzzTest {
         EmbeddedChannel channel = new EmbeddedChannel(decoder);
         List<ByteBuf> inputs = new ArrayList<>();
         ByteBuf emitted = Unpooled.buffer();
+        int[] pshLeft = {0}; // data bytes of the PSH frame being emitted in pieces still to come
         try {
             int at = 0;
             for (int i = 0; at < bytes.length; i++) {
@@ -76,17 +79,22 @@ class WireFuzzTest {
                     assertThat((Object) channel.readInbound()).as("a frame emitted while held").isNull();
                     decoder.release(channel.pipeline().context(decoder));
                 }
-                drainFrames(channel, emitted);
+                drainFrames(channel, emitted, pshLeft);
             }
             assertThat(ByteBufUtil.getBytes(emitted))
                     .as("emitted frames re-encoded are the input's prefix")
                     .isEqualTo(Arrays.copyOf(bytes, emitted.readableBytes()));
             int left = bytes.length - emitted.readableBytes();
-            assertThat(decoder.inFrame()).isEqualTo(left > 0);
-            if (left >= Frame.HEADER_LENGTH) {
+            boolean inPsh = pshLeft[0] > 0;
+            assertThat(decoder.inFrame()).isEqualTo(left > 0 || inPsh);
+            if (inPsh) {
+                assertThat(left).as("PSH data left unemitted").isZero();
+            } else if (left >= Frame.HEADER_LENGTH) {
                 int declared = (bytes[emitted.readableBytes() + 5] & 0xFF) << 8
                         | bytes[emitted.readableBytes() + 6] & 0xFF;
                 assertThat(left).as("a whole frame left undecoded").isLessThan(Frame.HEADER_LENGTH + declared);
+                assertThat(bytes[emitted.readableBytes()]).as("a PSH header left undecoded")
+                        .isNotEqualTo((byte) Command.PSH);
             }
         } finally {
             channel.finishAndReleaseAll();
@@ -97,14 +105,27 @@ class WireFuzzTest {
         }
     }
 
-    private static void drainFrames(EmbeddedChannel channel, ByteBuf emitted) throws Exception {
+    /** Re-encodes the emitted frames into {@code emitted}: a header for each frame or first piece, then data. */
+    private static void drainFrames(EmbeddedChannel channel, ByteBuf emitted, int[] pshLeft) throws Exception {
         Frame frame;
         while ((frame = channel.readInbound()) != null) {
             try {
-                assertThat(frame.data().readableBytes()).isLessThanOrEqualTo(Frame.MAX_DATA_LENGTH);
-                emitted.writeByte(frame.command()).writeInt((int) frame.streamId())
-                        .writeShort(frame.data().readableBytes()).writeBytes(frame.data(), frame.data().readerIndex(),
-                                frame.data().readableBytes());
+                int length = frame.data().readableBytes();
+                assertThat(length).isLessThanOrEqualTo(Frame.MAX_DATA_LENGTH);
+                assertThat(frame.startsFrame()).as("a first piece or whole frame only outside a PSH frame's data")
+                        .isEqualTo(pshLeft[0] == 0);
+                if (frame.startsFrame()) {
+                    emitted.writeByte(frame.command()).writeInt((int) frame.streamId())
+                            .writeShort(frame.frameLength());
+                    pshLeft[0] = frame.frameLength();
+                }
+                if (!frame.startsFrame() || !frame.endsFrame()) {
+                    assertThat(frame.command()).as("only PSH data comes in pieces").isEqualTo(Command.PSH);
+                    assertThat(length).as("no empty piece").isPositive();
+                }
+                pshLeft[0] -= length;
+                assertThat(frame.endsFrame()).isEqualTo(pshLeft[0] == 0);
+                emitted.writeBytes(frame.data(), frame.data().readerIndex(), length);
             } finally {
                 frame.release();
             }
