@@ -311,34 +311,30 @@ class LauncherScriptTest {
     }
 
     @Test
-    void servingCommandsLeaveC2ToHotCodeAndOtherCommandsCompileWithC1Alone(@TempDir Path dir) throws Exception {
-        String lateC2 = " -XX:Tier4InvocationThreshold=40000 -XX:Tier4MinInvocationThreshold=20000"
-                + " -XX:Tier4CompileThreshold=45000 -XX:Tier4BackEdgeThreshold=400000 ";
-        String c1Only = " -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 ";
+    void everyCommandCompilesWithC1AloneAndOneCompilerThreadServesTheShortOnes(@TempDir Path dir) throws Exception {
         for (String[] serving : List.of(new String[] {"run", "-c", "a.conf"}, new String[] {"client", "-s", "h:1"},
                 new String[] {"--log-level", "debug", "server", "-c", "s.conf"},
                 new String[] {"--plugins-dir", "check", "run"})) {
             assertThat(fakeJvm(dir, "17.0.15", null, serving)).as(String.join(" ", serving))
-                    .contains(lateC2).doesNotContain("TieredStopAtLevel");
+                    .contains(" -XX:TieredStopAtLevel=1 ").doesNotContain("CICompilerCount").doesNotContain("Tier4");
         }
         for (String[] other : List.of(new String[] {"check", "-c", "a.conf"}, new String[] {"-h"},
                 new String[] {"--plugins-dir", "run", "plugins"}, new String[] {"generate", "password"})) {
             assertThat(fakeJvm(dir, "17.0.15", null, other)).as(String.join(" ", other))
-                    .contains(c1Only).doesNotContain("Tier4");
+                    .contains(" -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 ").doesNotContain("Tier4");
         }
     }
 
     @Test
     void theJvmRunningTheTestsAcceptsTheCompilerDefaultsAndJavaOptsOverridesThem() {
         Distribution.Result serving = Distribution.script("-XX:+PrintFlagsFinal", "run", "-h");
-        Distribution.Result overridden = Distribution.script("-XX:+PrintFlagsFinal -XX:Tier4InvocationThreshold=5000",
-                "run", "-h");
+        Distribution.Result withC2 = Distribution.script("-XX:+PrintFlagsFinal -XX:TieredStopAtLevel=4", "run", "-h");
         Distribution.Result other = Distribution.script("-XX:+PrintFlagsFinal", "-V");
 
         assertThat(serving.exitCode()).as(serving.err()).isZero();
-        assertThat(serving.out()).containsPattern("intx Tier4InvocationThreshold +:?= 40000 ")
-                .containsPattern("intx Tier4BackEdgeThreshold +:?= 400000 ");
-        assertThat(overridden.out()).containsPattern("intx Tier4InvocationThreshold +:?= 5000 ");
+        assertThat(serving.out()).containsPattern("intx TieredStopAtLevel +:?= 1 ");
+        assertThat(withC2.exitCode()).as(withC2.err()).isZero();
+        assertThat(withC2.out()).containsPattern("intx TieredStopAtLevel +:?= 4 ");
         assertThat(other.exitCode()).as(other.err()).isZero();
         assertThat(other.out()).containsPattern("intx TieredStopAtLevel +:?= 1 ")
                 .containsPattern("intx CICompilerCount +:?= 1 ");
