@@ -311,17 +311,19 @@ class LauncherScriptTest {
     }
 
     @Test
-    void everyCommandCompilesWithC1AloneAndOneCompilerThreadServesTheShortOnes(@TempDir Path dir) throws Exception {
+    void everyCommandCompilesWithC1AloneServingOnesEarlyAndShortOnesWithOneThread(@TempDir Path dir) throws Exception {
         for (String[] serving : List.of(new String[] {"run", "-c", "a.conf"}, new String[] {"client", "-s", "h:1"},
                 new String[] {"--log-level", "debug", "server", "-c", "s.conf"},
                 new String[] {"--plugins-dir", "check", "run"})) {
             assertThat(fakeJvm(dir, "17.0.15", null, serving)).as(String.join(" ", serving))
-                    .contains(" -XX:TieredStopAtLevel=1 ").doesNotContain("CICompilerCount").doesNotContain("Tier4");
+                    .contains(" -XX:TieredStopAtLevel=1 -XX:CompileThresholdScaling=0.2 ")
+                    .doesNotContain("CICompilerCount").doesNotContain("Tier4");
         }
         for (String[] other : List.of(new String[] {"check", "-c", "a.conf"}, new String[] {"-h"},
                 new String[] {"--plugins-dir", "run", "plugins"}, new String[] {"generate", "password"})) {
             assertThat(fakeJvm(dir, "17.0.15", null, other)).as(String.join(" ", other))
-                    .contains(" -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 ").doesNotContain("Tier4");
+                    .contains(" -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 ").doesNotContain("Tier4")
+                    .doesNotContain("CompileThresholdScaling");
         }
     }
 
@@ -332,7 +334,8 @@ class LauncherScriptTest {
         Distribution.Result other = Distribution.script("-XX:+PrintFlagsFinal", "-V");
 
         assertThat(serving.exitCode()).as(serving.err()).isZero();
-        assertThat(serving.out()).containsPattern("intx TieredStopAtLevel +:?= 1 ");
+        assertThat(serving.out()).containsPattern("intx TieredStopAtLevel +:?= 1 ")
+                .containsPattern("double CompileThresholdScaling +:?= 0.2");
         assertThat(withC2.exitCode()).as(withC2.err()).isZero();
         assertThat(withC2.out()).containsPattern("intx TieredStopAtLevel +:?= 4 ");
         assertThat(other.exitCode()).as(other.err()).isZero();
