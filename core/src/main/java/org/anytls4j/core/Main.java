@@ -30,6 +30,17 @@ public final class Main {
      */
     static final String NETTY_JFR = "io.netty.jfr.enabled";
 
+    /**
+     * Netty's buffers come from its pooled allocator with at most two direct arenas (one per core on one core), one
+     * heap arena and 2 MiB chunks ({@code maxOrder} 8 of 8 KiB pages), unless the operator chose an allocator type
+     * ({@code -Dio.netty.allocator.type}) or any of these. Netty's default, the adaptive allocator, runs in its
+     * low-memory mode under the launcher's 256 MiB cap on direct memory and then allocated a fresh chunk, zeroed by
+     * the JDK, for most large buffers: 9-10 % of each process's CPU in a bulk transfer went to zeroing memory. The
+     * pool keeps its chunks and reuses them; its default configuration (two arenas per core, 4 MiB chunks) cost
+     * ~40 MiB more RSS, this one ~0-10 MiB (docs/BENCHMARKS.md, "Round four").
+     */
+    static final String NETTY_ALLOCATOR_TYPE = "io.netty.allocator.type";
+
     public static void main(String[] args) {
         processDefaults(System.getProperties());
         FatalErrors.armProcessHalt();
@@ -44,5 +55,12 @@ public final class Main {
     /** Sets the defaults above in {@code properties}, each unless the operator set it ({@code JAVA_OPTS}). */
     static void processDefaults(java.util.Properties properties) {
         properties.putIfAbsent(NETTY_JFR, "false");
+        if (properties.putIfAbsent(NETTY_ALLOCATOR_TYPE, "pooled") == null
+                || "pooled".equals(properties.getProperty(NETTY_ALLOCATOR_TYPE))) {
+            int cores = Runtime.getRuntime().availableProcessors();
+            properties.putIfAbsent("io.netty.allocator.numDirectArenas", String.valueOf(Math.min(2, cores)));
+            properties.putIfAbsent("io.netty.allocator.numHeapArenas", "1");
+            properties.putIfAbsent("io.netty.allocator.maxOrder", "8");
+        }
     }
 }

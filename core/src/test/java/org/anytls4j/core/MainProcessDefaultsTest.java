@@ -13,10 +13,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The process entry point's defaults (issue 12, start-up): Netty's flight-recorder events are off unless the
- * operator asks for them. Checked on {@link Main#processDefaults} and in a child JVM that applies them and allocates
- * Netty's first buffer with {@code -verbose:class}: the flight recorder generates no event handler; the control, the
- * same child with {@code -Dio.netty.jfr.enabled=true}, proves the probe sees the registration when it happens.
+ * The process entry point's defaults (issue 12): Netty's flight-recorder events are off unless the operator asks for
+ * them (start-up), and Netty's buffers come from a small pooled allocator (bulk CPU). Checked on
+ * {@link Main#processDefaults} and in a child JVM that applies them and allocates Netty's first buffer with
+ * {@code -verbose:class}: the flight recorder generates no event handler; the control, the same child with
+ * {@code -Dio.netty.jfr.enabled=true} and Netty's adaptive allocator, proves the probe sees the registration when it
+ * happens. The child also reports the default allocator it got.
  */
 class MainProcessDefaultsTest {
     @Test
@@ -32,18 +34,51 @@ class MainProcessDefaultsTest {
     }
 
     @Test
+    void nettysBuffersComeFromASmallPoolUnlessTheOperatorChoosesAnotherAllocator() {
+        Properties unset = new Properties();
+        Main.processDefaults(unset);
+        assertThat(unset.getProperty("io.netty.allocator.type")).isEqualTo("pooled");
+        assertThat(unset.getProperty("io.netty.allocator.numDirectArenas"))
+                .isEqualTo(String.valueOf(Math.min(2, Runtime.getRuntime().availableProcessors())));
+        assertThat(unset.getProperty("io.netty.allocator.numHeapArenas")).isEqualTo("1");
+        assertThat(unset.getProperty("io.netty.allocator.maxOrder")).isEqualTo("8");
+
+        Properties adaptive = new Properties();
+        adaptive.setProperty("io.netty.allocator.type", "adaptive");
+        Main.processDefaults(adaptive);
+        assertThat(adaptive.getProperty("io.netty.allocator.type")).isEqualTo("adaptive");
+        assertThat(adaptive.stringPropertyNames()).noneMatch(name -> name.startsWith("io.netty.allocator.num")
+                || name.equals("io.netty.allocator.maxOrder"));
+
+        Properties arenas = new Properties();
+        arenas.setProperty("io.netty.allocator.numDirectArenas", "8");
+        Main.processDefaults(arenas);
+        assertThat(arenas.getProperty("io.netty.allocator.type")).isEqualTo("pooled");
+        assertThat(arenas.getProperty("io.netty.allocator.numDirectArenas")).isEqualTo("8");
+    }
+
+    @Test
+    @Timeout(60)
+    void theDefaultAllocatorIsPooledWithTwoMegabyteChunksAndAtMostTwoDirectArenas() throws Exception {
+        List<String> lines = allocateInChild();
+
+        assertThat(lines).contains("allocator=PooledByteBufAllocator directArenas="
+                + Math.min(2, Runtime.getRuntime().availableProcessors()) + " chunk=2097152");
+    }
+
+    @Test
     @Timeout(60)
     void nettyRegistersNoFlightRecorderEventsUnderTheDefaults() throws Exception {
         List<String> loaded = allocateInChild();
 
-        assertThat(loaded).anyMatch(line -> line.contains(" io.netty.buffer.AdaptiveByteBufAllocator "));
+        assertThat(loaded).anyMatch(line -> line.contains(" io.netty.buffer.PooledByteBufAllocator "));
         assertThat(loaded).noneMatch(line -> line.contains(" jdk.jfr.internal.handlers.EventHandler"));
     }
 
     @Test
     @Timeout(60)
     void theProbeSeesTheRegistrationWhenTheOperatorTurnsNettysEventsOn() throws Exception {
-        List<String> loaded = allocateInChild("-D" + Main.NETTY_JFR + "=true");
+        List<String> loaded = allocateInChild("-D" + Main.NETTY_JFR + "=true", "-Dio.netty.allocator.type=adaptive");
 
         assertThat(loaded).anyMatch(line -> line.contains(" jdk.jfr.internal.handlers.EventHandler"));
     }
@@ -71,6 +106,10 @@ class MainProcessDefaultsTest {
             buffer.writeLong(1L);
             buffer.release();
             System.out.println("allocated");
+            if (io.netty.buffer.ByteBufAllocator.DEFAULT instanceof io.netty.buffer.PooledByteBufAllocator pooled) {
+                System.out.println("allocator=PooledByteBufAllocator directArenas=" + pooled.metric().numDirectArenas()
+                        + " chunk=" + pooled.metric().chunkSize());
+            }
         }
     }
 }
