@@ -37,7 +37,7 @@ public final class Main {
      * low-memory mode under the launcher's 256 MiB cap on direct memory and then allocated a fresh chunk, zeroed by
      * the JDK, for most large buffers: 9-10 % of each process's CPU in a bulk transfer went to zeroing memory. The
      * pool keeps its chunks and reuses them; its default configuration (two arenas per core, 4 MiB chunks) cost
-     * ~40 MiB more RSS, this one ~0-10 MiB (docs/BENCHMARKS.md, "Round four").
+     * ~40 MiB more RSS, this one ~0-10 MiB (docs/BENCHMARKS.md, "Start-up and memory").
      */
     static final String NETTY_ALLOCATOR_TYPE = "io.netty.allocator.type";
 
