@@ -12,7 +12,8 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
-import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -125,9 +126,12 @@ public final class AdminServer {
         gcMetrics = new JvmGcMetrics();
         List<MeterBinder> binders = List.of(new JvmMemoryMetrics(), gcMetrics, new JvmThreadMetrics(),
                 new ClassLoaderMetrics(), new ProcessorMetrics(), MeterConventions.processCpuSeconds(), new UptimeMetrics(),
-                new NettyAllocatorMetrics(PooledByteBufAllocator.DEFAULT),
                 new NettyAllocatorMetrics(UnpooledByteBufAllocator.DEFAULT));
         binders.forEach(b -> b.bindTo(registry));
+        // the allocator Netty's channels use (pooled by default, see Main; another if -Dio.netty.allocator.type says so)
+        if (ByteBufAllocator.DEFAULT instanceof ByteBufAllocatorMetricProvider inUse) {
+            new NettyAllocatorMetrics(inUse).bindTo(registry);
+        }
     }
 
     /** Closes the listener and its connections. Idempotent. */

@@ -132,7 +132,20 @@ class AdminServerTest {
         assertThat(scrape).contains("# TYPE process_cpu_seconds_total counter")
                 .doesNotContain("process_cpu_time_ns_total");
         assertThat(PrometheusText.value(scrape, "process_cpu_seconds_total")).isPositive();
-        assertThat(scrape).contains("netty_allocator_memory_used_bytes{allocator_type=\"PooledByteBufAllocator\"");
+        assertThat(scrape).contains("netty_allocator_memory_used_bytes{allocator_type=\"UnpooledByteBufAllocator\"");
+    }
+
+    @Test
+    void theAllocatorMetersAreThoseOfTheAllocatorNettyUsesAndOfUnpooledBuffers() throws Exception {
+        int port = startServer(List.of());
+        String scrape = get(port, "/metrics").body();
+        String inUse = io.netty.buffer.ByteBufAllocator.DEFAULT.getClass().getSimpleName();
+        assertThat(scrape).contains("netty_allocator_memory_used_bytes{allocator_type=\"" + inUse + "\"")
+                .contains("netty_allocator_memory_used_bytes{allocator_type=\"UnpooledByteBufAllocator\"");
+        if (!(io.netty.buffer.ByteBufAllocator.DEFAULT instanceof io.netty.buffer.PooledByteBufAllocator)) {
+            assertThat(scrape).as("a pool nobody allocates from is not reported")
+                    .doesNotContain("allocator_type=\"PooledByteBufAllocator\"");
+        }
     }
 
     @Test
