@@ -86,9 +86,9 @@ final class ClientSessionWriter {
 
     /**
      * A stream's data as PSH frames of at most 65535 bytes, as one session write. Once padding has stopped (and
-     * nothing is held), nothing counts packets any more, so the frames are queued unflushed, one buffer each
-     * ({@link FrameEncoder#frame}: a header beside its payload would leave as a 7-byte TLS record of its own), and
-     * {@link #flush()} sends them together.
+     * nothing is held), nothing counts packets any more, so the frames are queued unflushed
+     * ({@link FrameEncoder#writeFrame}: each header shares a TLS record with its payload, and large payloads go to
+     * TLS uncopied), and {@link #flush()} sends them together.
      *
      * @param data ownership passes
      */
@@ -101,7 +101,7 @@ final class ClientSessionWriter {
             do {
                 int chunk = Math.min(data.readableBytes(), Frame.MAX_DATA_LENGTH);
                 // a failed write fires exceptionCaught: the session closes
-                ctx.write(FrameEncoder.frame(ctx.alloc(), Command.PSH, streamId, data, chunk), ctx.voidPromise());
+                FrameEncoder.writeFrame(ctx, Command.PSH, streamId, data, chunk, ctx.voidPromise());
             } while (data.isReadable());
             unflushed = true;
         } finally {

@@ -411,9 +411,10 @@ final class ServerSession extends ChannelInboundHandlerAdapter {
         runtime.metrics.bytesOut(data.readableBytes());
         try {
             while (data.readableBytes() > Frame.MAX_DATA_LENGTH) {
-                writeControl(Command.PSH, sid, data.readRetainedSlice(Frame.MAX_DATA_LENGTH));
+                FrameEncoder.writeFrame(ctx, Command.PSH, sid, data, Frame.MAX_DATA_LENGTH, voidPromise);
             }
-            return write(Command.PSH, sid, data.retain());
+            // large payloads go to TLS uncopied, each header still in its payload's record (FrameEncoder#writeFrame)
+            return FrameEncoder.writeFrame(ctx, Command.PSH, sid, data, data.readableBytes(), ctx.newPromise());
         } finally {
             data.release();
         }

@@ -112,10 +112,15 @@ class PaddingOnTlsTest {
             // direct buffers, as socket reads deliver them: a header beside its payload would leave as a record
             stream.writeAndFlush(Unpooled.directBuffer(83).writeZero(83)).sync();
             stream.writeAndFlush(Unpooled.directBuffer(3000).writeZero(3000)).sync();
+            // two frames (65535 + 34465 data bytes) whose payloads go to TLS uncopied: the records fall where one
+            // buffer per frame would have put them, every 16 KiB of the frames' bytes, headers included
+            stream.writeAndFlush(Unpooled.directBuffer(100_000).writeZero(100_000)).sync();
 
             int packet1 = 7 + ClientFrames.settingsText(ClientSettings.DEFAULT_CLIENT_METADATA, scheme.md5Hex())
                     .length() + 7 + 14;
-            List<Integer> expected = List.of(34 + 30, packet1, 7 + 83, 7 + 3000);
+            int record = 16 * 1024;
+            List<Integer> expected = List.of(34 + 30, packet1, 7 + 83, 7 + 3000,
+                    record, record, record, record, record, record, 7 + 65_535 + 7 + 34_465 - 6 * record);
             server.whenReceived(expected.stream().mapToLong(Integer::longValue).sum()).get(10, TimeUnit.SECONDS);
 
             int overhead = server.negotiatedProtocol().equals("TLSv1.3") ? 1 + 16 : 8 + 16;
