@@ -156,8 +156,15 @@ public final class ProxyInbound implements Inbound {
             Channel stream, Throwable failure, BiConsumer<Channel, String> onOpen, BiConsumer<OpenFailure, Throwable> onFailure) {
         if (failure == null) {
             // relayed on one loop, the relay's writes are plain calls instead of tasks and wake-ups (LoopMove)
-            LoopMove.moveTo(client, stream.eventLoop(), context.netty().workerGroup(),
-                    moveFailed -> handOut(client, destination, protocol, outbound, stream, onOpen));
+            LoopMove.moveTo(client, stream.eventLoop(), context.netty().workerGroup(), moveFailed -> {
+                if (moveFailed != null) { // on no loop any more: LoopMove closed it
+                    log.info("inbound={} client={} dest={} connection lost while moving to its stream's event loop:"
+                            + " {}; closing", tag(), client.remoteAddress(), destination, moveFailed.toString());
+                    stream.close();
+                    return;
+                }
+                handOut(client, destination, protocol, outbound, stream, onOpen);
+            });
             return;
         }
         OpenFailure kindOfFailure = OpenFailure.classify(failure);
