@@ -77,6 +77,7 @@ public final class ProxyInbound implements Inbound {
                 .channel(context.netty().serverSocketChannelClass())
                 .handler(new ListenerGuard("inbound=" + tag()))
                 .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.RECVBUF_ALLOCATOR, context.netty().streamReadAllocator())
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {

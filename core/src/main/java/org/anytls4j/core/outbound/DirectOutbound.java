@@ -97,6 +97,7 @@ public final class DirectOutbound implements PacketOutbound, AutoCloseable {
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.RECVBUF_ALLOCATOR, netty.streamReadAllocator())
                 .handler(new ChannelInboundHandlerAdapter())
                 .connect(InetSocketAddress.createUnresolved(destination.host(), destination.port()));
         connect.addListener((ChannelFuture f) -> {

@@ -166,6 +166,10 @@ class SameLoopRelayTest {
         Channel local = stream.eventLoop().submit(() -> Relay.peer(stream)).get(10, TimeUnit.SECONDS);
         assertThat(local).as("the relay's local side").isNotNull();
         assertThat(local.eventLoop()).as("the local connection's event loop").isSameAs(stream.eventLoop());
+        assertThat(local.config().getRecvByteBufAllocator().newHandle().guess())
+                .as("the local connection reads with the host's stream read allocator").isEqualTo(16 * 1024);
+        assertThat(stream.config().getRecvByteBufAllocator().newHandle().guess())
+                .as("the direct outbound reads with the host's stream read allocator").isEqualTo(16 * 1024);
     }
 
     @Test

@@ -88,6 +88,7 @@ public final class AnytlsInbound implements Inbound {
                 .handler(new ListenerGuard("inbound=" + tag()))
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
                 .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.RECVBUF_ALLOCATOR, runtime.context.netty().streamReadAllocator())
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
