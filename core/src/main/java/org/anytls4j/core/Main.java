@@ -55,8 +55,8 @@ public final class Main {
     /** Sets the defaults above in {@code properties}, each unless the operator set it ({@code JAVA_OPTS}). */
     static void processDefaults(java.util.Properties properties) {
         properties.putIfAbsent(NETTY_JFR, "false");
-        if (properties.putIfAbsent(NETTY_ALLOCATOR_TYPE, "pooled") == null
-                || "pooled".equals(properties.getProperty(NETTY_ALLOCATOR_TYPE))) {
+        properties.putIfAbsent(NETTY_ALLOCATOR_TYPE, "pooled");
+        if ("pooled".equals(properties.getProperty(NETTY_ALLOCATOR_TYPE))) {
             int cores = Runtime.getRuntime().availableProcessors();
             properties.putIfAbsent("io.netty.allocator.numDirectArenas", String.valueOf(Math.min(2, cores)));
             properties.putIfAbsent("io.netty.allocator.numHeapArenas", "1");

@@ -68,7 +68,12 @@ public final class FrameEncoder {
             return ctx.write(frame(ctx.alloc(), command, streamId, data, length), promise);
         }
         ByteBuf header = ctx.alloc().ioBuffer(COPY_LIMIT + Frame.HEADER_LENGTH);
-        writeHeader(header, command, streamId, length);
+        try {
+            writeHeader(header, command, streamId, length);
+        } catch (RuntimeException e) {
+            header.release();
+            throw e;
+        }
         ctx.write(header, ctx.voidPromise());
         return ctx.write(data.readRetainedSlice(length), promise);
     }

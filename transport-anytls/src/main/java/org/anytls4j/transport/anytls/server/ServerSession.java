@@ -378,19 +378,6 @@ final class ServerSession extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * Writes one frame (not flushed) as a buffer of one piece ({@link FrameEncoder#frame}), so that its header
-     * never depends on SslHandler merging pending writes to share a TLS record with its payload; takes ownership
-     * of {@code data} (at most 65535 bytes).
-     */
-    ChannelFuture write(int command, long sid, ByteBuf data) {
-        try {
-            return ctx.write(FrameEncoder.frame(ctx.alloc(), command, sid, data, data.readableBytes()));
-        } finally {
-            data.release();
-        }
-    }
-
-    /**
      * Writes one control frame (not flushed) that nobody waits for, with a void promise: queued, it costs its bytes
      * and no listener. Takes ownership of {@code data}.
      */
