@@ -16,7 +16,8 @@ import org.anytls4j.core.runtime.NettyErrorWatch;
  * launcher (tests) keep their own handlers.
  *
  * <p>It also sets the process-wide defaults of {@link #processDefaults}, which must be in place before Netty's
- * first class initialises.
+ * first class initialises; then it starts the {@link org.anytls4j.core.cli.StartupWarmup} (with those defaults in
+ * place, before logging is initialised).
  */
 public final class Main {
     private Main() {
@@ -43,6 +44,7 @@ public final class Main {
 
     public static void main(String[] args) {
         processDefaults(System.getProperties());
+        org.anytls4j.core.cli.StartupWarmup.startFor(args);
         FatalErrors.armProcessHalt();
         Thread.setDefaultUncaughtExceptionHandler(FatalErrors.process());
         NettyErrorWatch.install(FatalErrors.process());

@@ -264,6 +264,7 @@ public final class Launcher implements AutoCloseable {
     /** The run-time service, created (with the injector and the event loops) on first use. */
     Host host() {
         if (host == null) {
+            StartupWarmup.awaitNetty();
             host = Guice.createInjector(Stage.PRODUCTION,
                     new PluginContributionsModule(contributions()), new HostModule()).getInstance(Host.class);
         }

@@ -1,0 +1,139 @@
+package org.anytls4j.core.cli;
+
+import com.google.inject.Guice;
+import com.google.inject.Stage;
+import com.typesafe.config.ConfigFactory;
+import io.netty.channel.epoll.Epoll;
+import io.netty.handler.ssl.OpenSsl;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Start-up work done ahead on a second thread while the main thread does its own (issue 12): the first use of a
+ * library costs more than the use itself (classes read from their jars, static initialisers, native libraries
+ * unpacked and linked), and the main thread meets these libraries one after another. On a machine with two cores
+ * the warm-up thread takes them in parallel:
+ * <ol>
+ *   <li>the command-line parser (picocli, ~0.1 s: its classes are in the Java 5 format, which class-data sharing
+ *       cannot archive), while the main thread initialises logging;</li>
+ *   <li>Netty's native transport and its OpenSSL engine (~0.15-0.3 s: two native libraries unpacked and loaded,
+ *       BoringSSL's cipher tables, and the JDK's TLS provider, which Netty asks what it supports), while the main
+ *       thread parses the command line and loads the plugins;</li>
+ *   <li>the injector (Guice's own classes, with an empty module) and the configuration parser.</li>
+ * </ol>
+ * Each step only initialises what the main thread would initialise anyway, with the same settings (the process
+ * defaults of {@code Main} are set before it starts), so a step that fails changes nothing: its error is logged at
+ * DEBUG and the main thread meets it again where it always did (e.g. OpenSSL not available: the client logs the
+ * cause and uses the JDK's engine).
+ *
+ * <p>Only the process entry point starts it, and only for the commands that build the runtime (run, client,
+ * server, check); the others exit within half a second and do not need Netty or Guice.
+ *
+ * <h2>Threading</h2>
+ * One daemon thread. Loading this class loads no logging (the main thread initialises Logback meanwhile). {@link #awaitNetty()} is the barrier: the main thread calls it before its own first use of
+ * Netty ({@link Launcher#host()}), so that no two threads initialise Netty's classes or load its native libraries
+ * at the same time (the order in which two threads initialise classes that need each other is how class
+ * initialisation deadlocks, and Netty's native libraries have had such bugs).
+ */
+public final class StartupWarmup {
+    /** The commands that build the runtime (injector, event loops, TLS contexts). */
+    static final Set<String> RUNTIME_COMMANDS = Set.of("run", "client", "server", "check");
+    /** How long {@link #awaitNetty()} waits at most; the warm-up takes well under a second. */
+    private static final long AWAIT_SECONDS = 30;
+    private static volatile Thread running;
+
+    private StartupWarmup() {
+    }
+
+    /**
+     * Starts the warm-up when {@code args} run a command that builds the runtime, and not for help or version.
+     *
+     * @return whether it started
+     */
+    public static boolean startFor(String[] args) {
+        if (!buildsRuntime(args)) {
+            return false;
+        }
+        Thread thread = new Thread(() -> run(StartupWarmup::runStep), "anytls4j-warmup");
+        thread.setDaemon(true);
+        running = thread;
+        thread.start();
+        return true;
+    }
+
+    /**
+     * Whether {@code args} run one of {@link #RUNTIME_COMMANDS}: a quick look, without the command-line parser (that
+     * is the first thing the warm-up loads). The command is the first argument that is neither an option nor the
+     * value of a global option; help and version requests run nothing.
+     */
+    static boolean buildsRuntime(String[] args) {
+        String command = null;
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (arg.equals("-h") || arg.equals("--help") || arg.equals("-V") || arg.equals("--version")) {
+                return false;
+            }
+            if (arg.equals("--plugins-dir") || arg.equals("--log-level")) {
+                i++;
+            } else if (command == null && !arg.startsWith("-")) {
+                command = arg;
+            }
+        }
+        return command != null && RUNTIME_COMMANDS.contains(command);
+    }
+
+    /** The steps, in order; each is handed to {@code runner}. */
+    static void run(Consumer<Step> runner) {
+        for (Step step : steps()) {
+            runner.accept(step);
+        }
+    }
+
+    static List<Step> steps() {
+        return List.of(
+                new Step("command line", () -> Launcher.GlobalOptions.parse(new String[] {"--log-level", "info",
+                        "run", "-c", "warmup.conf"})),
+                new Step("netty native transport", Epoll::isAvailable),
+                new Step("netty openssl", OpenSsl::isAvailable),
+                new Step("injector", () -> Guice.createInjector(Stage.PRODUCTION, binder -> { })),
+                new Step("config parser", () -> ConfigFactory.parseString("warmup { a = 1s, b = [ { c = d } ] }")
+                        .resolve().getDuration("warmup.a")));
+    }
+
+    static void runStep(Step step) {
+        try {
+            step.action().run();
+        } catch (RuntimeException | LinkageError e) {
+            LoggerFactory.getLogger(StartupWarmup.class).debug(
+                    "start-up warm-up '{}' failed; the main thread will meet this itself", step.name(), e);
+        }
+    }
+
+    /**
+     * Waits until the warm-up (if one runs) has finished: called before the main thread's first use of Netty.
+     * Returns at once when none was started (in-process callers such as tests) or it has finished.
+     */
+    static void awaitNetty() {
+        Thread thread = running;
+        if (thread == null) {
+            return;
+        }
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(AWAIT_SECONDS));
+            if (thread.isAlive()) {
+                LoggerFactory.getLogger(StartupWarmup.class).warn(
+                        "start-up warm-up still running after {}s; going on without it", AWAIT_SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        running = null;
+    }
+
+    /** One step: a name for the log and what it does. */
+    record Step(String name, Runnable action) {
+    }
+}

@@ -1,0 +1,82 @@
+package org.anytls4j.core.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class StartupWarmupTest {
+
+    @Test
+    void warmsUpOnlyForTheCommandsThatBuildTheRuntime() {
+        assertThat(StartupWarmup.buildsRuntime(args("client", "-c", "client.conf"))).isTrue();
+        assertThat(StartupWarmup.buildsRuntime(args("run"))).isTrue();
+        assertThat(StartupWarmup.buildsRuntime(args("server", "-p", "secret"))).isTrue();
+        assertThat(StartupWarmup.buildsRuntime(args("--log-level", "debug", "check", "-c", "x.conf"))).isTrue();
+        assertThat(StartupWarmup.buildsRuntime(args("--plugins-dir", "/opt/p", "run", "-c", "x"))).isTrue();
+
+        assertThat(StartupWarmup.buildsRuntime(args())).isFalse();
+        assertThat(StartupWarmup.buildsRuntime(args("-h"))).isFalse();
+        assertThat(StartupWarmup.buildsRuntime(args("client", "--help"))).isFalse();
+        assertThat(StartupWarmup.buildsRuntime(args("-V", "run"))).isFalse();
+        assertThat(StartupWarmup.buildsRuntime(args("plugins"))).isFalse();
+        assertThat(StartupWarmup.buildsRuntime(args("generate", "certificate"))).isFalse();
+        assertThat(StartupWarmup.buildsRuntime(args("import", "mihomo", "run.yaml"))).isFalse();
+        // a global option's value is not the command
+        assertThat(StartupWarmup.buildsRuntime(args("--plugins-dir", "run", "plugins"))).isFalse();
+        assertThat(StartupWarmup.buildsRuntime(args("--log-level", "check", "plugins"))).isFalse();
+    }
+
+    @Test
+    void everyStepRunsInThisJvmWithoutAnError() {
+        List<String> ran = new ArrayList<>();
+        StartupWarmup.run(step -> {
+            assertThatCode(() -> step.action().run()).as(step.name()).doesNotThrowAnyException();
+            ran.add(step.name());
+        });
+        assertThat(ran).containsExactly("command line", "netty native transport", "netty openssl", "injector",
+                "config parser");
+    }
+
+    @Test
+    void aFailingStepIsLeftForTheMainThreadAndTheNextStepsStillRun() {
+        AtomicInteger after = new AtomicInteger();
+        List<StartupWarmup.Step> steps = List.of(
+                new StartupWarmup.Step("fails", () -> {
+                    throw new IllegalStateException("no native library here");
+                }),
+                new StartupWarmup.Step("links badly", () -> {
+                    throw new UnsatisfiedLinkError("libnetty_tcnative: no such file");
+                }),
+                new StartupWarmup.Step("after", after::incrementAndGet));
+
+        assertThatCode(() -> steps.forEach(StartupWarmup::runStep)).doesNotThrowAnyException();
+        assertThat(after).hasValue(1);
+    }
+
+    @Test
+    void theBarrierWaitsForTheWarmUpAndReturnsAtOnceWithoutOne() {
+        StartupWarmup.awaitNetty(); // none started in this JVM yet, or one from an earlier test already awaited
+
+        assertThat(StartupWarmup.startFor(args("plugins"))).isFalse();
+        assertThat(warmupThreads()).isEmpty();
+
+        assertThat(StartupWarmup.startFor(args("check", "-c", "x.conf"))).isTrue();
+        StartupWarmup.awaitNetty();
+        assertThat(warmupThreads()).isEmpty();
+        StartupWarmup.awaitNetty();
+    }
+
+    private static List<Thread> warmupThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(thread -> thread.getName().equals("anytls4j-warmup") && thread.isAlive())
+                .toList();
+    }
+
+    private static String[] args(String... args) {
+        return args;
+    }
+}
