@@ -117,16 +117,18 @@ class LauncherScriptTest {
         assertThat(launchWith(home, jvm, "check", "-c", "good.conf")).isZero();
         List<String> checks = Files.readAllLines(calls);
         assertThat(checks).hasSize(2);
-        assertThat(checks.get(0)).doesNotContain("AOTCache").contains("check -c good.conf");
+        assertThat(checks.get(0)).doesNotContain("AOTCache").doesNotContain("anytls4j.cds.training")
+                .contains("check -c good.conf");
         assertThat(checks.get(1)).containsPattern("-XX:AOTCacheOutput=\\S*/lib/cds/anytls4j-\\d+\\.aot ")
-                .contains("-Xlog:aot*=off").endsWith("check -c good.conf ");
+                .contains(" -Danytls4j.cds.training=true ").contains("-Xlog:aot*=off").endsWith("check -c good.conf ");
         String archive = checks.get(1).replaceAll(".*-XX:AOTCacheOutput=(\\S+) .*", "$1");
         Files.writeString(Path.of(archive), "stand-in");
         Files.delete(calls);
 
         assertThat(launchWith(home, jvm, "client", "-c", "good.conf")).isZero();
         assertThat(Files.readAllLines(calls)).singleElement().asString().contains("-XX:AOTCache=" + archive + " ")
-                .contains(" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow ");
+                .contains(" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow ")
+                .as("only the run that writes the archive trains").doesNotContain("anytls4j.cds.training");
     }
 
     /**
@@ -183,6 +185,7 @@ class LauncherScriptTest {
 
         assertThat(Files.readAllLines(jvm.resolve("calls.txt"))).singleElement().asString()
                 .containsPattern("-XX:ArchiveClassesAtExit=\\S*/lib/cds/anytls4j-\\d+\\.jsa ")
+                .contains(" -Danytls4j.cds.training=true ")
                 .doesNotContain("AOTCache").doesNotContain("--enable-native-access");
     }
 

@@ -6,6 +6,7 @@ import org.anytls4j.core.config.ConfigProblem;
 import org.anytls4j.core.config.InvalidConfigException;
 import org.anytls4j.core.config.ValidatedConfig;
 import org.anytls4j.core.runtime.Assembly;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -49,6 +50,9 @@ final class CheckCommand implements Callable<Integer> {
                 assembly.warnings().forEach(line -> out.println("  warning: " + line));
             }
             out.flush();
+            if (TrainingExercise.requested()) {
+                exercise();
+            }
             return ExitCodes.OK;
         } catch (InvalidConfigException e) {
             err.println(e.getMessage().lines().findFirst().orElse("invalid configuration"));
@@ -57,6 +61,27 @@ final class CheckCommand implements Callable<Integer> {
             }
             err.flush();
             return ExitCodes.INVALID;
+        }
+    }
+
+    /**
+     * The {@link TrainingExercise}, on the run that writes the class-data sharing archive: silent (its warnings, e.g.
+     * about its client's {@code insecure} TLS, are not the operator's) and unable to change the check's result.
+     */
+    private void exercise() {
+        String level = Logging.level();
+        Logging.setLevel("off");
+        Exception failure = null;
+        try {
+            TrainingExercise.run(launcher.host());
+        } catch (Exception e) {
+            failure = e;
+        } finally {
+            Logging.setLevel(level == null ? "info" : level);
+        }
+        if (failure != null) {
+            LoggerFactory.getLogger(CheckCommand.class).debug("start-up training stopped early; the archive holds what "
+                    + "ran until then", failure);
         }
     }
 }
