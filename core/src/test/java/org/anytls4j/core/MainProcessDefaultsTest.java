@@ -34,6 +34,18 @@ class MainProcessDefaultsTest {
     }
 
     @Test
+    void guiceBuildsTheInjectorWithoutGeneratingClassesUnlessTheOperatorSaysOtherwise() {
+        Properties unset = new Properties();
+        Main.processDefaults(unset);
+        assertThat(unset.getProperty(Main.GUICE_BYTECODE_GEN)).isEqualTo("DISABLED");
+
+        Properties set = new Properties();
+        set.setProperty(Main.GUICE_BYTECODE_GEN, "ENABLED");
+        Main.processDefaults(set);
+        assertThat(set.getProperty(Main.GUICE_BYTECODE_GEN)).isEqualTo("ENABLED");
+    }
+
+    @Test
     void nettysBuffersComeFromASmallPoolUnlessTheOperatorChoosesAnotherAllocator() {
         Properties unset = new Properties();
         Main.processDefaults(unset);
