@@ -23,26 +23,23 @@ import org.junit.jupiter.api.Timeout;
 class MainProcessDefaultsTest {
     @Test
     void nettysFlightRecorderEventsAreOffUnlessTheOperatorSetsThem() {
-        Properties unset = new Properties();
-        Main.processDefaults(unset);
-        assertThat(unset.getProperty(Main.NETTY_JFR)).isEqualTo("false");
-
-        Properties set = new Properties();
-        set.setProperty(Main.NETTY_JFR, "true");
-        Main.processDefaults(set);
-        assertThat(set.getProperty(Main.NETTY_JFR)).isEqualTo("true");
+        assertDefaultUnlessSet(Main.NETTY_JFR, "false", "true");
     }
 
     @Test
     void guiceBuildsTheInjectorWithoutGeneratingClassesUnlessTheOperatorSaysOtherwise() {
+        assertDefaultUnlessSet(Main.GUICE_BYTECODE_GEN, "DISABLED", "ENABLED");
+    }
+
+    private static void assertDefaultUnlessSet(String property, String byDefault, String operators) {
         Properties unset = new Properties();
         Main.processDefaults(unset);
-        assertThat(unset.getProperty(Main.GUICE_BYTECODE_GEN)).isEqualTo("DISABLED");
+        assertThat(unset.getProperty(property)).isEqualTo(byDefault);
 
         Properties set = new Properties();
-        set.setProperty(Main.GUICE_BYTECODE_GEN, "ENABLED");
+        set.setProperty(property, operators);
         Main.processDefaults(set);
-        assertThat(set.getProperty(Main.GUICE_BYTECODE_GEN)).isEqualTo("ENABLED");
+        assertThat(set.getProperty(property)).isEqualTo(operators);
     }
 
     @Test
