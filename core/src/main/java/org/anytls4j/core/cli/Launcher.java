@@ -183,18 +183,36 @@ public final class Launcher implements AutoCloseable {
                 || global.rest.contains("-V") || command.equals("generate") || command.equals("help"));
     }
 
-    /** The command line: built-in commands and one subcommand per plugin tool. */
+    /**
+     * The command line: built-in commands and one subcommand per plugin tool. For a command that runs the host
+     * ({@link StartupWarmup#RUNTIME_COMMANDS}) without asking for help it holds that command alone: picocli builds each
+     * command's model by reflection as it is added, 20-60 ms of every start for commands that do not run; the
+     * others, and every request for help, get them all (the overview, and suggestions for a mistyped name).
+     */
     CommandLine commandLine(PrintWriter out, PrintWriter err) {
         CommandLine commandLine = new CommandLine(new AnytlsCommand());
-        commandLine.addSubcommand("plugins", new PluginsCommand(this));
-        commandLine.addSubcommand("check", new CheckCommand(this));
-        commandLine.addSubcommand("run", new RunCommand(this));
+        String only = onlyCommand(global).orElse(null);
+        if (only == null) {
+            commandLine.addSubcommand("plugins", new PluginsCommand(this));
+        }
+        if (only == null || only.equals("check")) {
+            commandLine.addSubcommand("check", new CheckCommand(this));
+        }
+        if (only == null || only.equals("run")) {
+            commandLine.addSubcommand("run", new RunCommand(this));
+        }
         Optional<ReferenceFlags> reference = new TreeMap<>(contributions().transports()).values().stream()
                 .filter(ReferenceFlags.class::isInstance).map(ReferenceFlags.class::cast).findFirst();
-        for (FlagsOrFileCommand command : List.of(new ClientCommand(this), new ServerCommand(this))) {
-            CommandLine sub = new CommandLine(command);
-            command.addReferenceFlags(sub.getCommandSpec(), reference);
-            commandLine.addSubcommand(sub.getCommandName(), sub);
+        for (String name : List.of("client", "server")) {
+            if (only == null || only.equals(name)) {
+                FlagsOrFileCommand command = name.equals("client") ? new ClientCommand(this) : new ServerCommand(this);
+                CommandLine sub = new CommandLine(command);
+                command.addReferenceFlags(sub.getCommandSpec(), reference);
+                commandLine.addSubcommand(sub.getCommandName(), sub);
+            }
+        }
+        if (only != null) {
+            return configure(commandLine, out, err);
         }
         commandLine.addSubcommand("generate", new GenerateCommand(this));
         CommandLine importCommand = new CommandLine(new ImportCommand(this));
@@ -214,6 +232,16 @@ public final class Launcher implements AutoCloseable {
             }
             commandLine.addSubcommand(tool.name(), toolCommand);
         }
+        return configure(commandLine, out, err);
+    }
+
+    /** The one command {@link #commandLine} holds for these arguments; empty when it needs them all. */
+    static Optional<String> onlyCommand(GlobalOptions global) {
+        return StartupWarmup.RUNTIME_COMMANDS.contains(global.command()) && !global.asksForHelp()
+                ? Optional.of(global.command()) : Optional.empty();
+    }
+
+    private static CommandLine configure(CommandLine commandLine, PrintWriter out, PrintWriter err) {
         commandLine.setOut(out);
         commandLine.setErr(err);
         commandLine.setExecutionExceptionHandler((e, cl, parseResult) -> {
@@ -311,16 +339,20 @@ public final class Launcher implements AutoCloseable {
         }
     }
 
-    /** The options that matter before the command line can be built; parsed leniently from anywhere in args. */
+    /**
+     * The options that matter before the command line can be built, read from anywhere in args: {@code --plugins-dir}
+     * and {@code --log-level}, each as {@code --name VALUE} or {@code --name=VALUE}; everything else, in order, is
+     * {@link #rest}. A plain scan, not picocli: the first use of picocli costs the main thread 35-145 ms (its model is
+     * built by reflection), while a second thread can load it meanwhile ({@link StartupWarmup}); the command line
+     * proper, with these options declared on {@link AnytlsCommand}, validates them and reports a missing value.
+     */
     static final class GlobalOptions {
-        @CommandLine.Option(names = "--plugins-dir")
+        static final String PLUGINS_DIR = "--plugins-dir";
+        static final String LOG_LEVEL = "--log-level";
+
         Path pluginsDir;
-
-        @CommandLine.Option(names = "--log-level")
         String logLevel;
-
-        @CommandLine.Unmatched
-        List<String> rest = new ArrayList<>();
+        final List<String> rest = new ArrayList<>();
 
         /** Whether the arguments ask for usage help rather than for the command to run. */
         boolean asksForHelp() {
@@ -334,13 +366,30 @@ public final class Launcher implements AutoCloseable {
 
         static GlobalOptions parse(String[] args) {
             GlobalOptions options = new GlobalOptions();
-            CommandLine lenient = new CommandLine(options);
-            lenient.setUnmatchedArgumentsAllowed(true);
-            lenient.setUnmatchedOptionsArePositionalParams(true);
-            try {
-                lenient.parseArgs(args);
-            } catch (CommandLine.ParameterException e) {
-                // the full command line reports it with usage help
+            for (int i = 0; i < args.length; i++) {
+                String arg = args[i];
+                String name = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
+                if (!name.equals(PLUGINS_DIR) && !name.equals(LOG_LEVEL)) {
+                    options.rest.add(arg);
+                    continue;
+                }
+                String value;
+                if (!name.equals(arg)) {
+                    value = arg.substring(name.length() + 1);
+                } else if (i + 1 < args.length) {
+                    value = args[++i];
+                } else {
+                    continue; // the command line reports the missing value
+                }
+                if (name.equals(LOG_LEVEL)) {
+                    options.logLevel = value;
+                } else {
+                    try {
+                        options.pluginsDir = Path.of(value);
+                    } catch (java.nio.file.InvalidPathException e) {
+                        // the command line reports it, naming the option
+                    }
+                }
             }
             return options;
         }

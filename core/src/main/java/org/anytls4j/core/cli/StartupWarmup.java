@@ -10,6 +10,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
 
 /**
  * Start-up work done ahead on a second thread while the main thread does its own (issue 12): the first use of a
@@ -18,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * the warm-up thread takes them in parallel:
  * <ol>
  *   <li>the command-line parser (picocli, ~0.1 s: its classes are in the Java 5 format, which class-data sharing
- *       cannot archive), while the main thread initialises logging;</li>
+ *       cannot archive, and it builds its model by reflection), while the main thread initialises logging and loads
+ *       the plugins (it reads the global options without picocli: {@link Launcher.GlobalOptions});</li>
  *   <li>Netty's native transport and its OpenSSL engine (~0.15-0.3 s: two native libraries unpacked and loaded,
  *       BoringSSL's cipher tables, and the JDK's TLS provider, which Netty asks what it supports), while the main
  *       thread parses the command line and loads the plugins;</li>
@@ -64,25 +66,11 @@ public final class StartupWarmup {
         return true;
     }
 
-    /**
-     * Whether {@code args} run one of {@link #RUNTIME_COMMANDS}: a quick look, without the command-line parser (that
-     * is the first thing the warm-up loads). The command is the first argument that is neither an option nor the
-     * value of a global option; help and version requests run nothing.
-     */
+    /** Whether {@code args} run one of {@link #RUNTIME_COMMANDS}; help and version requests run nothing. */
     static boolean buildsRuntime(String[] args) {
-        String command = null;
-        for (int i = 0; i < args.length; i++) {
-            String arg = args[i];
-            if (arg.equals("-h") || arg.equals("--help") || arg.equals("-V") || arg.equals("--version")) {
-                return false;
-            }
-            if (arg.equals("--plugins-dir") || arg.equals("--log-level")) {
-                i++;
-            } else if (command == null && !arg.startsWith("-")) {
-                command = arg;
-            }
-        }
-        return command != null && RUNTIME_COMMANDS.contains(command);
+        Launcher.GlobalOptions global = Launcher.GlobalOptions.parse(args);
+        return RUNTIME_COMMANDS.contains(global.command()) && !global.asksForHelp()
+                && !global.rest.contains("--version") && !global.rest.contains("-V");
     }
 
     /** The steps, in order; each is handed to {@code runner}. */
@@ -94,8 +82,7 @@ public final class StartupWarmup {
 
     static List<Step> steps() {
         return List.of(
-                new Step("command line", () -> Launcher.GlobalOptions.parse(new String[] {"--log-level", "info",
-                        "run", "-c", "warmup.conf"})),
+                new Step("command line", () -> new CommandLine(new AnytlsCommand()).parseArgs("--log-level", "info")),
                 new Step("netty native transport", Epoll::isAvailable),
                 new Step("netty openssl", OpenSsl::isAvailable),
                 new Step("injector", () -> Guice.createInjector(Stage.PRODUCTION, binder -> { })),

@@ -612,4 +612,43 @@ class LauncherTest {
         assertThat(Launcher.execute(new String[] {"--plugins-dir", missing.toString(), "generate", "password"},
                 new PrintWriter(out, true), new PrintWriter(err, true))).isZero();
     }
+
+    @Test
+    void globalOptionsAreReadFromAnywhereInEitherFormWithoutPicocli() {
+        Launcher.GlobalOptions spaced = Launcher.GlobalOptions.parse(
+                new String[] {"--plugins-dir", "/opt/p", "client", "-c", "x.conf", "--log-level", "debug"});
+        assertThat(spaced.pluginsDir).isEqualTo(Path.of("/opt/p"));
+        assertThat(spaced.logLevel).isEqualTo("debug");
+        assertThat(spaced.rest).containsExactly("client", "-c", "x.conf");
+        assertThat(spaced.command()).isEqualTo("client");
+
+        Launcher.GlobalOptions joined = Launcher.GlobalOptions.parse(
+                new String[] {"check", "--log-level=warn", "--plugins-dir=/p", "-h"});
+        assertThat(joined.logLevel).isEqualTo("warn");
+        assertThat(joined.pluginsDir).isEqualTo(Path.of("/p"));
+        assertThat(joined.rest).containsExactly("check", "-h");
+        assertThat(joined.asksForHelp()).isTrue();
+
+        Launcher.GlobalOptions missing = Launcher.GlobalOptions.parse(new String[] {"run", "--log-level"});
+        assertThat(missing.logLevel).isNull();
+        assertThat(missing.rest).containsExactly("run");
+        assertThat(Launcher.GlobalOptions.parse(new String[0]).command()).isEmpty();
+    }
+
+    @Test
+    void aCommandThatRunsTheHostGetsItsOwnModelAloneAndEverythingElseGetsThemAll() {
+        assertThat(Launcher.onlyCommand(Launcher.GlobalOptions.parse(new String[] {"client", "-c", "x"})))
+                .contains("client");
+        assertThat(Launcher.onlyCommand(Launcher.GlobalOptions.parse(new String[] {"--log-level", "info", "check"})))
+                .contains("check");
+        assertThat(Launcher.onlyCommand(Launcher.GlobalOptions.parse(new String[] {"server", "--help"}))).isEmpty();
+        assertThat(Launcher.onlyCommand(Launcher.GlobalOptions.parse(new String[] {"plugins"}))).isEmpty();
+        assertThat(Launcher.onlyCommand(Launcher.GlobalOptions.parse(new String[] {"clinet"}))).isEmpty();
+
+        // the one model still parses the global options and reports its own errors
+        assertThat(run("--log-level", "warn", "check")).isEqualTo(ExitCodes.INVALID);
+        assertThat(err.toString()).contains("check: no configuration file given");
+        assertThat(run("client", "--no-such-option")).isEqualTo(ExitCodes.INVALID);
+        assertThat(err.toString()).contains("Unknown option: '--no-such-option'");
+    }
 }
