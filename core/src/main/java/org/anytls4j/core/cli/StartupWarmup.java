@@ -23,7 +23,7 @@ import picocli.CommandLine;
  *       the plugins (it reads the global options without picocli: {@link Launcher.GlobalOptions});</li>
  *   <li>Netty's native transport and its OpenSSL engine (~0.15-0.3 s: two native libraries unpacked and loaded,
  *       BoringSSL's cipher tables, and the JDK's TLS provider, which Netty asks what it supports), while the main
- *       thread parses the command line and loads the plugins;</li>
+ *       thread loads the plugins and builds its command line;</li>
  *   <li>the injector (Guice's own classes, with an empty module) and the configuration parser.</li>
  * </ol>
  * Each step only initialises what the main thread would initialise anyway, with the same settings (the process
@@ -35,9 +35,10 @@ import picocli.CommandLine;
  * server, check); the others exit within half a second and do not need Netty or Guice.
  *
  * <h2>Threading</h2>
- * One daemon thread. Loading this class loads no logging (the main thread initialises Logback meanwhile). {@link #awaitNetty()} is the barrier: the main thread calls it before its own first use of
- * Netty ({@link Launcher#host()}), so that no two threads initialise Netty's classes or load its native libraries
- * at the same time (the order in which two threads initialise classes that need each other is how class
+ * One daemon thread. Loading this class loads no logging (the main thread initialises Logback meanwhile).
+ * {@link #awaitNetty()} is the barrier: the main thread calls it before its own first use of Netty
+ * ({@link Launcher#host()}), so that no two threads initialise Netty's classes or load its native libraries at the
+ * same time (the order in which two threads initialise classes that need each other is how class
  * initialisation deadlocks, and Netty's native libraries have had such bugs).
  */
 public final class StartupWarmup {
