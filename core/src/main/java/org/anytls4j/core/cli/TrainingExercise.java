@@ -23,6 +23,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
@@ -106,23 +108,31 @@ final class TrainingExercise {
             plainHttp(proxy, targetPort);
             done += 2;
         }
-        List<CompletableFuture<Void>> together = new ArrayList<>();
-        for (int i = 0; i < CONCURRENT; i++) {
-            together.add(CompletableFuture.runAsync(() -> {
-                try {
-                    socks5(proxy, targetPort, SMALL);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }));
-        }
+        // a thread each (the common pool has a single thread on two cores): the requests overlap
+        ExecutorService threads = Executors.newFixedThreadPool(CONCURRENT, task -> {
+            Thread thread = new Thread(task, "anytls4j-training-client");
+            thread.setDaemon(true);
+            return thread;
+        });
         try {
+            List<CompletableFuture<Void>> together = new ArrayList<>();
+            for (int i = 0; i < CONCURRENT; i++) {
+                together.add(CompletableFuture.runAsync(() -> {
+                    try {
+                        socks5(proxy, targetPort, SMALL);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }, threads));
+            }
             CompletableFuture.allOf(together.toArray(CompletableFuture[]::new)).get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
         } catch (ExecutionException | TimeoutException e) {
             throw new IOException("concurrent requests: " + e.getMessage(), e);
+        } finally {
+            threads.shutdownNow();
         }
         return done + CONCURRENT;
     }
