@@ -179,19 +179,19 @@ public final class Launcher implements AutoCloseable {
     /** Whether the command line runs something that needs the plugins: not help, version or generate. */
     private boolean needsPlugins() {
         String command = global.command();
-        return !(command.isEmpty() || global.asksForHelp() || global.rest.contains("--version")
-                || global.rest.contains("-V") || command.equals("generate") || command.equals("help"));
+        return !(command.isEmpty() || global.asksForHelp() || global.asksForVersion() || command.equals("generate")
+                || command.equals("help"));
     }
 
     /**
      * The command line: built-in commands and one subcommand per plugin tool. For a command that runs the host
-     * ({@link StartupWarmup#RUNTIME_COMMANDS}) without asking for help it holds that command alone: picocli builds each
+     * ({@link GlobalOptions#RUNTIME_COMMANDS}) without asking for help it holds that command alone: picocli builds each
      * command's model by reflection as it is added, 20-60 ms of every start for commands that do not run; the
      * others, and every request for help, get them all (the overview, and suggestions for a mistyped name).
      */
     CommandLine commandLine(PrintWriter out, PrintWriter err) {
         CommandLine commandLine = new CommandLine(new AnytlsCommand());
-        String only = onlyCommand(global).orElse(null);
+        String only = global.commandBuiltAlone().orElse(null);
         if (only == null) {
             commandLine.addSubcommand("plugins", new PluginsCommand(this));
         }
@@ -233,12 +233,6 @@ public final class Launcher implements AutoCloseable {
             commandLine.addSubcommand(tool.name(), toolCommand);
         }
         return configure(commandLine, out, err);
-    }
-
-    /** The one command {@link #commandLine} holds for these arguments; empty when it needs them all. */
-    static Optional<String> onlyCommand(GlobalOptions global) {
-        return StartupWarmup.RUNTIME_COMMANDS.contains(global.command()) && !global.asksForHelp()
-                ? Optional.of(global.command()) : Optional.empty();
     }
 
     private static CommandLine configure(CommandLine commandLine, PrintWriter out, PrintWriter err) {
@@ -347,6 +341,8 @@ public final class Launcher implements AutoCloseable {
      * proper, with these options declared on {@link AnytlsCommand}, validates them and reports a missing value.
      */
     static final class GlobalOptions {
+        /** The commands that build the runtime (injector, event loops, TLS contexts): the serving ones and check. */
+        static final Set<String> RUNTIME_COMMANDS = Set.of("run", "client", "server", "check");
         static final String PLUGINS_DIR = "--plugins-dir";
         static final String LOG_LEVEL = "--log-level";
 
@@ -357,6 +353,19 @@ public final class Launcher implements AutoCloseable {
         /** Whether the arguments ask for usage help rather than for the command to run. */
         boolean asksForHelp() {
             return rest.contains("-h") || rest.contains("--help");
+        }
+
+        /**
+         * The command {@link Launcher#commandLine} builds alone: one of {@link #RUNTIME_COMMANDS} when no help is asked for;
+         * empty when it needs them all.
+         */
+        Optional<String> commandBuiltAlone() {
+            return RUNTIME_COMMANDS.contains(command()) && !asksForHelp() ? Optional.of(command()) : Optional.empty();
+        }
+
+        /** Whether the arguments ask for the version. */
+        boolean asksForVersion() {
+            return rest.contains("-V") || rest.contains("--version");
         }
 
         /** The command's name: the first argument that is not a global option; "" when there is none. */

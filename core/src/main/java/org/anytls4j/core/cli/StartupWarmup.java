@@ -6,7 +6,6 @@ import com.typesafe.config.ConfigFactory;
 import io.netty.channel.epoll.Epoll;
 import io.netty.handler.ssl.OpenSsl;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.LoggerFactory;
@@ -42,8 +41,6 @@ import picocli.CommandLine;
  * initialisation deadlocks, and Netty's native libraries have had such bugs).
  */
 public final class StartupWarmup {
-    /** The commands that build the runtime (injector, event loops, TLS contexts). */
-    static final Set<String> RUNTIME_COMMANDS = Set.of("run", "client", "server", "check");
     /** How long {@link #awaitNetty()} waits at most; the warm-up takes well under a second. */
     private static final long AWAIT_SECONDS = 30;
     private static volatile Thread running;
@@ -67,11 +64,14 @@ public final class StartupWarmup {
         return true;
     }
 
-    /** Whether {@code args} run one of {@link #RUNTIME_COMMANDS}; help and version requests run nothing. */
+    /**
+     * Whether {@code args} run one of the {@linkplain Launcher.GlobalOptions#RUNTIME_COMMANDS commands that build the
+     * runtime}, without a request for help or the version. Reads them with {@link Launcher.GlobalOptions}, which
+     * (unlike {@link Launcher}) initialises no logging.
+     */
     static boolean buildsRuntime(String[] args) {
         Launcher.GlobalOptions global = Launcher.GlobalOptions.parse(args);
-        return RUNTIME_COMMANDS.contains(global.command()) && !global.asksForHelp()
-                && !global.rest.contains("--version") && !global.rest.contains("-V");
+        return global.commandBuiltAlone().isPresent() && !global.asksForVersion();
     }
 
     /** The steps, in order; each is handed to {@code runner}. */

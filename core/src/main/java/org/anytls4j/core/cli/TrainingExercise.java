@@ -137,7 +137,7 @@ final class TrainingExercise {
         return done + CONCURRENT;
     }
 
-    static String configuration(int serverPort, Path dataDirectory) {
+    private static String configuration(int serverPort, Path dataDirectory) {
         return """
                 inbounds = [
                   { type = anytls, tag = training-server, listen = "127.0.0.1", listen_port = %1$d, outbound = direct

@@ -637,13 +637,13 @@ class LauncherTest {
 
     @Test
     void aCommandThatRunsTheHostGetsItsOwnModelAloneAndEverythingElseGetsThemAll() {
-        assertThat(Launcher.onlyCommand(Launcher.GlobalOptions.parse(new String[] {"client", "-c", "x"})))
+        assertThat(Launcher.GlobalOptions.parse(new String[] {"client", "-c", "x"}).commandBuiltAlone())
                 .contains("client");
-        assertThat(Launcher.onlyCommand(Launcher.GlobalOptions.parse(new String[] {"--log-level", "info", "check"})))
+        assertThat(Launcher.GlobalOptions.parse(new String[] {"--log-level", "info", "check"}).commandBuiltAlone())
                 .contains("check");
-        assertThat(Launcher.onlyCommand(Launcher.GlobalOptions.parse(new String[] {"server", "--help"}))).isEmpty();
-        assertThat(Launcher.onlyCommand(Launcher.GlobalOptions.parse(new String[] {"plugins"}))).isEmpty();
-        assertThat(Launcher.onlyCommand(Launcher.GlobalOptions.parse(new String[] {"clinet"}))).isEmpty();
+        assertThat(Launcher.GlobalOptions.parse(new String[] {"server", "--help"}).commandBuiltAlone()).isEmpty();
+        assertThat(Launcher.GlobalOptions.parse(new String[] {"plugins"}).commandBuiltAlone()).isEmpty();
+        assertThat(Launcher.GlobalOptions.parse(new String[] {"clinet"}).commandBuiltAlone()).isEmpty();
 
         // the one model still parses the global options and reports its own errors
         assertThat(run("--log-level", "warn", "check")).isEqualTo(ExitCodes.INVALID);
