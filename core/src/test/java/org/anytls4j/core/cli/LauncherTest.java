@@ -373,7 +373,8 @@ class LauncherTest {
         assertThat(out.toString())
                 .contains("anytls4j " + ApiVersion.PRODUCT)
                 .contains("API " + ApiVersion.API)
-                .containsPattern("TLS provider: (OpenSSL \\(.+\\)|JDK)");
+                .containsPattern("TLS provider: (OpenSSL \\(.+\\)|JDK)")
+                .containsPattern("Direct buffers: allocated by (Netty, not zeroed|the JDK, zeroed)");
     }
 
     @Test
