@@ -24,6 +24,9 @@
 #   SECTIONS    which tests: any of startup cold idlepool bulk latency concurrent (default all six)
 #   COLD_REPS   fresh client/server pairs the cold section starts, one latency run each (default 3; median)
 #   IDLE_SESSIONS    sessions the idlepool section pre-creates (ensure_idle_session; default 1000)
+#   IDLE_BASE_SESSIONS  the smaller pool it also measures (default a tenth of IDLE_SESSIONS): from it to the full
+#               pool is what each further session costs, without what carrying the first connections costs once
+#               (the connection path's compiled code, the event-loop threads, the first pooled buffer chunk)
 #   IDLE_SETTLE      seconds the idlepool section waits, once the pool is full, before its readings (default 2);
 #               an idle process settles for longer than that, e.g. the JVM trims its C heap every few seconds
 #   STARTUP_REPS     launches of each start-up case per variant (default 5; the table gives the median)
@@ -52,6 +55,7 @@ CONNS=${CONNS:-100}
 SECTIONS=${SECTIONS:-startup cold idlepool bulk latency concurrent}
 COLD_REPS=${COLD_REPS:-3}
 IDLE_SESSIONS=${IDLE_SESSIONS:-1000}
+IDLE_BASE_SESSIONS=${IDLE_BASE_SESSIONS:-$((IDLE_SESSIONS / 10))}
 PATHS=${PATHS:-direct tls anytls relay}
 BASE_PORT=${BASE_PORT:-19000}
 WARMUP=${WARMUP:-3G}
@@ -246,18 +250,20 @@ if [[ " $SECTIONS " == *" cold "* ]]; then
   SECTIONS=$(echo " $SECTIONS " | sed 's/ cold / /')
 fi
 
-# ---- idlepool: memory of IDLE_SESSIONS idle pooled sessions, beyond the same client with none ------------------
+# ---- idlepool: memory of IDLE_SESSIONS idle pooled sessions, beyond the same client with none and with a few ------
 if [[ " $SECTIONS " == *" idlepool "* ]]; then
   write_pair idle0 "$P_IDLE_SERVER" "$P_IDLE_CLIENT" ""
+  write_pair idleB "$P_IDLE_SERVER" "$P_IDLE_CLIENT" \
+    "ensure_idle_session = $IDLE_BASE_SESSIONS, min_idle_session = $IDLE_BASE_SESSIONS, idle_session_timeout = 1h"
   write_pair idleN "$P_IDLE_SERVER" "$P_IDLE_CLIENT" \
     "ensure_idle_session = $IDLE_SESSIONS, min_idle_session = $IDLE_SESSIONS, idle_session_timeout = 1h"
   sed -i "s/^  tls { certificate_path/  max_streams_per_session = 1024\n  tls { certificate_path/" "$OUT_DIR/idle0-server.conf"
-  echo "bench: idle pool, $IDLE_SESSIONS sessions, readings ${IDLE_SETTLE:-2} s after; load average:$(uptime | sed 's/.*load average://')" >&2
+  echo "bench: idle pool, 0, $IDLE_BASE_SESSIONS and $IDLE_SESSIONS sessions, readings ${IDLE_SETTLE:-2} s after; load average:$(uptime | sed 's/.*load average://')" >&2
   start_anytls4j idle0-server "$P_IDLE_SERVER"; is=$STARTED_PID
   : > "$OUT_DIR/idlepool.txt"
-  for variant in idle0 idleN; do
+  for variant in idle0 idleB idleN; do
     start_anytls4j "$variant-client" "$P_IDLE_CLIENT"; ic=$STARTED_PID
-    want=0; [ "$variant" = idleN ] && want=$IDLE_SESSIONS
+    case $variant in idle0) want=0 ;; idleB) want=$IDLE_BASE_SESSIONS ;; idleN) want=$IDLE_SESSIONS ;; esac
     for _ in $(seq 1200); do  # up to 120 s for the pool to fill
       [ "$(established "$P_IDLE_SERVER")" -ge "$want" ] && break
       sleep 0.1
@@ -276,15 +282,18 @@ rows = {}
 for line in open(sys.argv[1]):
     name, *kv = line.split()
     rows[name] = {k: (int(v) if v else None) for k, v in (x.split("=", 1) for x in kv)}
-base, full = rows["idle0"], rows["idleN"]
-n = full["sessions"] - base["sessions"]
-print("| idle pool (%d sessions) | baseline KiB | with sessions KiB | per session KiB |" % n)
-print("|---|---|---|---|")
+none, few, full = rows["idle0"], rows["idleB"], rows["idleN"]
+n, m = full["sessions"] - none["sessions"], full["sessions"] - few["sessions"]
+print("| idle pool | no session KiB | %d sessions KiB | %d sessions KiB | per session from none KiB | per session from %d KiB |"
+      % (few["sessions"], full["sessions"], few["sessions"]))
+print("|---|---|---|---|---|---|")
+def per(a, b, k):
+    return "-" if a is None or b is None or k <= 0 else "%.1f" % ((b - a) / k)
 for key, label in (("client_rss_kib", "client RSS"), ("client_heap_kib", "client heap (after GC)"),
                    ("server_rss_kib", "server RSS"), ("server_heap_kib", "server heap (after GC)")):
-    b, f = base.get(key), full.get(key)
-    per = "-" if b is None or f is None or n <= 0 else "%.1f" % ((f - b) / n)
-    print("| %s | %s | %s | %s |" % (label, "-" if b is None else b, "-" if f is None else f, per))
+    a, b, f = none.get(key), few.get(key), full.get(key)
+    print("| %s | %s | %s | %s | %s | %s |" % (label, "-" if a is None else a, "-" if b is None else b,
+                                             "-" if f is None else f, per(a, f, n), per(b, f, m)))
 PY
   echo "idle pool (load average after:$(uptime | sed 's/.*load average://')):"
   cat "$OUT_DIR/idlepool.md"
