@@ -335,7 +335,7 @@ class LauncherScriptTest {
                 new String[] {"--log-level", "debug", "server", "-c", "s.conf"},
                 new String[] {"--plugins-dir", "check", "run"})) {
             assertThat(fakeJvm(dir, "17.0.15", null, serving)).as(String.join(" ", serving))
-                    .contains(" -XX:TieredStopAtLevel=1 -XX:CompileThresholdScaling=0.2 ")
+                    .contains(" -XX:TieredStopAtLevel=1 -XX:CompileThresholdScaling=0.1 ")
                     .doesNotContain("CICompilerCount").doesNotContain("Tier4");
         }
         for (String[] other : List.of(new String[] {"check", "-c", "a.conf"}, new String[] {"-h"},
@@ -354,7 +354,7 @@ class LauncherScriptTest {
 
         assertThat(serving.exitCode()).as(serving.err()).isZero();
         assertThat(serving.out()).containsPattern("intx TieredStopAtLevel +:?= 1 ")
-                .containsPattern("double CompileThresholdScaling +:?= 0.2");
+                .containsPattern("double CompileThresholdScaling +:?= 0.1");
         assertThat(withC2.exitCode()).as(withC2.err()).isZero();
         assertThat(withC2.out()).containsPattern("intx TieredStopAtLevel +:?= 4 ");
         assertThat(other.exitCode()).as(other.err()).isZero();
