@@ -24,11 +24,13 @@ import org.slf4j.LoggerFactory;
  * @param policyTimeBudget     {@code policy_time_budget}, > 0: how long one call of a policy's code may run
  * @param policyFailureLimit   {@code policy_failure_limit}, >= 1: consecutive failed calls that disable a policy
  * @param shutdownGrace        {@code shutdown_grace_period}, >= 0: how long open streams may finish on shutdown
+ * @param createConcurrency    {@code session_create_concurrency}, >= 0: how many sessions that policies asked for may
+ *                             be connecting at once (0: all of them)
  */
 public record PoolSettings(Duration checkInterval, Duration idleTimeout, int maxStreamsPerSession,
                            List<String> poolPolicies, Duration backoffInitial, Duration backoffMax,
                            Duration probation, Duration policyTimeBudget, int policyFailureLimit,
-                           Duration shutdownGrace) {
+                           Duration shutdownGrace, int createConcurrency) {
     public static final String CHECK_INTERVAL = "idle_session_check_interval";
     public static final String IDLE_TIMEOUT = "idle_session_timeout";
     public static final String MAX_STREAMS = "max_streams_per_session";
@@ -39,6 +41,7 @@ public record PoolSettings(Duration checkInterval, Duration idleTimeout, int max
     public static final String POLICY_TIME_BUDGET = "policy_time_budget";
     public static final String POLICY_FAILURE_LIMIT = "policy_failure_limit";
     public static final String SHUTDOWN_GRACE = "shutdown_grace_period";
+    public static final String CREATE_CONCURRENCY = "session_create_concurrency";
     /**
      * Defaults of policy_time_budget, policy_failure_limit and shutdown_grace_period (as anytls4j-pool.conf gives
      * them), for the constructors that predate those keys.
@@ -46,6 +49,8 @@ public record PoolSettings(Duration checkInterval, Duration idleTimeout, int max
     static final Duration DEFAULT_POLICY_TIME_BUDGET = Duration.ofMillis(100);
     static final int DEFAULT_POLICY_FAILURE_LIMIT = 3;
     static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(5);
+    /** Default of session_create_concurrency, as anytls4j-pool.conf gives it. */
+    static final int DEFAULT_CREATE_CONCURRENCY = 16;
 
     /** Values at or below this are replaced by {@link #CLAMPED} (POOL.md section 6: "<= 5 s, including 0"). */
     static final Duration CLAMP_LIMIT = Duration.ofSeconds(5);
@@ -64,11 +69,12 @@ public record PoolSettings(Duration checkInterval, Duration idleTimeout, int max
                 Duration.ofMinutes(1), Duration.ofSeconds(5));
     }
 
-    /** Settings with the default policy budget, failure limit and shutdown grace. */
+    /** Settings with the default policy budget, failure limit, shutdown grace and creation concurrency. */
     public PoolSettings(Duration checkInterval, Duration idleTimeout, int maxStreamsPerSession,
                         List<String> poolPolicies, Duration backoffInitial, Duration backoffMax, Duration probation) {
         this(checkInterval, idleTimeout, maxStreamsPerSession, poolPolicies, backoffInitial, backoffMax, probation,
-                DEFAULT_POLICY_TIME_BUDGET, DEFAULT_POLICY_FAILURE_LIMIT, DEFAULT_SHUTDOWN_GRACE);
+                DEFAULT_POLICY_TIME_BUDGET, DEFAULT_POLICY_FAILURE_LIMIT, DEFAULT_SHUTDOWN_GRACE,
+                DEFAULT_CREATE_CONCURRENCY);
     }
 
     /**
@@ -92,8 +98,9 @@ public record PoolSettings(Duration checkInterval, Duration idleTimeout, int max
         Duration budget = Settings.positiveDuration(settings, POLICY_TIME_BUDGET);
         int failureLimit = Settings.intInRange(settings, POLICY_FAILURE_LIMIT, 1, Integer.MAX_VALUE);
         Duration grace = Settings.nonNegativeDuration(settings, SHUTDOWN_GRACE);
+        int createConcurrency = Settings.intInRange(settings, CREATE_CONCURRENCY, 0, Integer.MAX_VALUE);
         return new PoolSettings(interval, timeout, maxStreams, settings.getStringList(POOL_POLICIES), backoffInitial,
-                backoffMax, probation, budget, failureLimit, grace);
+                backoffMax, probation, budget, failureLimit, grace, createConcurrency);
     }
 
     private static Duration clamped(String outboundTag, Config settings, String key) {

@@ -11,9 +11,11 @@ import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -199,6 +201,13 @@ public final class SessionPool implements PacketOutbound, PoolView, AutoCloseabl
     /** The connectors' futures of those creations, cancelled at shutdown. */
     private final Set<CompletableFuture<Session>> connects = new LinkedHashSet<>();
     private int creating;
+    /**
+     * Policy creations admitted (counted in {@link #creating}) that wait for one of the {@code
+     * session_create_concurrency} connecting places, oldest first; dropped at drain and close.
+     */
+    private final Deque<Creation> waitingCreations = new ArrayDeque<>();
+    /** Policy creations connecting now, at most {@code session_create_concurrency} (0: no limit). */
+    private int policyConnecting;
     /** {@link #creating} by the reason its creator gave. */
     private final Map<String, Integer> creatingByReason = new HashMap<>();
     /** The creations' failure streak and gate, shared by every creator. */
@@ -1113,9 +1122,38 @@ public final class SessionPool implements PacketOutbound, PoolView, AutoCloseabl
                     close.action().detail());
             close.entry().session.close(close.action().reason());
         }
-        for (Creation creation : creations) {
-            create(creation.reason(), creation.index(), false, creation.generation(), creation.requester());
+        if (!creations.isEmpty()) {
+            serial.execute(() -> {
+                waitingCreations.addAll(creations);
+                startWaitingCreations();
+            });
         }
+    }
+
+    /**
+     * In context. Starts waiting policy creations while fewer than {@code session_create_concurrency} are connecting;
+     * each one that settles, pooled or failed, lets the next start. A thousand handshakes at once (an
+     * {@code ensure_idle_session} of 1000) left their scratch memory behind in both processes.
+     */
+    private void startWaitingCreations() {
+        int limit = settings.createConcurrency();
+        while (!waitingCreations.isEmpty() && (limit == 0 || policyConnecting < limit)) {
+            Creation creation = waitingCreations.poll();
+            policyConnecting++;
+            create(creation.reason(), creation.index(), false, creation.generation(), creation.requester())
+                    .whenComplete((entry, failure) -> serial.execute(() -> {
+                        policyConnecting--;
+                        startWaitingCreations();
+                    }));
+        }
+    }
+
+    /** In context, at drain and close: the policy creations that have not started will not; uncounts them. */
+    private void dropWaitingCreations() {
+        for (Creation creation : waitingCreations) {
+            settledCreation(creation.reason());
+        }
+        waitingCreations.clear();
     }
 
     /** On the lane: ends a run and schedules the next, at the earliest time a policy or an event asked for. */
@@ -1361,6 +1399,7 @@ public final class SessionPool implements PacketOutbound, PoolView, AutoCloseabl
                 nextRun.cancel(false);
                 nextRun = null;
             }
+            dropWaitingCreations();
             new ArrayList<>(connects).forEach(connect -> connect.cancel(false));
             List<Entry> idleNow = new ArrayList<>(idle.values());
             idle.clear();
@@ -1424,6 +1463,7 @@ public final class SessionPool implements PacketOutbound, PoolView, AutoCloseabl
                 nextRun.cancel(false);
                 nextRun = null;
             }
+            dropWaitingCreations();
             List<Entry> sessions = new ArrayList<>(live.values());
             live.clear();
             idle.clear();

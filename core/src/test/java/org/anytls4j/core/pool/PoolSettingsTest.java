@@ -62,4 +62,14 @@ class PoolSettingsTest {
                 .isInstanceOf(InvalidSettingException.class)
                 .hasMessage("max_streams_per_session: must be in 1..65535, was " + value);
     }
+
+    @Test
+    void sessionCreateConcurrencyDefaultsToSixteenAndZeroMeansNoLimit() {
+        assertThat(PoolSettings.from("hk", PoolConfigs.outbound("")).createConcurrency()).isEqualTo(16);
+        assertThat(PoolSettings.from("hk", PoolConfigs.outbound("session_create_concurrency = 0"))
+                .createConcurrency()).isZero();
+        assertThatThrownBy(() -> PoolSettings.from("hk", PoolConfigs.outbound("session_create_concurrency = -1")))
+                .isInstanceOf(InvalidSettingException.class)
+                .hasMessageStartingWith("session_create_concurrency: must be");
+    }
 }

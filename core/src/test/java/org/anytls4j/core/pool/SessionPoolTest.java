@@ -45,6 +45,20 @@ class SessionPoolTest {
         return pool(hocon, List.of(policies), List.of());
     }
 
+    /** A policy that asks for {@code count} sessions in the run at time 0 and for nothing after. */
+    private static ScriptedPolicy creatingAtStart(int count) {
+        return new ScriptedPolicy("creator", 400, true)
+                .deciding((pool, now) -> now == 0 ? Decision.of(List.of(PoolAction.create(count, "test")))
+                        : Decision.nothing());
+    }
+
+    /** A started pool over {@code hocon} whose policy asks for {@code count} sessions at once; connects wait. */
+    private PoolHarness startedCreating(String hocon, int count) {
+        PoolHarness h = pool(hocon, creatingAtStart(count));
+        h.connector.manual();
+        return h.start();
+    }
+
     @AfterEach
     void closePool() {
         if (harness != null) {
@@ -343,9 +357,7 @@ class SessionPoolTest {
 
     @Test
     void aFailedPolicyCreationBringsTheNextRunForwardSoThePolicyCanBackOff() {
-        ScriptedPolicy creator = new ScriptedPolicy("creator", 400, true)
-                .deciding((pool, now) -> now == 0 ? Decision.of(List.of(PoolAction.create(1, "test")))
-                        : Decision.nothing());
+        ScriptedPolicy creator = creatingAtStart(1);
         PoolHarness h = pool("", creator);
         h.connector.manual();
         h.start();
@@ -385,9 +397,7 @@ class SessionPoolTest {
                         + " streams=" + session.openStreams() + " pooled=" + self[0].pool.snapshot().total());
             }
         };
-        ScriptedPolicy creator = new ScriptedPolicy("creator", 400, true)
-                .deciding((pool, now) -> now == 0 ? Decision.of(List.of(PoolAction.create(1, "test")))
-                        : Decision.nothing());
+        ScriptedPolicy creator = creatingAtStart(1);
         self[0] = pool("", List.of(creator), List.of(monitors));
         self[0].start();
         self[0].open();
@@ -421,9 +431,7 @@ class SessionPoolTest {
 
     @Test
     void shutdownClosesEverySessionStopsMaintenanceAndClosesPoliciesMonitorsAndTheConnector() {
-        ScriptedPolicy creator = new ScriptedPolicy("creator", 400, true)
-                .deciding((pool, now) -> now == 0 ? Decision.of(List.of(PoolAction.create(2, "test")))
-                        : Decision.nothing());
+        ScriptedPolicy creator = creatingAtStart(2);
         PoolHarness h = pool("", creator);
         h.connector.manual();
         h.start();
@@ -448,11 +456,71 @@ class SessionPoolTest {
                 .hasCauseInstanceOf(IllegalStateException.class);
     }
 
+    /**
+     * A thousand handshakes at once (ensure_idle_session = 1000) left glibc holding their scratch memory: 20-25 KiB of
+     * client RSS per idle session, 16 with at most 16 connecting at a time (docs/BENCHMARKS.md, round six).
+     */
+    @Test
+    void policyCreationsConnectAtMostSessionCreateConcurrencyAtOnceTheRestAsEachSettles() {
+        PoolHarness h = startedCreating("session_create_concurrency = 3", 10);
+
+        assertThat(h.connector.pendingConnects()).isEqualTo(3);
+        assertThat(h.pool.snapshot().creating()).as("the waiting ones count as creating").isEqualTo(10);
+        int most = 0;
+        while (h.connector.pendingConnects() > 0) {
+            most = Math.max(most, h.connector.pendingConnects());
+            h.connector.completeNext();
+        }
+        assertThat(most).isEqualTo(3);
+        assertThat(h.connector.attempts()).isEqualTo(10);
+        assertThat(h.idleSeqs()).hasSize(10);
+        assertThat(h.pool.snapshot().creating()).isZero();
+    }
+
+    @Test
+    void aFailedPolicyCreationAlsoLetsTheNextOneStart() {
+        PoolHarness h = startedCreating("session_create_concurrency = 1", 3);
+
+        h.connector.failPending(new IOException("connection refused"));
+
+        assertThat(h.connector.attempts()).isEqualTo(2);
+        assertThat(h.connector.pendingConnects()).isEqualTo(1);
+    }
+
+    @Test
+    void aStreamThatNeedsASessionIsNotQueuedBehindPolicyCreations() {
+        PoolHarness h = startedCreating("session_create_concurrency = 2", 5);
+
+        CompletableFuture<Channel> stream = h.pool.open(DESTINATION, null).toCompletableFuture();
+
+        assertThat(h.connector.pendingConnects()).as("two for the policy, one for the stream").isEqualTo(3);
+        assertThat(stream).isNotDone();
+    }
+
+    @Test
+    void withoutALimitEveryPolicyCreationConnectsAtOnceAsTheReferenceDoes() {
+        PoolHarness h = startedCreating("session_create_concurrency = 0", 40);
+
+        assertThat(h.connector.pendingConnects()).isEqualTo(40);
+    }
+
+    @Test
+    void shutdownDropsTheWaitingPolicyCreations() {
+        PoolHarness h = startedCreating("", 20);
+        assertThat(h.connector.pendingConnects()).as("the default, 16").isEqualTo(16);
+
+        CompletableFuture<Void> closed = h.pool.closeAsync().toCompletableFuture();
+        h.connector.completeAll();
+
+        assertThat(closed).isDone();
+        assertThat(h.connector.attempts()).as("none of the 4 waiting ones started").isEqualTo(16);
+        assertThat(h.connector.activeSessions()).isEmpty();
+        assertThat(h.pool.snapshot().creating()).isZero();
+    }
+
     @Test
     void shutdownWaitsForAConnectThatIgnoresCancellationAndClosesTheSessionItDelivers() {
-        ScriptedPolicy creator = new ScriptedPolicy("creator", 400, true)
-                .deciding((pool, now) -> now == 0 ? Decision.of(List.of(PoolAction.create(1, "test")))
-                        : Decision.nothing());
+        ScriptedPolicy creator = creatingAtStart(1);
         PoolHarness h = pool("", creator);
         h.connector.manual().uncancellable();
         h.start();
