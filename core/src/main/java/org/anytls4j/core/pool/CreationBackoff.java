@@ -54,6 +54,11 @@ final class CreationBackoff {
         return failures > 0;
     }
 
+    /** Changes at each round of failures and at a success; what {@link #attempt} returned then. */
+    long generation() {
+        return generation;
+    }
+
     /** Whether a creation may start at {@code nowNanos}. */
     boolean mayAttempt(long nowNanos) {
         return nowNanos >= allowedAtNanos;

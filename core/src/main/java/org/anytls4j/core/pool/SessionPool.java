@@ -1132,10 +1132,27 @@ public final class SessionPool implements PacketOutbound, PoolView, AutoCloseabl
 
     /**
      * In context. Starts waiting policy creations while fewer than {@code session_create_concurrency} are connecting;
-     * each one that settles, pooled or failed, lets the next start. A thousand handshakes at once (an
-     * {@code ensure_idle_session} of 1000) left their scratch memory behind in both processes.
+     * each one that settles, pooled or failed, lets the next start, unless the pool is backing off after a failed
+     * creation: then the waiting ones are dropped. A thousand handshakes at once (an {@code ensure_idle_session} of
+     * 1000) left their scratch memory behind in both processes.
      */
     private void startWaitingCreations() {
+        if (backoff.backingOff()) {
+            // Those admitted before a failure are not started: each failure would start the next at once. The
+            // policies' next run asks again, and the back-off admits one creation per wait.
+            int before = waitingCreations.size();
+            waitingCreations.removeIf(creation -> {
+                boolean stale = creation.generation() != backoff.generation();
+                if (stale) {
+                    settledCreation(creation.reason());
+                }
+                return stale;
+            });
+            if (waitingCreations.size() < before) {
+                log.debug("outbound={} a session creation failed: {} waiting policy creations are not started",
+                        tag, before - waitingCreations.size());
+            }
+        }
         int limit = settings.createConcurrency();
         while (!waitingCreations.isEmpty() && (limit == 0 || policyConnecting < limit)) {
             Creation creation = waitingCreations.poll();
@@ -1148,7 +1165,7 @@ public final class SessionPool implements PacketOutbound, PoolView, AutoCloseabl
         }
     }
 
-    /** In context, at drain and close: the policy creations that have not started will not; uncounts them. */
+    /** In context, at drain, close and a failure: the policy creations that have not started will not; uncounts them. */
     private void dropWaitingCreations() {
         for (Creation creation : waitingCreations) {
             settledCreation(creation.reason());

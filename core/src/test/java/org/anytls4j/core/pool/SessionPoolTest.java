@@ -478,10 +478,21 @@ class SessionPoolTest {
     }
 
     @Test
-    void aFailedPolicyCreationAlsoLetsTheNextOneStart() {
-        PoolHarness h = startedCreating("session_create_concurrency = 1", 3);
+    void aFailedPolicyCreationDropsTheWaitingOnesAndLeavesTheRestToTheBackOff() {
+        PoolHarness h = startedCreating("session_create_concurrency = 2", 5);
 
         h.connector.failPending(new IOException("connection refused"));
+
+        assertThat(h.connector.attempts()).as("no waiting one started after the failures").isEqualTo(2);
+        assertThat(h.pool.snapshot().creating()).isZero();
+        assertThat(h.pool.snapshot().creationFailures()).isEqualTo(2);
+    }
+
+    @Test
+    void aPooledPolicyCreationLetsTheNextOneStart() {
+        PoolHarness h = startedCreating("session_create_concurrency = 1", 3);
+
+        h.connector.completeNext();
 
         assertThat(h.connector.attempts()).isEqualTo(2);
         assertThat(h.connector.pendingConnects()).isEqualTo(1);
