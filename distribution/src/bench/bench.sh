@@ -43,6 +43,8 @@
 #   JFR=1       record each anytls4j process with Java Flight Recorder (profile settings) into $OUT_DIR
 #   LOG_LEVEL   log level of the anytls4j processes (default info)
 #   CLIENT_KEYS extra keys of the client's anytls outbound, HOCON on one line (e.g. "stream_receive_buffer = 64KiB")
+#   HOG=1       a busy loop on one core beside every section (the issue's "machine busy" run), stopped with the
+#               script (and by `timeout` after HOG_SECONDS, default 3600, should the script be killed)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../../.." && pwd -P)
@@ -116,6 +118,12 @@ cleanup() {
   done
 }
 trap cleanup EXIT
+
+if [ "${HOG:-0}" = 1 ]; then
+  timeout "${HOG_SECONDS:-3600}" sh -c 'while :; do :; done' &
+  PIDS+=($!)
+  echo "bench: a busy loop runs beside the measurements (HOG=1, pid $!)" >&2
+fi
 
 wait_listen() {  # port, pid, name
   for _ in $(seq 300); do
