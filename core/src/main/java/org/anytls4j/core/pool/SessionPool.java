@@ -1125,7 +1125,11 @@ public final class SessionPool implements PacketOutbound, PoolView, AutoCloseabl
         if (!creations.isEmpty()) {
             serial.execute(() -> {
                 waitingCreations.addAll(creations);
-                startWaitingCreations();
+                if (closing || draining) {
+                    dropWaitingCreations();      // the pool began to shut down after the run admitted them
+                } else {
+                    startWaitingCreations();
+                }
             });
         }
     }
@@ -1165,7 +1169,7 @@ public final class SessionPool implements PacketOutbound, PoolView, AutoCloseabl
         }
     }
 
-    /** In context, at drain, close and a failure: the policy creations that have not started will not; uncounts them. */
+    /** In context, at drain and close: the policy creations that have not started will not; uncounts them. */
     private void dropWaitingCreations() {
         for (Creation creation : waitingCreations) {
             settledCreation(creation.reason());
