@@ -1384,9 +1384,13 @@ public final class SessionPool implements PacketOutbound, PoolView, AutoCloseabl
                         p -> p.count(State.FAILURES))
                 .description("Session creations that failed in a row; 0 once a session proved itself")
                 .tag("outbound", tag).strongReference(true).register(registry));
+        gauges.add(Gauge.builder("anytls4j.pool.sessions.create.waiting", this, p -> p.count(State.WAITING))
+                .description("Session creations policies asked for that wait for a connecting place "
+                        + "(session_create_concurrency)")
+                .tag("outbound", tag).strongReference(true).register(registry));
     }
 
-    private enum State { IDLE, ACTIVE, TOTAL, BACKOFF, FAILURES }
+    private enum State { IDLE, ACTIVE, TOTAL, BACKOFF, FAILURES, WAITING }
 
     private double count(State state) {
         return serial.call(() -> switch (state) {
@@ -1395,6 +1399,7 @@ public final class SessionPool implements PacketOutbound, PoolView, AutoCloseabl
             case TOTAL -> (double) live.size();
             case BACKOFF -> (double) backoff.delayNanos();
             case FAILURES -> (double) backoff.failures();
+            case WAITING -> (double) waitingCreations.size();
         });
     }
 

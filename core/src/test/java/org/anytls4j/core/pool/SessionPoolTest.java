@@ -466,6 +466,7 @@ class SessionPoolTest {
 
         assertThat(h.connector.pendingConnects()).isEqualTo(3);
         assertThat(h.pool.snapshot().creating()).as("the waiting ones count as creating").isEqualTo(10);
+        assertThat(h.meter("anytls4j.pool.sessions.create.waiting")).isEqualTo(7);
         int most = 0;
         while (h.connector.pendingConnects() > 0) {
             most = Math.max(most, h.connector.pendingConnects());
@@ -475,6 +476,7 @@ class SessionPoolTest {
         assertThat(h.connector.attempts()).isEqualTo(10);
         assertThat(h.idleSeqs()).hasSize(10);
         assertThat(h.pool.snapshot().creating()).isZero();
+        assertThat(h.meter("anytls4j.pool.sessions.create.waiting")).isZero();
     }
 
     @Test
