@@ -36,6 +36,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.anytls4j.api.CloseReason;
 import org.anytls4j.api.Destination;
@@ -1125,11 +1126,7 @@ public final class SessionPool implements PacketOutbound, PoolView, AutoCloseabl
         if (!creations.isEmpty()) {
             serial.execute(() -> {
                 waitingCreations.addAll(creations);
-                if (closing || draining) {
-                    dropWaitingCreations();      // the pool began to shut down after the run admitted them
-                } else {
-                    startWaitingCreations();
-                }
+                startWaitingCreations();
             });
         }
     }
@@ -1141,20 +1138,17 @@ public final class SessionPool implements PacketOutbound, PoolView, AutoCloseabl
      * 1000) left their scratch memory behind in both processes.
      */
     private void startWaitingCreations() {
+        if (closing || draining) {
+            dropWaitingCreations(creation -> true);    // the pool began to shut down after a run admitted them
+            return;
+        }
         if (backoff.backingOff()) {
             // Those admitted before a failure are not started: each failure would start the next at once. The
             // policies' next run asks again, and the back-off admits one creation per wait.
-            int before = waitingCreations.size();
-            waitingCreations.removeIf(creation -> {
-                boolean stale = creation.generation() != backoff.generation();
-                if (stale) {
-                    settledCreation(creation.reason());
-                }
-                return stale;
-            });
-            if (waitingCreations.size() < before) {
+            int dropped = dropWaitingCreations(creation -> creation.generation() != backoff.generation());
+            if (dropped > 0) {
                 log.debug("outbound={} a session creation failed: {} waiting policy creations are not started",
-                        tag, before - waitingCreations.size());
+                        tag, dropped);
             }
         }
         int limit = settings.createConcurrency();
@@ -1169,12 +1163,17 @@ public final class SessionPool implements PacketOutbound, PoolView, AutoCloseabl
         }
     }
 
-    /** In context, at drain and close: the policy creations that have not started will not; uncounts them. */
-    private void dropWaitingCreations() {
-        for (Creation creation : waitingCreations) {
-            settledCreation(creation.reason());
-        }
-        waitingCreations.clear();
+    /** In context. The waiting policy creations that match will not start; uncounts them and returns how many. */
+    private int dropWaitingCreations(Predicate<Creation> which) {
+        int before = waitingCreations.size();
+        waitingCreations.removeIf(creation -> {
+            boolean drop = which.test(creation);
+            if (drop) {
+                settledCreation(creation.reason());
+            }
+            return drop;
+        });
+        return before - waitingCreations.size();
     }
 
     /** On the lane: ends a run and schedules the next, at the earliest time a policy or an event asked for. */
@@ -1425,7 +1424,7 @@ public final class SessionPool implements PacketOutbound, PoolView, AutoCloseabl
                 nextRun.cancel(false);
                 nextRun = null;
             }
-            dropWaitingCreations();
+            dropWaitingCreations(creation -> true);
             new ArrayList<>(connects).forEach(connect -> connect.cancel(false));
             List<Entry> idleNow = new ArrayList<>(idle.values());
             idle.clear();
@@ -1489,7 +1488,7 @@ public final class SessionPool implements PacketOutbound, PoolView, AutoCloseabl
                 nextRun.cancel(false);
                 nextRun = null;
             }
-            dropWaitingCreations();
+            dropWaitingCreations(creation -> true);
             List<Entry> sessions = new ArrayList<>(live.values());
             live.clear();
             idle.clear();
