@@ -21,7 +21,7 @@
 #   OUT_DIR     where configs, logs, JFR files and results go; default target/bench/run-<time>
 #   BULK        bytes of each bulk transfer (default 1G); REPS repetitions of each bulk test (default 3)
 #   COUNT       connections of the latency test (default 200); CONNS of the concurrent test (default 100)
-#   SECTIONS    which tests: any of startup cold idlepool bulk latency concurrent (default all six)
+#   SECTIONS    which tests: any of startup cold idlepool fill bulk latency concurrent (default all but fill)
 #   COLD_REPS   fresh client/server pairs the cold section starts, one latency run each (default 3; median)
 #   IDLE_SESSIONS    sessions the idlepool section pre-creates (ensure_idle_session; default 1000)
 #   IDLE_BASE_SESSIONS  the smaller pool it also measures (default a tenth of IDLE_SESSIONS): from it to the full
@@ -29,6 +29,10 @@
 #               (the connection path's compiled code, the event-loop threads, the first pooled buffer chunk)
 #   IDLE_SETTLE      seconds the idlepool section waits, once the pool is full, before its readings (default 2);
 #               an idle process settles for longer than that, e.g. the JVM trims its C heap every few seconds
+#   FILL_SESSIONS    sessions the fill section has the pool pre-create (ensure_idle_session; default 1000)
+#   FILL_RTTS        round trips in ms the fill section puts between client and server (default "0 20 100"), with
+#               delayrelay.py beside this script (each chunk passed on half a round trip late, connects a round trip late)
+#   FILL_CONCURRENCY session_create_concurrency values the fill section compares (default "4 16 64 0")
 #   STARTUP_REPS     launches of each start-up case per variant (default 5; the table gives the median)
 #   STARTUP_VARIANTS what the startup section compares, alternating run by run, one per line:
 #               "name|distribution directory|JAVA_OPTS[|JAVA_HOME]" (default: one variant "now|$DIST|$JAVA_OPTS"); e.g.
@@ -36,7 +40,7 @@
 #   STARTUP_EMBEDDED  1 to time `run` without a file (the embedded default on the fixed ports 1080 and 8443),
 #               0 to leave it out; default: only when both ports are free when the section starts
 #   PATHS       which paths: any of direct tls anytls relay (default all four)
-#   BASE_PORT   nine consecutive loopback ports from here are used (default 19000)
+#   BASE_PORT   eleven consecutive loopback ports from here are used (default 19000)
 #   JAVA_OPTS   extra JVM options for the anytls4j processes (default none)
 #   WARMUP      bytes of the unrecorded warm-up transfers through each anytls4j path before measuring, so the
 #               JIT has compiled the data path (default 3G; 0 skips the warm-up)
@@ -55,6 +59,9 @@ REPS=${REPS:-3}
 COUNT=${COUNT:-200}
 CONNS=${CONNS:-100}
 SECTIONS=${SECTIONS:-startup cold idlepool bulk latency concurrent}
+FILL_SESSIONS=${FILL_SESSIONS:-1000}
+FILL_RTTS=${FILL_RTTS:-0 20 100}
+FILL_CONCURRENCY=${FILL_CONCURRENCY:-4 16 64 0}
 COLD_REPS=${COLD_REPS:-3}
 IDLE_SESSIONS=${IDLE_SESSIONS:-1000}
 IDLE_BASE_SESSIONS=${IDLE_BASE_SESSIONS:-$((IDLE_SESSIONS / 10))}
@@ -106,6 +113,8 @@ P_COLD_SERVER=$((BASE_PORT + 5))
 P_COLD_CLIENT=$((BASE_PORT + 6))
 P_IDLE_SERVER=$((BASE_PORT + 7))
 P_IDLE_CLIENT=$((BASE_PORT + 8))
+P_FILL_RELAY=$((BASE_PORT + 9))
+P_FILL_ADMIN=$((BASE_PORT + 10))
 
 # ---- processes ---------------------------------------------------------------------------------------------
 PIDS=()
@@ -308,6 +317,69 @@ PY
   echo
   SECTIONS=$(echo " $SECTIONS " | sed 's/ idlepool / /')
 fi
+# ---- fill: how long a client takes from its launch to FILL_SESSIONS pre-created sessions over a link with a round
+# trip, by session_create_concurrency, and its memory once they are all pooled ---------------------------------------
+if [[ " $SECTIONS " == *" fill "* ]]; then
+  write_pair fill0 "$P_IDLE_SERVER" "$P_IDLE_CLIENT" ""
+  sed -i "s/^  tls { certificate_path/  max_streams_per_session = 1024\n  tls { certificate_path/" "$OUT_DIR/fill0-server.conf"
+  echo "bench: fill, $FILL_SESSIONS sessions, round trips ($FILL_RTTS) ms, session_create_concurrency ($FILL_CONCURRENCY); load average:$(uptime | sed 's/.*load average://')" >&2
+  start_anytls4j fill0-server "$P_IDLE_SERVER"; fs=$STARTED_PID
+  : > "$OUT_DIR/fill.txt"
+  for rtt in $FILL_RTTS; do
+    python3 "$ROOT/distribution/src/bench/delayrelay.py" "$P_FILL_RELAY" "$P_IDLE_SERVER" "$rtt" \
+      > "$OUT_DIR/fill-relay-$rtt.log" 2>&1 &
+    fr=$!; PIDS+=("$fr"); wait_listen "$P_FILL_RELAY" "$fr" "fill-relay-$rtt"
+    for conc in $FILL_CONCURRENCY; do
+      name=fill-$rtt-$conc
+      write_pair "$name" "$P_FILL_RELAY" "$P_IDLE_CLIENT" "ensure_idle_session = $FILL_SESSIONS, min_idle_session = $FILL_SESSIONS, idle_session_timeout = 1h, session_create_concurrency = $conc"
+      echo "admin { enabled = true, listen_port = $P_FILL_ADMIN }" >> "$OUT_DIR/$name-client.conf"
+      launched=$(date +%s.%N)
+      start_anytls4j "$name-client" "$P_IDLE_CLIENT"; fc=$STARTED_PID
+      # from the launch (the pool starts creating before the inbound listens) to every session pooled and idle,
+      # read from the client's own /pool every 50 ms (up to 300 s)
+      seconds=$(python3 - "$P_FILL_ADMIN" "$FILL_SESSIONS" "$launched" <<'PY'
+import json, sys, time, urllib.request
+port, want, launched = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+while time.time() - launched < 300:
+    try:
+        with urllib.request.urlopen("http://127.0.0.1:%s/pool" % port, timeout=5) as answer:
+            if sum(o.get("idle", 0) for o in json.load(answer)["outbounds"]) >= want:
+                print("%.2f" % (time.time() - launched))
+                sys.exit(0)
+    except OSError:
+        pass
+    time.sleep(0.05)
+print("timeout")
+PY
+)
+      echo "rtt_ms=$rtt concurrency=$conc sessions=$FILL_SESSIONS fill_s=$seconds client_rss_kib=$(rss_kib "$fc")" \
+        | tee -a "$OUT_DIR/fill.txt" >&2
+      stop_pid "$fc"
+      for _ in $(seq 100); do [ "$(established "$P_IDLE_SERVER")" -eq 0 ] && break; sleep 0.1; done
+    done
+    stop_pid "$fr"
+  done
+  stop_pid "$fs"
+  python3 - "$OUT_DIR/fill.txt" <<'PY' > "$OUT_DIR/fill.md"
+import collections, sys
+rows = [dict(kv.split("=", 1) for kv in line.split()) for line in open(sys.argv[1])]
+rtts = list(dict.fromkeys(r["rtt_ms"] for r in rows))
+concs = list(dict.fromkeys(r["concurrency"] for r in rows))
+cell = {(r["rtt_ms"], r["concurrency"]): r for r in rows}
+print("| session_create_concurrency | " + " | ".join("launch to all pooled s, RTT %s ms" % t for t in rtts)
+      + " | client RSS MiB (RTT %s ms) |" % rtts[0])
+print("|---|" + "---|" * (len(rtts) + 1))
+for c in concs:
+    fills = [cell[(t, c)]["fill_s"] if (t, c) in cell else "-" for t in rtts]
+    rss = cell.get((rtts[0], c), {}).get("client_rss_kib")
+    print("| %s | %s | %s |" % ("0 (all at once)" if c == "0" else c, " | ".join(fills),
+                                "-" if not rss else "%.1f" % (int(rss) / 1024)))
+PY
+  echo "fill, $FILL_SESSIONS sessions (load average after:$(uptime | sed 's/.*load average://')):"
+  cat "$OUT_DIR/fill.md"
+  echo
+  SECTIONS=$(echo " $SECTIONS " | sed 's/ fill / /')
+fi
 SECTIONS=$(echo "$SECTIONS" | sed 's/^ *//; s/ *$//')
 [ -n "$SECTIONS" ] || exit 0
 
@@ -367,7 +439,7 @@ for section in $SECTIONS; do
         for d in down up; do
           run "$p" concurrent-$CONNS-$d $(path_args "$p") --test concurrent --conns "$CONNS" --bytes 1M --dir $d
         done ;;
-      *) die "unknown section '$section' in SECTIONS (startup bulk latency concurrent)" ;;
+      *) die "unknown section '$section' in SECTIONS (startup cold idlepool fill bulk latency concurrent)" ;;
     esac
   done
 done
