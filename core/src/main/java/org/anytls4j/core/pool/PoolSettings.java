@@ -50,7 +50,7 @@ public record PoolSettings(Duration checkInterval, Duration idleTimeout, int max
     static final int DEFAULT_POLICY_FAILURE_LIMIT = 3;
     static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(5);
     /** Default of session_create_concurrency, as anytls4j-pool.conf gives it. */
-    static final int DEFAULT_CREATE_CONCURRENCY = 16;
+    static final int DEFAULT_CREATE_CONCURRENCY = 64;
 
     /** Values at or below this are replaced by {@link #CLAMPED} (POOL.md section 6: "<= 5 s, including 0"). */
     static final Duration CLAMP_LIMIT = Duration.ofSeconds(5);

@@ -64,8 +64,8 @@ class PoolSettingsTest {
     }
 
     @Test
-    void sessionCreateConcurrencyDefaultsToSixteenAndZeroMeansNoLimit() {
-        assertThat(PoolSettings.from("hk", PoolConfigs.outbound("")).createConcurrency()).isEqualTo(16);
+    void sessionCreateConcurrencyDefaultsToSixtyFourAndZeroMeansNoLimit() {
+        assertThat(PoolSettings.from("hk", PoolConfigs.outbound("")).createConcurrency()).isEqualTo(64);
         assertThat(PoolSettings.from("hk", PoolConfigs.outbound("session_create_concurrency = 0"))
                 .createConcurrency()).isZero();
         assertThatThrownBy(() -> PoolSettings.from("hk", PoolConfigs.outbound("session_create_concurrency = -1")))

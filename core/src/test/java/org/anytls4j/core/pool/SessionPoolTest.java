@@ -519,14 +519,14 @@ class SessionPoolTest {
 
     @Test
     void shutdownDropsTheWaitingPolicyCreations() {
-        PoolHarness h = startedCreating("", 20);
-        assertThat(h.connector.pendingConnects()).as("the default, 16").isEqualTo(16);
+        PoolHarness h = startedCreating("", 70);
+        assertThat(h.connector.pendingConnects()).as("the default, 64").isEqualTo(64);
 
         CompletableFuture<Void> closed = h.pool.closeAsync().toCompletableFuture();
         h.connector.completeAll();
 
         assertThat(closed).isDone();
-        assertThat(h.connector.attempts()).as("none of the 4 waiting ones started").isEqualTo(16);
+        assertThat(h.connector.attempts()).as("none of the 6 waiting ones started").isEqualTo(64);
         assertThat(h.connector.activeSessions()).isEmpty();
         assertThat(h.pool.snapshot().creating()).isZero();
     }
