@@ -76,9 +76,11 @@ public final class Distribution {
      * {@code JAVA_OPTS} (may be empty), waiting at most 60 seconds.
      */
     public static Result script(String javaOpts, String... args) {
+        Path errFile = null;
+        Path outFile = null;
         try {
-            Path errFile = Files.createTempFile("anytls4j-err", ".txt");
-            Path outFile = Files.createTempFile("anytls4j-out", ".txt");
+            errFile = Files.createTempFile("anytls4j-err", ".txt");
+            outFile = Files.createTempFile("anytls4j-out", ".txt");
             ProcessBuilder builder = new ProcessBuilder();
             builder.command().add("sh");
             builder.command().add(home().resolve("bin/anytls4j").toString());
@@ -99,6 +101,20 @@ public final class Distribution {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
+        } finally {
+            deleteQuietly(errFile);
+            deleteQuietly(outFile);
+        }
+    }
+
+    private static void deleteQuietly(Path file) {
+        if (file == null) {
+            return;
+        }
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            // a temp file left behind is not a test failure
         }
     }
 }

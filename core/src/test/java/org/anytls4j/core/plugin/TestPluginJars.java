@@ -9,6 +9,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -153,8 +154,13 @@ public final class TestPluginJars {
      * @throws IllegalStateException with the compiler's diagnostics when the sources do not compile
      */
     public Path writeTo(Path dir) {
+        Path classes;
         try {
-            Path classes = Files.createTempDirectory("plugin-classes-" + id);
+            classes = Files.createTempDirectory("plugin-classes-" + id);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        try {
             compile(classes);
             resources.forEach((path, content) -> write(classes.resolve(path), content));
             Files.createDirectories(dir);
@@ -173,6 +179,19 @@ public final class TestPluginJars {
             return jar;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } finally {
+            deleteTree(classes);
+        }
+    }
+
+    /** Removes the compiler's scratch directory: a suite writes thousands of these jars. */
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(file);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not remove " + dir, e);
         }
     }
 

@@ -20,6 +20,7 @@ import org.anytls4j.core.runtime.Host;
 import org.anytls4j.distribution.Distribution;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The connections the archive-writing check makes ({@link TrainingExercise}), with the distribution's plugins: every
@@ -52,9 +53,9 @@ class TrainingExerciseTest {
     }
 
     @Test
-    void withoutTheAnytlsTransportItFailsAndLeavesNothingBehind() throws Exception {
+    void withoutTheAnytlsTransportItFailsAndLeavesNothingBehind(@TempDir Path noPlugins) throws Exception {
         List<Path> before = trainingDirectories();
-        PluginHost plugins = PluginHost.start(PluginLocation.deployment(Files.createTempDirectory("no-plugins")),
+        PluginHost plugins = PluginHost.start(PluginLocation.deployment(noPlugins),
                 new BuiltinContributions());
         try (Host host = host(plugins)) {
             assertThatThrownBy(() -> TrainingExercise.run(host)).isInstanceOf(InvalidConfigException.class)
@@ -66,8 +67,8 @@ class TrainingExerciseTest {
     }
 
     @Test
-    void aCheckAskedForItPrintsWhatACheckPrints() throws Exception {
-        Path config = Files.writeString(Files.createTempFile("check", ".conf"), """
+    void aCheckAskedForItPrintsWhatACheckPrints(@TempDir Path dir) throws Exception {
+        Path config = Files.writeString(dir.resolve("check.conf"), """
                 inbounds = [ { type = mixed, tag = local, listen = "127.0.0.1", listen_port = 0, outbound = direct } ]
                 outbounds = [ { type = direct, tag = direct } ]
                 """);
