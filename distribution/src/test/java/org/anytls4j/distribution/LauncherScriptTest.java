@@ -92,6 +92,24 @@ class LauncherScriptTest {
     }
 
     @Test
+    void aCheckOfAFileLoadsNoClassOfTheCommandLineParserAndHelpStillDoes(@TempDir Path dir) throws IOException {
+        String conf = Files.writeString(dir.resolve("client.conf"), """
+                inbounds = [ { type = mixed, tag = local, listen = "127.0.0.1", listen_port = 0, outbound = direct } ]
+                outbounds = [ { type = direct, tag = direct } ]
+                """).toString();
+
+        Distribution.Result check = Distribution.script("-Xlog:class+load=info:stdout", "check", "-c", conf);
+        Distribution.Result help = Distribution.script("-Xlog:class+load=info:stdout", "check", "-c", conf, "-h");
+
+        assertThat(check.exitCode()).as(check.err()).isZero();
+        assertThat(check.out()).contains("client.conf: valid").doesNotContain(" picocli.");
+        // the warm-up thread's first library logs only once the main thread has initialised SLF4J
+        assertThat(check.err()).doesNotContain("SLF4J");
+        assertThat(help.exitCode()).as(help.err()).isZero();
+        assertThat(help.out()).contains(" picocli.CommandLine ").contains("Usage: anytls4j check");
+    }
+
+    @Test
     void theArchiveIsOnlyForTheUnpackedTreeNotTheTarball() throws IOException {
         Path tarball = Distribution.home().resolveSibling(Distribution.home().getFileName() + ".tar.gz");
 

@@ -1,5 +1,6 @@
 package org.anytls4j.core.cli;
 
+import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import org.anytls4j.core.config.ConfigLoader;
 import org.anytls4j.core.config.ConfigProblem;
@@ -34,8 +35,11 @@ final class CheckCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        var out = spec.commandLine().getOut();
-        var err = spec.commandLine().getErr();
+        return check(spec.commandLine().getOut(), spec.commandLine().getErr());
+    }
+
+    /** Runs the check, printing the result to {@code out} and the problems to {@code err}; the exit code. */
+    int check(PrintWriter out, PrintWriter err) {
         if (config.file().isEmpty() && System.getProperty(ConfigLoader.FILE_PROPERTY) == null) {
             err.println("check: no configuration file given; pass one with -c FILE, e.g. anytls4j check -c "
                     + "conf/client.conf");

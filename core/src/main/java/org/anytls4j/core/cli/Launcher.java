@@ -7,6 +7,7 @@ import com.google.inject.Stage;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -102,6 +103,7 @@ public final class Launcher implements AutoCloseable {
                               Map<String, String> propertyOverrides, Map<String, String> environment) {
         GlobalOptions global = GlobalOptions.parse(args);
         Logging.dropPf4jRefusalEcho();
+        StartupWarmup.loggingInitialised();
         String levelBefore = Logging.level();
         try {
             if (global.logLevel != null) {
@@ -147,7 +149,7 @@ public final class Launcher implements AutoCloseable {
             return ExitCodes.FAILURE;
         }
         try {
-            plugins = PluginHost.start(location, builtin);
+            loadPlugins();
         } catch (PluginSetupException e) {
             log.error("{}", e.getMessage());
             err.println(e.getMessage());
@@ -157,8 +159,17 @@ public final class Launcher implements AutoCloseable {
             err.println("plugins cannot be loaded from " + location + ": " + ConfigProblem.reason(e));
             return ExitCodes.FAILURE;
         }
+        Optional<ConfigFileInvocation> direct = ConfigFileInvocation.of(global);
+        if (direct.isPresent()) {
+            return direct.get().execute(this, out, err);
+        }
         CommandLine commandLine = commandLine(out, err);
         return commandLine.execute(args);
+    }
+
+    /** Starts the plugin manager and loads the installed plugins (what every command but help needs). */
+    void loadPlugins() {
+        plugins = PluginHost.start(location, builtin);
     }
 
     /**
@@ -238,12 +249,16 @@ public final class Launcher implements AutoCloseable {
     private static CommandLine configure(CommandLine commandLine, PrintWriter out, PrintWriter err) {
         commandLine.setOut(out);
         commandLine.setErr(err);
-        commandLine.setExecutionExceptionHandler((e, cl, parseResult) -> {
-            log.error("{} failed", cl.getCommandName(), e);
-            cl.getErr().println(cl.getCommandName() + ": " + ConfigProblem.reason(e));
-            return ExitCodes.FAILURE;
-        });
+        commandLine.setExecutionExceptionHandler((e, cl, parseResult) -> failed(cl.getCommandName(), e,
+                cl.getErr()));
         return commandLine;
+    }
+
+    /** What a command that threw {@code e} ends with: the error logged and its reason printed, exit code 1. */
+    static int failed(String command, Exception e, PrintWriter err) {
+        log.error("{} failed", command, e);
+        err.println(command + ": " + ConfigProblem.reason(e));
+        return ExitCodes.FAILURE;
     }
 
     /** A subcommand that hands its arguments, unparsed, to {@link Tool#run}. */
@@ -349,6 +364,14 @@ public final class Launcher implements AutoCloseable {
         Path pluginsDir;
         String logLevel;
         final List<String> rest = new ArrayList<>();
+        /** Where each of {@link #rest} was in the arguments. */
+        final List<Integer> restPositions = new ArrayList<>();
+        /**
+         * False when a global option is missing its value, has one that picocli could read otherwise (it starts
+         * with {@code -} or {@code @}), names an impossible path or is given twice: only the command line may run
+         * these arguments, and it reports what is wrong ({@link ConfigFileInvocation}).
+         */
+        boolean wellFormed = true;
 
         /** Whether the arguments ask for usage help rather than for the command to run. */
         boolean asksForHelp() {
@@ -375,11 +398,13 @@ public final class Launcher implements AutoCloseable {
 
         static GlobalOptions parse(String[] args) {
             GlobalOptions options = new GlobalOptions();
+            Set<String> seen = new HashSet<>();
             for (int i = 0; i < args.length; i++) {
                 String arg = args[i];
                 String name = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
                 if (!name.equals(PLUGINS_DIR) && !name.equals(LOG_LEVEL)) {
                     options.rest.add(arg);
+                    options.restPositions.add(i);
                     continue;
                 }
                 String value;
@@ -388,7 +413,11 @@ public final class Launcher implements AutoCloseable {
                 } else if (i + 1 < args.length) {
                     value = args[++i];
                 } else {
+                    options.wellFormed = false;
                     continue; // the command line reports the missing value
+                }
+                if (!seen.add(name) || value.startsWith("-") || value.startsWith("@")) {
+                    options.wellFormed = false;
                 }
                 if (name.equals(LOG_LEVEL)) {
                     options.logLevel = value;
@@ -396,7 +425,7 @@ public final class Launcher implements AutoCloseable {
                     try {
                         options.pluginsDir = Path.of(value);
                     } catch (java.nio.file.InvalidPathException e) {
-                        // the command line reports it, naming the option
+                        options.wellFormed = false; // the command line reports it, naming the option
                     }
                 }
             }

@@ -5,7 +5,9 @@ import com.google.inject.Stage;
 import com.typesafe.config.ConfigFactory;
 import io.netty.channel.epoll.Epoll;
 import io.netty.handler.ssl.OpenSsl;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.LoggerFactory;
@@ -19,11 +21,13 @@ import picocli.CommandLine;
  * <ol>
  *   <li>the command-line parser (picocli, ~0.1 s: its classes are in the Java 5 format, which class-data sharing
  *       cannot archive, and it builds its model by reflection), while the main thread initialises logging and loads
- *       the plugins (it reads the global options without picocli: {@link Launcher.GlobalOptions});</li>
- *   <li>Netty's native transport and its OpenSSL engine (~0.15-0.3 s: two native libraries unpacked and loaded,
+ *       the plugins (it reads the global options without picocli: {@link Launcher.GlobalOptions}); not for a
+ *       {@link ConfigFileInvocation}, which runs without picocli;</li>
+ *   <li>the injector (Guice's own classes, with an empty module) and the configuration parser;</li>
+ *   <li>once the main thread has initialised logging ({@link #loggingInitialised()}: Netty logs from its first use),
+ *       Netty's native transport and its OpenSSL engine (~0.15-0.3 s: two native libraries unpacked and loaded,
  *       BoringSSL's cipher tables, and the JDK's TLS provider, which Netty asks what it supports), while the main
- *       thread loads the plugins and builds its command line;</li>
- *   <li>the injector (Guice's own classes, with an empty module) and the configuration parser.</li>
+ *       thread loads the plugins and builds its command line.</li>
  * </ol>
  * Each step only initialises what the main thread would initialise anyway, with the same settings (the process
  * defaults of {@code Main} are set before it starts), so a step that fails changes nothing: its error is logged at
@@ -44,6 +48,7 @@ public final class StartupWarmup {
     /** How long {@link #awaitNetty()} waits at most; the warm-up takes well under a second. */
     private static final long AWAIT_SECONDS = 30;
     private static volatile Thread running;
+    private static final CountDownLatch LOGGING = new CountDownLatch(1);
 
     private StartupWarmup() {
     }
@@ -57,7 +62,8 @@ public final class StartupWarmup {
         if (!buildsRuntime(args)) {
             return false;
         }
-        Thread thread = new Thread(() -> run(StartupWarmup::runStep), "anytls4j-warmup");
+        List<Step> steps = stepsFor(args);
+        Thread thread = new Thread(() -> run(steps, StartupWarmup::runStep), "anytls4j-warmup");
         thread.setDaemon(true);
         running = thread;
         thread.start();
@@ -75,20 +81,53 @@ public final class StartupWarmup {
     }
 
     /** The steps, in order; each is handed to {@code runner}. */
-    static void run(Consumer<Step> runner) {
-        for (Step step : steps()) {
+    static void run(List<Step> steps, Consumer<Step> runner) {
+        for (Step step : steps) {
             runner.accept(step);
         }
     }
 
-    static List<Step> steps() {
-        return List.of(
-                new Step("command line", () -> new CommandLine(new AnytlsCommand()).parseArgs("--log-level", "info")),
-                new Step("netty native transport", Epoll::isAvailable),
-                new Step("netty openssl", OpenSsl::isAvailable),
+    /** The steps for a process started with {@code args}. */
+    static List<Step> stepsFor(String[] args) {
+        return steps(ConfigFileInvocation.of(Launcher.GlobalOptions.parse(args)).isEmpty());
+    }
+
+    /**
+     * @param commandLine whether the main thread will build the command line: not for a
+     *                    {@link ConfigFileInvocation}, which it runs without picocli
+     */
+    static List<Step> steps(boolean commandLine) {
+        List<Step> steps = new ArrayList<>();
+        if (commandLine) {
+            steps.add(new Step("command line",
+                    () -> new CommandLine(new AnytlsCommand()).parseArgs("--log-level", "info")));
+        }
+        steps.addAll(List.of(
                 new Step("injector", () -> Guice.createInjector(Stage.PRODUCTION, binder -> { })),
                 new Step("config parser", () -> ConfigFactory.parseString("warmup { a = 1s, b = [ { c = d } ] }")
-                        .resolve().getDuration("warmup.a")));
+                        .resolve().getDuration("warmup.a")),
+                new Step("logging initialised", () -> awaitLogging(LOGGING)),
+                new Step("netty native transport", Epoll::isAvailable),
+                new Step("netty openssl", OpenSsl::isAvailable)));
+        return steps;
+    }
+
+    /**
+     * Called by the launcher once SLF4J is initialised. Netty logs from its first use, and SLF4J queues the calls of
+     * a thread that logs while another one initialises it, replays them and prints a warning about it on stderr:
+     * the steps that log wait for this.
+     */
+    static void loggingInitialised() {
+        LOGGING.countDown();
+    }
+
+    /** Waits for {@code initialised}, at most {@value #AWAIT_SECONDS} seconds (a warning is better than a hang). */
+    static void awaitLogging(CountDownLatch initialised) {
+        try {
+            initialised.await(AWAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     static void runStep(Step step) {

@@ -2,9 +2,14 @@ package org.anytls4j.core.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -33,12 +38,32 @@ class StartupWarmupTest {
     @Test
     void everyStepRunsInThisJvmWithoutAnError() {
         List<String> ran = new ArrayList<>();
-        StartupWarmup.run(step -> {
+        StartupWarmup.run(StartupWarmup.steps(true), step -> {
             assertThatCode(() -> step.action().run()).as(step.name()).doesNotThrowAnyException();
             ran.add(step.name());
         });
-        assertThat(ran).containsExactly("command line", "netty native transport", "netty openssl", "injector",
-                "config parser");
+        assertThat(ran).containsExactly("command line", "injector", "config parser", "logging initialised",
+                "netty native transport", "netty openssl");
+    }
+
+    @Test
+    void aCommandLineTheLauncherReadsWithoutPicocliDoesNotWarmPicocliUp() {
+        assertThat(StartupWarmup.stepsFor(args("--log-level", "debug", "client", "-c", "client.conf")))
+                .extracting(StartupWarmup.Step::name)
+                .containsExactly("injector", "config parser", "logging initialised", "netty native transport",
+                        "netty openssl");
+        assertThat(StartupWarmup.stepsFor(args("client", "-s", "example.com:443", "-p", "secret")))
+                .extracting(StartupWarmup.Step::name).first().isEqualTo("command line");
+    }
+
+    @Test
+    void theStepsThatLogWaitUntilLoggingIsInitialised() throws Exception {
+        CountDownLatch initialised = new CountDownLatch(1);
+        CompletableFuture<Void> waiting = CompletableFuture.runAsync(() -> StartupWarmup.awaitLogging(initialised));
+
+        assertThatThrownBy(() -> waiting.get(50, TimeUnit.MILLISECONDS)).isInstanceOf(TimeoutException.class);
+        initialised.countDown();
+        waiting.get(10, TimeUnit.SECONDS);
     }
 
     @Test
