@@ -57,6 +57,15 @@ class StartupWarmupTest {
     }
 
     @Test
+    void theCommandsThatNeedNeitherNettyNorGuiceWarmUpTheCommandLineAlone() {
+        for (String[] args : List.of(args("-h"), args("-V"), args("plugins"), args("client", "--help"),
+                args("generate", "password"), args())) {
+            assertThat(StartupWarmup.stepsFor(args)).as(String.join(" ", args))
+                    .extracting(StartupWarmup.Step::name).containsExactly("command line");
+        }
+    }
+
+    @Test
     void theStepsThatLogWaitUntilLoggingIsInitialised() throws Exception {
         CountDownLatch initialised = new CountDownLatch(1);
         CompletableFuture<Void> waiting = CompletableFuture.runAsync(() -> StartupWarmup.awaitLogging(initialised));
@@ -86,10 +95,10 @@ class StartupWarmupTest {
     void theBarrierWaitsForTheWarmUpAndReturnsAtOnceWithoutOne() {
         StartupWarmup.awaitNetty(); // none started in this JVM yet, or one from an earlier test already awaited
 
-        assertThat(StartupWarmup.startFor(args("plugins"))).isFalse();
+        StartupWarmup.awaitNetty(); // and again: returns at once
         assertThat(warmupThreads()).isEmpty();
 
-        assertThat(StartupWarmup.startFor(args("check", "-c", "x.conf"))).isTrue();
+        StartupWarmup.startFor(args("check", "-c", "x.conf"));
         StartupWarmup.awaitNetty();
         assertThat(warmupThreads()).isEmpty();
         StartupWarmup.awaitNetty();
