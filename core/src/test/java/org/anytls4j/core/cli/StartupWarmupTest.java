@@ -99,6 +99,7 @@ class StartupWarmupTest {
         assertThat(warmupThreads()).isEmpty();
 
         StartupWarmup.startFor(args("check", "-c", "x.conf"));
+        StartupWarmup.loggingInitialised(); // as the launcher says once SLF4J is up: Netty's steps wait for it
         StartupWarmup.awaitNetty();
         assertThat(warmupThreads()).isEmpty();
         StartupWarmup.awaitNetty();
