@@ -5,16 +5,20 @@ import com.google.inject.Stage;
 import com.typesafe.config.ConfigFactory;
 import io.netty.channel.epoll.Epoll;
 import io.netty.handler.ssl.OpenSsl;
+import java.security.GeneralSecurityException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.TrustManager;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 
 /**
- * Start-up work done ahead on a second thread while the main thread does its own (issue 12): the first use of a
+ * Start-up work done ahead on other threads while the main thread does its own (issue 12): the first use of a
  * library costs more than the use itself (classes read from their jars, static initialisers, native libraries
  * unpacked and linked), and the main thread meets these libraries one after another. On a machine with two cores
  * the warm-up thread takes them in parallel:
@@ -29,6 +33,8 @@ import picocli.CommandLine;
  *       BoringSSL's cipher tables, and the JDK's TLS provider, which Netty asks what it supports), while the main
  *       thread loads the plugins and builds its command line.</li>
  * </ol>
+ * and a second warm-up thread, from the start, the JDK's TLS provider ({@link #jdkTls()}), a third of Netty's
+ * OpenSSL step, which then finds it initialised (client 0.90-0.97 x, server 0.94-0.99 x, round eight).
  * Each step only initialises what the main thread would initialise anyway, with the same settings (the process
  * defaults of {@code Main} are set before it starts), so a step that fails changes nothing: its error is logged at
  * DEBUG and the main thread meets it again where it always did (e.g. OpenSSL not available: the client logs the
@@ -39,8 +45,9 @@ import picocli.CommandLine;
  * get the command-line parser alone, which they all build in full (help: 0.62 → 0.57 s, round eight).
  *
  * <h2>Threading</h2>
- * One daemon thread. Loading this class loads no logging (the main thread initialises Logback meanwhile).
- * {@link #awaitNetty()} is the barrier: the main thread calls it before its own first use of Netty
+ * Daemon threads. Loading this class loads no logging (the main thread initialises Logback meanwhile), and a step
+ * that fails before the launcher says logging is up waits for that before it logs. The TLS thread touches only the
+ * JDK. {@link #awaitNetty()} is the barrier: the main thread calls it before its own first use of Netty
  * ({@link Launcher#host()}), so that no two threads initialise Netty's classes or load its native libraries at the
  * same time (the order in which two threads initialise classes that need each other is how class
  * initialisation deadlocks, and Netty's native libraries have had such bugs).
@@ -48,19 +55,47 @@ import picocli.CommandLine;
 public final class StartupWarmup {
     /** How long {@link #awaitNetty()} waits at most; the warm-up takes well under a second. */
     private static final long AWAIT_SECONDS = 30;
-    private static volatile Thread running;
+    private static volatile List<Thread> running = List.of();
     private static final CountDownLatch LOGGING = new CountDownLatch(1);
 
     private StartupWarmup() {
     }
 
-    /** Starts the warm-up of the process started with {@code args} ({@link #stepsFor}). */
+    /**
+     * Starts the warm-up of the process started with {@code args}: {@link #stepsFor} on one thread and, for a command
+     * that builds the runtime, {@link #jdkTls()} on another.
+     */
     public static void startFor(String[] args) {
-        List<Step> steps = stepsFor(args);
-        Thread thread = new Thread(() -> run(steps, StartupWarmup::runStep), "anytls4j-warmup");
+        List<Thread> threads = new ArrayList<>();
+        threads.add(thread("anytls4j-warmup", stepsFor(args)));
+        if (buildsRuntime(args)) {
+            threads.add(thread("anytls4j-warmup-tls", List.of(new Step("jdk tls", StartupWarmup::jdkTls))));
+        }
+        running = List.copyOf(threads);
+        threads.forEach(Thread::start);
+    }
+
+    private static Thread thread(String name, List<Step> steps) {
+        Thread thread = new Thread(() -> run(steps, StartupWarmup::runStep), name);
         thread.setDaemon(true);
-        running = thread;
-        thread.start();
+        return thread;
+    }
+
+    /**
+     * Initialises the JDK's TLS provider as Netty's OpenSSL initialisation asks it what it supports (a TLS context
+     * without keys or trust, and an engine's protocols and cipher suites); the same provider is the engine the
+     * transport falls back to without OpenSSL.
+     */
+    static void jdkTls() {
+        try {
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, new TrustManager[0], null);
+            SSLEngine engine = context.createSSLEngine();
+            engine.getSupportedProtocols();
+            engine.getSupportedCipherSuites();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("the JDK has no TLS context", e);
+        }
     }
 
     /**
@@ -136,6 +171,7 @@ public final class StartupWarmup {
         try {
             step.action().run();
         } catch (RuntimeException | LinkageError e) {
+            awaitLogging(LOGGING);
             LoggerFactory.getLogger(StartupWarmup.class).debug(
                     "start-up warm-up '{}' failed; the main thread will meet this itself", step.name(), e);
         }
@@ -146,20 +182,20 @@ public final class StartupWarmup {
      * Returns at once when none was started (in-process callers such as tests) or it has finished.
      */
     static void awaitNetty() {
-        Thread thread = running;
-        if (thread == null) {
-            return;
-        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(AWAIT_SECONDS);
         try {
-            thread.join(TimeUnit.SECONDS.toMillis(AWAIT_SECONDS));
-            if (thread.isAlive()) {
-                LoggerFactory.getLogger(StartupWarmup.class).warn(
-                        "start-up warm-up still running after {}s; going on without it", AWAIT_SECONDS);
+            for (Thread thread : running) {
+                thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+                if (thread.isAlive()) {
+                    LoggerFactory.getLogger(StartupWarmup.class).warn(
+                            "start-up warm-up still running after {}s; going on without it", AWAIT_SECONDS);
+                    break;
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        running = null;
+        running = List.of();
     }
 
     /** One step: a name for the log and what it does. */
