@@ -14,6 +14,8 @@ import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
+import org.anytls4j.core.admin.MeterConventions;
+import org.anytls4j.core.plugin.PluginHost;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 
@@ -33,8 +35,11 @@ import picocli.CommandLine;
  *       BoringSSL's cipher tables, and the JDK's TLS provider, which Netty asks what it supports), while the main
  *       thread loads the plugins and builds its command line.</li>
  * </ol>
- * and a second warm-up thread, from the start, the JDK's TLS provider ({@link #jdkTls()}), a third of Netty's
- * OpenSSL step, which then finds it initialised (client 0.90-0.97 x, server 0.94-0.99 x, round eight).
+ * and a second warm-up thread, from the start ({@link #secondSteps()}): the JDK's TLS provider ({@link #jdkTls()}), a
+ * third of Netty's OpenSSL step, which then finds it initialised (client 0.90-0.97 x, server 0.94-0.99 x, round
+ * eight); the host's {@code reference.conf}, which {@link PluginHost#start} then takes parsed
+ * ({@link PluginHost#hostReference()}); and, once logging is up, a throwaway metrics registry, for the classes of
+ * Micrometer's Prometheus registry that the injector's would load (both: client 0.93-0.96 x, round eight).
  * Each step only initialises what the main thread would initialise anyway, with the same settings (the process
  * defaults of {@code Main} are set before it starts), so a step that fails changes nothing: its error is logged at
  * DEBUG and the main thread meets it again where it always did (e.g. OpenSSL not available: the client logs the
@@ -47,7 +52,7 @@ import picocli.CommandLine;
  * <h2>Threading</h2>
  * Daemon threads. Loading this class loads no logging (the main thread initialises Logback meanwhile), and a step
  * that fails before the launcher says logging is up waits for that before it logs. The TLS thread touches only the
- * JDK. {@link #awaitNetty()} is the barrier: the main thread calls it before its own first use of Netty
+ * JDK, typesafe-config and Micrometer. {@link #awaitNetty()} is the barrier: the main thread calls it before its own first use of Netty
  * ({@link Launcher#host()}), so that no two threads initialise Netty's classes or load its native libraries at the
  * same time (the order in which two threads initialise classes that need each other is how class
  * initialisation deadlocks, and Netty's native libraries have had such bugs).
@@ -63,13 +68,13 @@ public final class StartupWarmup {
 
     /**
      * Starts the warm-up of the process started with {@code args}: {@link #stepsFor} on one thread and, for a command
-     * that builds the runtime, {@link #jdkTls()} on another.
+     * that builds the runtime, {@link #secondSteps()} on another.
      */
     public static void startFor(String[] args) {
         List<Thread> threads = new ArrayList<>();
         threads.add(thread("anytls4j-warmup", stepsFor(args)));
         if (buildsRuntime(args)) {
-            threads.add(thread("anytls4j-warmup-tls", List.of(new Step("jdk tls", StartupWarmup::jdkTls))));
+            threads.add(thread("anytls4j-warmup-2", secondSteps()));
         }
         running = List.copyOf(threads);
         threads.forEach(Thread::start);
@@ -79,6 +84,15 @@ public final class StartupWarmup {
         Thread thread = new Thread(() -> run(steps, StartupWarmup::runStep), name);
         thread.setDaemon(true);
         return thread;
+    }
+
+    /** The second thread's steps: none touches Netty; the one that may log waits until logging is up. */
+    static List<Step> secondSteps() {
+        return List.of(
+                new Step("jdk tls", StartupWarmup::jdkTls),
+                new Step("host reference", PluginHost::hostReference),
+                new Step("logging initialised", () -> awaitLogging(LOGGING)),
+                new Step("metrics registry", () -> MeterConventions.newRegistry().close()));
     }
 
     /**

@@ -38,6 +38,9 @@ public final class PluginHost implements AutoCloseable {
     private final AnytlsPluginManager manager;
     private final PluginContributions contributions;
 
+    /** Guarded by the class: {@link #hostReference()}. */
+    private static Config hostReference;
+
     private PluginHost(AnytlsPluginManager manager, PluginContributions contributions) {
         this.manager = manager;
         this.contributions = contributions;
@@ -62,7 +65,7 @@ public final class PluginHost implements AutoCloseable {
         ClassLoader hostLoader = PluginHost.class.getClassLoader();
         installed.add(new InstalledPlugin(PluginContributions.CORE_PLUGIN_ID, ApiVersion.PRODUCT,
                 "the host's built-in inbounds and outbounds", PluginStatus.STARTED, "", hostLoader,
-                ConfigFactory.parseResources(hostLoader, "reference.conf"), List.of(builtin)));
+                hostReference(), List.of(builtin)));
         List<PluginWrapper> wrappers = new ArrayList<>(manager.getPlugins());
         wrappers.sort((a, b) -> a.getPluginId().compareTo(b.getPluginId()));
         for (PluginWrapper wrapper : wrappers) {
@@ -121,6 +124,21 @@ public final class PluginHost implements AutoCloseable {
         }
         return new InstalledPlugin(id, version, description, PluginStatus.STARTED, "", loader, reference,
                 extensions);
+    }
+
+    /**
+     * The host's own {@code reference.conf} files (core's, through the class loader of this class), parsed once per
+     * process: they do not change while it runs, and the start-up warm-up parses them on another thread while the
+     * main thread initialises logging, so that {@link #start} finds them parsed (issue 12). A caller that comes while
+     * another one parses waits for that parse.
+     *
+     * @throws com.typesafe.config.ConfigException when they cannot be parsed (the next call tries again)
+     */
+    public static synchronized Config hostReference() {
+        if (hostReference == null) {
+            hostReference = ConfigFactory.parseResources(PluginHost.class.getClassLoader(), "reference.conf");
+        }
+        return hostReference;
     }
 
     /** The plugin's own {@code reference.conf} files (not the host's), read through its class loader. */

@@ -11,6 +11,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.anytls4j.core.plugin.PluginHost;
 import org.junit.jupiter.api.Test;
 
 class StartupWarmupTest {
@@ -107,8 +108,17 @@ class StartupWarmupTest {
     }
 
     @Test
-    void theJdksTlsProviderWarmsUpWithoutAnError() {
-        assertThatCode(StartupWarmup::jdkTls).doesNotThrowAnyException();
+    void theSecondThreadsStepsRunWithoutAnErrorAndLeaveTheHostsDefaultsParsed() {
+        StartupWarmup.loggingInitialised(); // as the launcher says once SLF4J is up: the last step waits for it
+        List<String> ran = new ArrayList<>();
+        StartupWarmup.run(StartupWarmup.secondSteps(), step -> {
+            assertThatCode(() -> step.action().run()).as(step.name()).doesNotThrowAnyException();
+            ran.add(step.name());
+        });
+
+        assertThat(ran).containsExactly("jdk tls", "host reference", "logging initialised", "metrics registry");
+        assertThat(PluginHost.hostReference()).isSameAs(PluginHost.hostReference());
+        assertThat(PluginHost.hostReference().hasPath("log.level")).isTrue();
     }
 
     private static List<Thread> warmupThreads() {
