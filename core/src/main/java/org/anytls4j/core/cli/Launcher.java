@@ -167,7 +167,7 @@ public final class Launcher implements AutoCloseable {
         return commandLine.execute(args);
     }
 
-    /** Starts the plugin manager and loads the installed plugins (what every command but help needs). */
+    /** Starts the plugin manager and loads the installed plugins. */
     void loadPlugins() {
         plugins = PluginHost.start(location, builtin);
     }

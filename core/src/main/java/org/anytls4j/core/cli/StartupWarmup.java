@@ -51,11 +51,11 @@ import picocli.CommandLine;
  *
  * <h2>Threading</h2>
  * Daemon threads. Loading this class loads no logging (the main thread initialises Logback meanwhile), and a step
- * that fails before the launcher says logging is up waits for that before it logs. The TLS thread touches only the
- * JDK, typesafe-config and Micrometer. {@link #awaitNetty()} is the barrier: the main thread calls it before its own first use of Netty
- * ({@link Launcher#host()}), so that no two threads initialise Netty's classes or load its native libraries at the
- * same time (the order in which two threads initialise classes that need each other is how class
- * initialisation deadlocks, and Netty's native libraries have had such bugs).
+ * that fails before the launcher says logging is up waits for that before it logs. The second thread touches only
+ * the JDK, typesafe-config and Micrometer, never Netty. {@link #awaitNetty()} is the barrier, and joins both: the
+ * main thread calls it before its own first use of Netty ({@link Launcher#host()}), so that no two threads initialise
+ * Netty's classes or load its native libraries at the same time (the order in which two threads initialise classes
+ * that need each other is how class initialisation deadlocks, and Netty's native libraries have had such bugs).
  */
 public final class StartupWarmup {
     /** How long {@link #awaitNetty()} waits at most; the warm-up takes well under a second. */
