@@ -7,7 +7,6 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * The command line of every service start and of the archive-writing check: {@code run}, {@code client},
@@ -20,11 +19,11 @@ import java.util.Set;
  * <p>Anything else, including every mistake, goes to the command line, which reports it: a second option, a
  * clustered or abbreviated one, a file name that picocli would read differently (one that starts with {@code -},
  * or with {@code @}, its argument-file prefix), a global option between {@code -c} and its file, without its value
- * or given twice, a request for help or the version. What it accepts, picocli parses to the same command and file with no other option
- * ({@code ConfigFileInvocationTest} checks that over generated command lines), and it runs that command's own code.
+ * or given twice, a request for help or the version. What it accepts, picocli parses to the same command and file
+ * with no other option ({@code ConfigFileInvocationTest} checks that over generated command lines), and it runs that
+ * command's own code.
  */
 record ConfigFileInvocation(String command, Path file) {
-    static final Set<String> COMMANDS = Set.of("run", "client", "server", "check");
     private static final String SHORT = "-c";
     private static final String LONG = "--config";
 
@@ -36,7 +35,7 @@ record ConfigFileInvocation(String command, Path file) {
     /** The invocation {@code global}'s arguments are, when they are exactly that; empty for anything else. */
     static Optional<ConfigFileInvocation> of(Launcher.GlobalOptions global) {
         List<String> rest = global.rest;
-        if (!global.wellFormed || rest.isEmpty() || !COMMANDS.contains(rest.get(0))) {
+        if (!global.wellFormed || rest.isEmpty() || !Launcher.GlobalOptions.RUNTIME_COMMANDS.contains(rest.get(0))) {
             return Optional.empty();
         }
         String value;
