@@ -91,7 +91,7 @@ final class Logging {
         AddressMessageConverter.register(context);
         PatternLayoutEncoder encoder = new PatternLayoutEncoder();
         encoder.setContext(context);
-        encoder.setPattern((timestamp ? "%d{yyyy-MM-dd'T'HH:mm:ss.SSS} " : "") + "%-5level %logger{0} - %msg%n");
+        encoder.setPattern((timestamp ? "%d{" + LogbackDefaults.TIMESTAMP + "} " : "") + "%-5level %logger{0} - %msg%n");
         encoder.start();
         OutputStreamAppender<ILoggingEvent> appender;
         if (output.isPresent()) {

@@ -29,8 +29,10 @@ import ch.qos.logback.core.spi.ContextAwareBase;
 public final class LogbackDefaults extends ContextAwareBase implements Configurator {
     /** The console appender's name. */
     public static final String APPENDER = "STDERR";
+    /** The lines' timestamp, in the system's zone. */
+    public static final String TIMESTAMP = "yyyy-MM-dd'T'HH:mm:ss.SSS";
     /** The line layout: time, level, logger and message. */
-    public static final String PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSS} %-5level %logger{0} - %msg%n";
+    public static final String PATTERN = "%d{" + TIMESTAMP + "} %-5level %logger{0} - %msg%n";
 
     @Override
     public ExecutionStatus configure(LoggerContext context) {
