@@ -72,8 +72,9 @@ public final class StartupWarmup {
      */
     public static void startFor(String[] args) {
         List<Thread> threads = new ArrayList<>();
-        threads.add(thread("anytls4j-warmup", stepsFor(args)));
-        if (buildsRuntime(args)) {
+        Launcher.GlobalOptions global = Launcher.GlobalOptions.parse(args);
+        threads.add(thread("anytls4j-warmup", stepsFor(global)));
+        if (buildsRuntime(global)) {
             threads.add(thread("anytls4j-warmup-2", secondSteps()));
         }
         running = List.copyOf(threads);
@@ -91,7 +92,7 @@ public final class StartupWarmup {
         return List.of(
                 new Step("jdk tls", StartupWarmup::jdkTls),
                 new Step("host reference", PluginHost::hostReference),
-                new Step("logging initialised", () -> awaitLogging(LOGGING)),
+                loggingStep(),
                 new Step("metrics registry", () -> MeterConventions.newRegistry().close()));
     }
 
@@ -118,7 +119,10 @@ public final class StartupWarmup {
      * (unlike {@link Launcher}) initialises no logging.
      */
     static boolean buildsRuntime(String[] args) {
-        Launcher.GlobalOptions global = Launcher.GlobalOptions.parse(args);
+        return buildsRuntime(Launcher.GlobalOptions.parse(args));
+    }
+
+    private static boolean buildsRuntime(Launcher.GlobalOptions global) {
         return global.commandBuiltAlone().isPresent() && !global.asksForVersion();
     }
 
@@ -134,10 +138,19 @@ public final class StartupWarmup {
      * the command line for a {@link ConfigFileInvocation}), the command line alone for any other.
      */
     static List<Step> stepsFor(String[] args) {
-        if (!buildsRuntime(args)) {
+        return stepsFor(Launcher.GlobalOptions.parse(args));
+    }
+
+    private static List<Step> stepsFor(Launcher.GlobalOptions global) {
+        if (!buildsRuntime(global)) {
             return List.of(commandLineStep());
         }
-        return steps(ConfigFileInvocation.of(Launcher.GlobalOptions.parse(args)).isEmpty());
+        return steps(ConfigFileInvocation.of(global).isEmpty());
+    }
+
+    /** Waits until the launcher says logging is up: the steps after it may log. */
+    private static Step loggingStep() {
+        return new Step("logging initialised", () -> awaitLogging(LOGGING));
     }
 
     private static Step commandLineStep() {
@@ -157,7 +170,7 @@ public final class StartupWarmup {
                 new Step("injector", () -> Guice.createInjector(Stage.PRODUCTION, binder -> { })),
                 new Step("config parser", () -> ConfigFactory.parseString("warmup { a = 1s, b = [ { c = d } ] }")
                         .resolve().getDuration("warmup.a")),
-                new Step("logging initialised", () -> awaitLogging(LOGGING)),
+                loggingStep(),
                 new Step("netty native transport", Epoll::isAvailable),
                 new Step("netty openssl", OpenSsl::isAvailable)));
         return steps;
