@@ -31,6 +31,18 @@ class MainProcessDefaultsTest {
         assertDefaultUnlessSet(Main.GUICE_BYTECODE_GEN, "DISABLED", "ENABLED");
     }
 
+    @Test
+    void nettysLeakDetectorSamplesOneAllocationInAThousandUnlessTheOperatorSetsIt() {
+        assertDefaultUnlessSet(Main.NETTY_LEAK_SAMPLING, "1024", "128");
+    }
+
+    @Test
+    @Timeout(60)
+    void theLeakDetectorOfTheFirstBufferUsesTheDefaultSamplingInterval() throws Exception {
+        assertThat(allocateInChild()).contains("leakSamplingInterval=1024");
+        assertThat(allocateInChild("-D" + Main.NETTY_LEAK_SAMPLING + "=128")).contains("leakSamplingInterval=128");
+    }
+
     private static void assertDefaultUnlessSet(String property, String byDefault, String operators) {
         Properties unset = new Properties();
         Main.processDefaults(unset);
@@ -118,6 +130,21 @@ class MainProcessDefaultsTest {
             if (io.netty.buffer.ByteBufAllocator.DEFAULT instanceof io.netty.buffer.PooledByteBufAllocator pooled) {
                 System.out.println("allocator=PooledByteBufAllocator directArenas=" + pooled.metric().numDirectArenas()
                         + " chunk=" + pooled.metric().chunkSize());
+            }
+            System.out.println("leakSamplingInterval=" + samplingInterval());
+        }
+
+        /** What the leak detector of Netty's buffers samples at: its private field (no accessor), by reflection. */
+        private static Object samplingInterval() {
+            try {
+                Object detector = io.netty.util.ResourceLeakDetectorFactory.instance()
+                        .newResourceLeakDetector(io.netty.buffer.ByteBuf.class);
+                java.lang.reflect.Field field = io.netty.util.ResourceLeakDetector.class
+                        .getDeclaredField("samplingInterval");
+                field.setAccessible(true);
+                return field.get(detector);
+            } catch (ReflectiveOperationException e) {
+                return e;
             }
         }
     }
