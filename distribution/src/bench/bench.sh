@@ -9,7 +9,10 @@
 # Both anytls4j processes of (c) and the one of (d) run from the built distribution
 # (distribution/target/anytls4j-<version>, `mvn -q package -DskipTests` from the repository root).
 # Results: JSON lines (tcpbench's own) in $OUT_DIR/results.jsonl, a table of ratios and, when summarize.py is
-# found, its table, all printed on stdout.
+# found, its table, all printed on stdout. The bulk section also prints a CPU budget: the CPU seconds per GiB of
+# every process on the TLS hop's path and on anytls4j's (tcpbench's client and the sink included, each line of the
+# JSON has them as tool_cpu_s and sink_cpu_s); on a machine where the transfers are CPU-bound the ratio of the two
+# totals is about the share of the TLS hop's throughput that anytls4j can reach.
 #
 #   distribution/src/bench/bench.sh                      # from the repository root
 #   TCPBENCH=/path/to/tcpbench distribution/src/bench/bench.sh
@@ -147,9 +150,11 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -su
   -keyout "$OUT_DIR/key.pem" -out "$OUT_DIR/cert.pem" 2>/dev/null
 
 "$TCPBENCH" sink --listen 127.0.0.1:$P_SINK > "$OUT_DIR/sink.log" 2>&1 &
+SINK_PID=$!
 PIDS+=($!); wait_listen $P_SINK $! sink
 "$TCPBENCH" sink --listen 127.0.0.1:$P_TLS_SINK --tls-cert "$OUT_DIR/cert.pem" --tls-key "$OUT_DIR/key.pem" \
   > "$OUT_DIR/tls-sink.log" 2>&1 &
+TLS_SINK_PID=$!
 PIDS+=($!); wait_listen $P_TLS_SINK $! tls-sink
 
 cat > "$OUT_DIR/server.conf" <<EOF
@@ -219,16 +224,27 @@ start_anytls4j() {  # name, port -> sets STARTED_PID
   wait_listen "$2" "$STARTED_PID" "$1"
 }
 
+# CPU time in clock ticks: a process's own (user + system), and that of this shell's waited-for children.
+cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+child_ticks() { awk '{ sub(/^.*\) /, ""); print $14 + $15 }' "/proc/$$/stat"; }
+TICKS=$(getconf CLK_TCK 2>/dev/null || echo 100)
+
 run() {  # path, label, tcpbench client args...
-  local path=$1 label=$2 out
+  local path=$1 label=$2 out sink=$SINK_PID tool0 sink0 tool_s sink_s
   shift 2
+  [ "$path" = tls ] && sink=$TLS_SINK_PID
+  tool0=$(child_ticks); sink0=$(cpu_ticks "$sink")
   out=$("$TCPBENCH" client "$@" --max-seconds 300 2>&1) || {
     echo "[$path $label] FAILED: $out" >&2
     echo "$path $label" >> "$OUT_DIR/failures.txt"
     return 0
   }
+  # the CPU of the two ends outside the path (tcpbench's client, the sink), for the bulk CPU budget below
+  tool_s=$(awk -v a="$tool0" -v b="$(child_ticks)" -v t="$TICKS" 'BEGIN { printf "%.2f", (b - a) / t }')
+  sink_s=$(awk -v a="$sink0" -v b="$(cpu_ticks "$sink")" -v t="$TICKS" 'BEGIN { printf "%.2f", (b - a) / t }')
   echo "[$path $label] $(echo "$out" | grep -v '^JSON' | head -3)" >&2
-  echo "$out" | sed -n 's/^JSON //p' | sed "s/^{/{\"label\":\"$label\",\"tag\":\"$path\",/" >> "$RESULTS"
+  echo "$out" | sed -n 's/^JSON //p' \
+    | sed "s/^{/{\"label\":\"$label\",\"tag\":\"$path\",\"tool_cpu_s\":$tool_s,\"sink_cpu_s\":$sink_s,/" >> "$RESULTS"
 }
 
 stop_pid() {  # pid: SIGTERM and wait
@@ -498,6 +514,30 @@ if cold and warm:
     print("cold p50 (fresh processes) / warm p50 of anytls4j: %.2f (target <= 1.5)" % (cold / warm))
 if warm and tls:
     print("warm p50 of anytls4j / one TLS hop's p50: %.2f (target <= 1.0)" % (warm / tls))
+# Bulk transfers are CPU-bound here: every process of a path shares the machine's cores. CPU seconds per GiB of
+# each process on the path, median over the reps; when both paths are CPU-bound, the ratio of their totals is about
+# the share of the TLS hop's throughput that the anytls4j path can reach.
+budget = []
+for label in sorted({r["label"] for r in rows if r["test"] == "bulk"}):
+    totals = {}
+    for path in ("tls", "anytls"):
+        rs = [r for r in rows if r["tag"] == path and r["label"] == label and "tool_cpu_s" in r]
+        if not rs:
+            continue
+        per = lambda r, v: v * 2**30 / r["bytes"]
+        proxies = lambda r: sum(p["cpu_s"] for p in r["procs"])
+        totals[path] = [statistics.median(per(r, f(r)) for r in rs) for f in (
+            lambda r: r["tool_cpu_s"], lambda r: r["sink_cpu_s"], proxies,
+            lambda r: r["tool_cpu_s"] + r["sink_cpu_s"] + proxies(r))]
+    if "tls" in totals and "anytls" in totals:
+        budget.append((label, totals["tls"], totals["anytls"]))
+if budget:
+    print()
+    print("| CPU s per GiB (median) | TLS hop: tcpbench + sink = total | anytls4j: tcpbench + sink + server & client = total | TLS hop total / anytls4j total |")
+    print("|---|---|---|---|")
+    for label, t, a in budget:
+        print("| %s | %.2f + %.2f = %.2f | %.2f + %.2f + %.2f = %.2f | %.2f |" % (
+            label, t[0], t[1], t[3], a[0], a[1], a[2], a[3], t[3] / a[3]))
 EOF
 if [ -s "$OUT_DIR/failures.txt" ]; then
   echo
