@@ -10,7 +10,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.jar.JarFile;
 import java.util.jar.Manifest;
 import java.util.stream.Stream;
 import org.anytls4j.api.ApiVersion;
@@ -105,30 +104,8 @@ final class AnytlsPluginManager extends DefaultPluginManager {
     @Override
     protected PluginDescriptorFinder createPluginDescriptorFinder() {
         return new CompoundPluginDescriptorFinder()
-                .add(new PropertiesFileFinder())
+                .add(new PropertiesPluginDescriptorFinder())
                 .add(new ModuleManifestDescriptorFinder());
-    }
-
-    /**
-     * PF4J's {@code plugin.properties} finder, asked only about a jar that has that file. PF4J's own says it applies
-     * to every jar and finds out by opening the jar as a zip file system ({@code jdk.nio.zipfs}: its classes and the
-     * jar's central directory read again) to look for the file; a plugin described by its manifest, as every plugin
-     * of this distribution is, then failed over to the manifest finder. A jar's entry is looked up with
-     * {@link JarFile} instead, which the class loaders have loaded already. Directories and zip files are PF4J's.
-     */
-    static final class PropertiesFileFinder extends PropertiesPluginDescriptorFinder {
-        @Override
-        public boolean isApplicable(Path pluginPath) {
-            boolean pf4j = super.isApplicable(pluginPath);
-            if (!pf4j || !FileUtils.isJarFile(pluginPath)) {
-                return pf4j;
-            }
-            try (JarFile jar = new JarFile(pluginPath.toFile())) {
-                return jar.getEntry(propertiesFileName) != null;
-            } catch (IOException e) {
-                return true; // PF4J's finder reports what is wrong with the file
-            }
-        }
     }
 
     // PF4J's compound repository and loader evaluate their conditions when built, inside the super constructor,
