@@ -55,10 +55,10 @@ public final class Main {
      * Netty's leak detector (level {@code simple}, Netty's default and ours) tracks one buffer allocation in 1024
      * instead of Netty's one in 128, unless the operator sets {@code -Dio.netty.leakDetection.samplingInterval}.
      * Each tracked buffer records the allocating thread's stack; with a buffer per TLS record and per read, at one
-     * in 128 that stack walk was 6 % of the encrypting process's CPU in a bulk transfer and, over both proxy
-     * processes, 8-10 % of their CPU per GiB (issue 12). A leak that happens on a code path at all is still
-     * reported, after ~8 times as many leaked buffers; tests run the detector at {@code paranoid}, which tracks
-     * every buffer.
+     * in 128 that stack walk was 6 % of the encrypting process's CPU samples in a bulk transfer (1.7 % at 1024; with
+     * one in 4096 both proxy processes used 8-12 % less CPU per GiB; issue 12, docs/BENCHMARKS.md round nine). A
+     * leak that happens on a code path at all is still reported, after ~8 times as many leaked buffers; tests run
+     * the detector at {@code paranoid}, which tracks every buffer.
      */
     static final String NETTY_LEAK_SAMPLING = "io.netty.leakDetection.samplingInterval";
 
