@@ -55,8 +55,8 @@ public final class Main {
      * Netty's leak detector (level {@code simple}, Netty's default and ours) tracks one buffer allocation in 1024
      * instead of Netty's one in 128, unless the operator sets {@code -Dio.netty.leakDetection.samplingInterval}.
      * Each tracked buffer records the allocating thread's stack; with a buffer per TLS record and per read, at one
-     * in 128 that stack walk was 6 % of the encrypting process's CPU samples in a bulk transfer (1.7 % at 1024; with
-     * one in 4096 both proxy processes used 8-12 % less CPU per GiB; issue 12, docs/BENCHMARKS.md round nine). A
+     * in 128 that stack walk was 6 % of the encrypting process's CPU samples in a bulk transfer (1.7 % at 1024), and
+     * both proxy processes used 10-19 % less CPU per GiB at 1024 (issue 12, docs/BENCHMARKS.md round nine). A
      * leak that happens on a code path at all is still reported, after ~8 times as many leaked buffers; tests run
      * the detector at {@code paranoid}, which tracks every buffer.
      */
