@@ -242,7 +242,7 @@ class LauncherScriptTest {
     void onJava17ACheckThatFailsLeavesNoArchiveSoThatTheNextCheckWritesAFullOne(@TempDir Path dir) throws Exception {
         // A JVM writes the archive as it exits, whatever the exit status; a check that stops at an invalid file (the
         // shipped client.conf without ANYTLS4J_PASSWORD) never reaches the training connections, and its archive,
-        // ~350 of a client's classes short (docs/BENCHMARKS.md, round nine), would be kept for good.
+        // ~260 of a client's classes short (docs/BENCHMARKS.md, round nine), would be kept for good.
         Path home = copyWithoutArchive(dir, "bin", "lib");
         Path jvm = recordingJvm(dir, "17.0.15");
 
