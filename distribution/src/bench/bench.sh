@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# End-to-end benchmark of anytls4j on 127.0.0.1, four paths measured side by side in one run:
+# End-to-end benchmark of anytls4j on 127.0.0.1, five paths measured side by side in one run:
 #
 #   (a) direct  tcpbench -> sink                                           (the loopback itself)
 #   (b) tls     tcpbench --tls -> TLS sink                                 (one TLS hop: what any TLS proxy pays)
 #   (c) anytls  tcpbench -> SOCKS5 (mixed inbound) -> anytls client -> anytls server -> sink
 #   (d) relay   tcpbench -> SOCKS5 (mixed inbound) -> direct outbound -> sink  (our SOCKS relay alone)
+#   (e) cpipe   tcpbench -> tlspipe client -> TLS -> tlspipe server -> sink     ((c)'s topology in C, nothing else:
+#               the same four processes and three TCP hops, no SOCKS, framing or padding; tlspipe.c beside this
+#               script, built into target/bench/ like tcpbench: what any implementation of (c) costs at least)
 #
 # Both anytls4j processes of (c) and the one of (d) run from the built distribution
 # (distribution/target/anytls4j-<version>, `mvn -q package -DskipTests` from the repository root).
@@ -42,8 +45,8 @@
 #               STARTUP_VARIANTS=$'before|/tmp/old-dist|\nafter|'"$DIST"'|' compares two builds in one run
 #   STARTUP_EMBEDDED  1 to time `run` without a file (the embedded default on the fixed ports 1080 and 8443),
 #               0 to leave it out; default: only when both ports are free when the section starts
-#   PATHS       which paths: any of direct tls anytls relay (default all four)
-#   BASE_PORT   eleven consecutive loopback ports from here are used (default 19000)
+#   PATHS       which paths: any of direct tls anytls relay cpipe (default all five)
+#   BASE_PORT   thirteen consecutive loopback ports from here are used (default 19000)
 #   JAVA_OPTS   extra JVM options for the anytls4j processes (default none)
 #   WARMUP      bytes of the unrecorded warm-up transfers through each anytls4j path before measuring, so the
 #               JIT has compiled the data path (default 3G; 0 skips the warm-up)
@@ -68,7 +71,7 @@ FILL_CONCURRENCY=${FILL_CONCURRENCY:-4 16 64 0}
 COLD_REPS=${COLD_REPS:-3}
 IDLE_SESSIONS=${IDLE_SESSIONS:-1000}
 IDLE_BASE_SESSIONS=${IDLE_BASE_SESSIONS:-$((IDLE_SESSIONS / 10))}
-PATHS=${PATHS:-direct tls anytls relay}
+PATHS=${PATHS:-direct tls anytls relay cpipe}
 BASE_PORT=${BASE_PORT:-19000}
 WARMUP=${WARMUP:-3G}
 LOG_LEVEL=${LOG_LEVEL:-info}
@@ -96,6 +99,16 @@ if [ -z "${TCPBENCH:-}" ]; then
   fi
 fi
 [ -x "$TCPBENCH" ] || die "TCPBENCH=$TCPBENCH is not an executable file"
+TLSPIPE=$ROOT/target/bench/tlspipe
+if [[ " $PATHS " == *" cpipe "* ]]; then
+  src=$ROOT/distribution/src/bench/tlspipe.c
+  if [ ! -x "$TLSPIPE" ] || [ "$src" -nt "$TLSPIPE" ]; then
+    mkdir -p target/bench
+    echo "bench: building $TLSPIPE from $src" >&2
+    cc -O2 -Wall -pthread -o "$TLSPIPE" "$src" -lssl -lcrypto \
+      || die "could not build tlspipe (it needs a C compiler and libssl-dev; or leave cpipe out of PATHS)"
+  fi
+fi
 SUMMARIZE=${SUMMARIZE:-$ROOT/../shared/bench/summarize.py}
 
 if [ -z "${DIST:-}" ]; then
@@ -118,6 +131,8 @@ P_IDLE_SERVER=$((BASE_PORT + 7))
 P_IDLE_CLIENT=$((BASE_PORT + 8))
 P_FILL_RELAY=$((BASE_PORT + 9))
 P_FILL_ADMIN=$((BASE_PORT + 10))
+P_PIPE_SERVER=$((BASE_PORT + 11))
+P_PIPE_CLIENT=$((BASE_PORT + 12))
 
 # ---- processes ---------------------------------------------------------------------------------------------
 PIDS=()
@@ -405,8 +420,14 @@ for p in $PATHS; do
     anytls) start_anytls4j server $P_SERVER; PROC[server]=$STARTED_PID
             start_anytls4j client $P_CLIENT; PROC[client]=$STARTED_PID ;;
     relay)  start_anytls4j relay $P_RELAY; PROC[relay]=$STARTED_PID ;;
+    cpipe)  "$TLSPIPE" server --listen 127.0.0.1:$P_PIPE_SERVER --connect 127.0.0.1:$P_SINK \
+              --tls-cert "$OUT_DIR/cert.pem" --tls-key "$OUT_DIR/key.pem" > "$OUT_DIR/pipe-server.log" 2>&1 &
+            PROC[pipe_server]=$!; PIDS+=($!); wait_listen $P_PIPE_SERVER $! pipe-server
+            "$TLSPIPE" client --listen 127.0.0.1:$P_PIPE_CLIENT --connect 127.0.0.1:$P_PIPE_SERVER \
+              > "$OUT_DIR/pipe-client.log" 2>&1 &
+            PROC[pipe_client]=$!; PIDS+=($!); wait_listen $P_PIPE_CLIENT $! pipe-client ;;
     direct|tls) ;;
-    *) die "unknown path '$p' in PATHS (direct tls anytls relay)" ;;
+    *) die "unknown path '$p' in PATHS (direct tls anytls relay cpipe)" ;;
   esac
 done
 
@@ -418,6 +439,7 @@ path_args() {  # path -> the tcpbench options reaching the sink through it
     tls)    echo "--target 127.0.0.1:$P_TLS_SINK --tls" ;;
     anytls) echo "--target 127.0.0.1:$P_SINK --socks 127.0.0.1:$P_CLIENT --rss-pids ${PROC[server]},${PROC[client]}" ;;
     relay)  echo "--target 127.0.0.1:$P_SINK --socks 127.0.0.1:$P_RELAY --rss-pids ${PROC[relay]}" ;;
+    cpipe)  echo "--target 127.0.0.1:$P_PIPE_CLIENT --rss-pids ${PROC[pipe_server]},${PROC[pipe_client]}" ;;
   esac
 }
 
@@ -489,19 +511,19 @@ labels = []
 for r in rows:
     if r["label"] not in labels:
         labels.append(r["label"])
-print("| test | metric | (a) direct | (b) TLS hop | (c) anytls4j | (d) SOCKS relay | (c)/(b) | (c)/(a) | (d)/(a) | RSS peak MiB (c: server + client / d) | CPU s (c / d) |")
-print("|---|---|---|---|---|---|---|---|---|---|---|")
+print("| test | metric | (a) direct | (b) TLS hop | (c) anytls4j | (d) SOCKS relay | (e) (c) in C | (c)/(b) | (c)/(e) | (e)/(b) | (c)/(a) | (d)/(a) | RSS peak MiB (c: server + client / d) | CPU s (c / d / e) |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for label in labels:
     t = next(r["test"] for r in rows if r["label"] == label)
     metrics = {"bulk": [("MiB/s", "mib_s")],
                "latency": [("p50 ms", "p50_ms"), ("p99 ms", "p99_ms")],
                "concurrent": [("aggregate MiB/s", "aggregate_mib_s"), ("done p99 s", "done_p99_s")]}[t]
     for name, key in metrics:
-        a, b, c, d = (med(pick(p, label), key) for p in ("direct", "tls", "anytls", "relay"))
-        print("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s | %s / %s |" % (
-            label, name, fmt(a), fmt(b), fmt(c), fmt(d), ratio(c, b), ratio(c, a), ratio(d, a),
-            rss(pick("anytls", label)), rss(pick("relay", label)), cpu(pick("anytls", label)),
-            cpu(pick("relay", label))))
+        a, b, c, d, e = (med(pick(p, label), key) for p in ("direct", "tls", "anytls", "relay", "cpipe"))
+        print("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s | %s / %s / %s |" % (
+            label, name, fmt(a), fmt(b), fmt(c), fmt(d), fmt(e), ratio(c, b), ratio(c, e), ratio(e, b),
+            ratio(c, a), ratio(d, a), rss(pick("anytls", label)), rss(pick("relay", label)),
+            cpu(pick("anytls", label)), cpu(pick("relay", label)), cpu(pick("cpipe", label))))
 EOF
 python3 - "$RESULTS" <<'EOF'
 import json, statistics, sys
@@ -516,11 +538,12 @@ if warm and tls:
     print("warm p50 of anytls4j / one TLS hop's p50: %.2f (target <= 1.0)" % (warm / tls))
 # Bulk transfers are CPU-bound here: every process of a path shares the machine's cores. CPU seconds per GiB of
 # each process on the path, median over the reps; when both paths are CPU-bound, the ratio of their totals is about
-# the share of the TLS hop's throughput that the anytls4j path can reach.
+# the share of the TLS hop's throughput that the anytls4j path can reach. The same for (c)'s topology in C (cpipe):
+# the TLS hop's total over its total is about the most of the TLS hop that any implementation of (c) can reach here.
 budget = []
 for label in sorted({r["label"] for r in rows if r["test"] == "bulk"}):
     totals = {}
-    for path in ("tls", "anytls"):
+    for path in ("tls", "anytls", "cpipe"):
         rs = [r for r in rows if r["tag"] == path and r["label"] == label and "tool_cpu_s" in r]
         if not rs:
             continue
@@ -530,14 +553,16 @@ for label in sorted({r["label"] for r in rows if r["test"] == "bulk"}):
             lambda r: r["tool_cpu_s"], lambda r: r["sink_cpu_s"], proxies,
             lambda r: r["tool_cpu_s"] + r["sink_cpu_s"] + proxies(r))]
     if "tls" in totals and "anytls" in totals:
-        budget.append((label, totals["tls"], totals["anytls"]))
+        budget.append((label, totals["tls"], totals["anytls"], totals.get("cpipe")))
 if budget:
     print()
-    print("| CPU s per GiB (median) | TLS hop: tcpbench + sink = total | anytls4j: tcpbench + sink + server & client = total | TLS hop total / anytls4j total |")
-    print("|---|---|---|---|")
-    for label, t, a in budget:
-        print("| %s | %.2f + %.2f = %.2f | %.2f + %.2f + %.2f = %.2f | %.2f |" % (
-            label, t[0], t[1], t[3], a[0], a[1], a[2], a[3], t[3] / a[3]))
+    print("| CPU s per GiB (median) | TLS hop: tcpbench + sink = total | anytls4j: tcpbench + sink + server & client = total | (c) in C: tcpbench + sink + both pipes = total | TLS hop total / anytls4j total | TLS hop total / C total | C total / anytls4j total |")
+    print("|---|---|---|---|---|---|---|")
+    for label, t, a, c in budget:
+        in_c = "%.2f + %.2f + %.2f = %.2f" % (c[0], c[1], c[2], c[3]) if c else "-"
+        print("| %s | %.2f + %.2f = %.2f | %.2f + %.2f + %.2f = %.2f | %s | %.2f | %s | %s |" % (
+            label, t[0], t[1], t[3], a[0], a[1], a[2], a[3], in_c, t[3] / a[3],
+            "%.2f" % (t[3] / c[3]) if c else "-", "%.2f" % (c[3] / a[3]) if c else "-"))
 EOF
 if [ -s "$OUT_DIR/failures.txt" ]; then
   echo
