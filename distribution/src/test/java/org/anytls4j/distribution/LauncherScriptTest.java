@@ -63,6 +63,26 @@ class LauncherScriptTest {
         assertThat(off.out()).contains("Direct buffers: allocated by the JDK, zeroed");
     }
 
+    /**
+     * Netty copies its native libraries (epoll, BoringSSL) out of their jars into a work directory at every start
+     * unless it finds them on {@code java.library.path}, and where it cannot load the copy (a /tmp mounted noexec, a
+     * work directory it cannot write) it falls back to the JDK's TLS and NIO. The launcher puts lib/native, unpacked
+     * at build time, on that path; a work directory that is a file stands for one nothing can be unpacked into.
+     */
+    @Test
+    void loadsNettysNativeLibrariesFromLibNativeWithoutUnpackingThemUnlessJavaOptsSaysOtherwise() {
+        String unusableWorkdir = "-Dio.netty.native.workdir=" + Distribution.home().resolve("bin/anytls4j");
+
+        Distribution.Result result = Distribution.script(unusableWorkdir, "-V");
+        Distribution.Result operators = Distribution.script(
+                unusableWorkdir + " -Djava.library.path=" + Distribution.home().resolve("conf"), "-V");
+
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(result.out()).contains("TLS provider: OpenSSL (BoringSSL)");
+        assertThat(operators.exitCode()).as(operators.err()).isZero();
+        assertThat(operators.out()).as("JAVA_OPTS comes after the launcher's path").contains("TLS provider: JDK");
+    }
+
     @Test
     void packsTheSameTreeIntoTheTarball() throws IOException {
         Path tarball = Distribution.home().resolveSibling(Distribution.home().getFileName() + ".tar.gz");
@@ -71,7 +91,9 @@ class LauncherScriptTest {
         List<String> names = tarNames(tarball);
 
         String base = Distribution.home().getFileName() + "/";
-        assertThat(names).contains(base + "bin/anytls4j", base + "conf/client.conf");
+        assertThat(names).contains(base + "bin/anytls4j", base + "conf/client.conf",
+                base + "lib/native/libnetty_tcnative_linux_x86_64.so",
+                base + "lib/native/libnetty_transport_native_epoll_x86_64.so");
         assertThat(names).anyMatch(n -> n.startsWith(base + "lib/anytls4j-core-"));
         assertThat(names).anyMatch(n -> n.startsWith(base + "plugins/anytls4j-transport-anytls-"));
         assertThat(names).noneMatch(n -> n.startsWith(base + "lib/anytls4j-transport-anytls"));
