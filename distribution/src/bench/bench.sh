@@ -43,6 +43,11 @@
 #   STARTUP_VARIANTS what the startup section compares, alternating run by run, one per line:
 #               "name|distribution directory|JAVA_OPTS[|JAVA_HOME]" (default: one variant "now|$DIST|$JAVA_OPTS"); e.g.
 #               STARTUP_VARIANTS=$'before|/tmp/old-dist|\nafter|'"$DIST"'|' compares two builds in one run
+#   STARTUP_FLOOR    1 (default) to add the variant "floor": StartupFloor.java beside this script, the least a JVM does
+#               before it listens as a TLS proxy on anytls4j's libraries (Netty's epoll transport and BoringSSL, a
+#               TLS context per listener, a bind), with the launcher's JVM options and a class-data sharing archive of
+#               its own; for an exiting case, a JVM that starts and returns. What a start-up takes above it is
+#               anytls4j's. 0 leaves it out.
 #   STARTUP_EMBEDDED  1 to time `run` without a file (the embedded default on the fixed ports 1080 and 8443),
 #               0 to leave it out; default: only when both ports are free when the section starts
 #   PATHS       which paths: any of direct tls anytls relay cpipe (default all five)
@@ -197,6 +202,34 @@ outbounds = [ { type = direct, tag = direct } ]
 EOF
 
 # ---- start-up: launch to listening (serving commands) or to exit, each variant alternately ---------------------
+# The floor (STARTUP_FLOOR): StartupFloor compiled against $DIST's jars, behind a stand-in launcher that gives it the
+# JVM options bin/anytls4j gives each command, and an archive written by one training run.
+build_floor() {
+  local floor=$OUT_DIR/floor java=${JAVA_HOME:+$JAVA_HOME/bin/}java
+  mkdir -p "$floor/bin" "$floor/classes"
+  "${JAVA_HOME:+$JAVA_HOME/bin/}javac" -nowarn -proc:none -cp "$DIST/lib/*" -d "$floor/classes" \
+    "$ROOT/distribution/src/bench/StartupFloor.java" || { echo "bench: no start-up floor (javac failed)" >&2; return 1; }
+  (cd "$floor/classes" && "${JAVA_HOME:+$JAVA_HOME/bin/}jar" cf ../startup-floor.jar .)  # the archive takes jars only
+  local jvm="-XX:+UseSerialGC -Xms16m -Xmx256m -Xss512k --add-opens java.base/java.nio=ALL-UNNAMED"
+  jvm="$jvm -Dio.netty.tryReflectionSetAccessible=true -Djava.library.path=$DIST/lib/native -XX:TieredStopAtLevel=1"
+  local cp="$floor/startup-floor.jar:$DIST/lib/*" tls="$OUT_DIR/cert.pem $OUT_DIR/key.pem"
+  # shellcheck disable=SC2086
+  "$java" $jvm -XX:ArchiveClassesAtExit="$floor/floor.jsa" -Xlog:cds=off -Xlog:cds+dynamic=off -cp "$cp" \
+    StartupFloor train $tls > "$floor/train.log" 2>&1 || { echo "bench: no start-up floor (see $floor/train.log)" >&2; return 1; }
+  cat > "$floor/bin/anytls4j" <<FLOOR
+#!/bin/sh
+# bench.sh's start-up floor, standing in for bin/anytls4j: StartupFloor with the launcher's JVM options per command.
+jvm="$jvm -XX:SharedArchiveFile=$floor/floor.jsa -Xshare:auto -Xlog:cds=off -Xlog:cds+dynamic=off"
+case \$1 in
+  client) exec "$java" \$jvm -XX:CompileThresholdScaling=0.1 -cp "$cp" StartupFloor client $P_CLIENT ;;
+  server) exec "$java" \$jvm -XX:CompileThresholdScaling=0.1 -cp "$cp" StartupFloor server $P_SERVER $tls ;;
+  run) exec "$java" \$jvm -XX:CompileThresholdScaling=0.1 -cp "$cp" StartupFloor run 1080 8443 $tls ;;
+  *) exec "$java" \$jvm -XX:CICompilerCount=1 -cp "$cp" StartupFloor exit ;;
+esac
+FLOOR
+  chmod +x "$floor/bin/anytls4j"
+}
+
 if [[ " $SECTIONS " == *" startup "* ]]; then
   {
     echo "client|$P_CLIENT|client -c $OUT_DIR/client.conf"
@@ -218,6 +251,9 @@ if [[ " $SECTIONS " == *" startup "* ]]; then
   while IFS= read -r v; do
     [ -n "$v" ] && variants+=("$v")
   done <<< "${STARTUP_VARIANTS:-now|$DIST|${JAVA_OPTS:-}}"
+  if [ "${STARTUP_FLOOR:-1}" = 1 ]; then
+    build_floor && variants+=("floor|$OUT_DIR/floor|")
+  fi
   echo "bench: start-up, ${STARTUP_REPS:-5} launches of each case per variant; load average before:$(uptime | sed 's/.*load average://')" >&2
   python3 "$ROOT/distribution/src/bench/startup.py" "$OUT_DIR" "${STARTUP_REPS:-5}" "$OUT_DIR/startup-cases.txt" \
     "${variants[@]}" > "$OUT_DIR/startup.md"
