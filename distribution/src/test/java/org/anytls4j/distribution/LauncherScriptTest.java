@@ -78,9 +78,10 @@ class LauncherScriptTest {
                 unusableWorkdir + " -Djava.library.path=" + Distribution.home().resolve("conf"), "-V");
 
         assertThat(result.exitCode()).as(result.err()).isZero();
-        assertThat(result.out()).contains("TLS provider: OpenSSL (BoringSSL)");
+        assertThat(result.out()).contains("TLS provider: OpenSSL (BoringSSL)").contains("Transport: epoll (native)");
         assertThat(operators.exitCode()).as(operators.err()).isZero();
-        assertThat(operators.out()).as("JAVA_OPTS comes after the launcher's path").contains("TLS provider: JDK");
+        assertThat(operators.out()).as("JAVA_OPTS comes after the launcher's path").contains("TLS provider: JDK")
+                .contains("Transport: NIO (epoll not available: ");
     }
 
     @Test

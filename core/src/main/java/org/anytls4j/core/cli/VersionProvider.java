@@ -1,12 +1,15 @@
 package org.anytls4j.core.cli;
 
+import io.netty.channel.epoll.Epoll;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.util.internal.PlatformDependent;
 import org.anytls4j.api.ApiVersion;
 import picocli.CommandLine.IVersionProvider;
 
 /**
- * {@code anytls4j -V}: product version, SPI version, the TLS provider in use and who allocates Netty's direct memory.
+ * {@code anytls4j -V}: product version, SPI version, the TLS provider in use, who allocates Netty's direct memory and
+ * Netty's transport: what an operator checks when a host is slower than it should be (both native libraries load
+ * from the launcher's {@code lib/native/}; where they do not, Netty falls back to the JDK's TLS and to NIO).
  * Stateless.
  */
 public final class VersionProvider implements IVersionProvider {
@@ -17,6 +20,7 @@ public final class VersionProvider implements IVersionProvider {
             "API " + ApiVersion.API,
             "TLS provider: " + tlsProvider(),
             "Direct buffers: " + directBuffers(),
+            "Transport: " + transport(),
             "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")",
         };
     }
@@ -31,6 +35,18 @@ public final class VersionProvider implements IVersionProvider {
             // no native library for this platform: the JDK provider is used
         }
         return "JDK";
+    }
+
+    /** {@code epoll (native)} when Netty's epoll library loads, else {@code NIO} and the reason. */
+    static String transport() {
+        try {
+            if (Epoll.isAvailable()) {
+                return "epoll (native)";
+            }
+            return "NIO (epoll not available: " + Epoll.unavailabilityCause() + ")";
+        } catch (LinkageError e) {
+            return "NIO (epoll not available: " + e + ")";
+        }
     }
 
     /**

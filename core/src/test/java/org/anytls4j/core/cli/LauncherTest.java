@@ -374,7 +374,8 @@ class LauncherTest {
                 .contains("anytls4j " + ApiVersion.PRODUCT)
                 .contains("API " + ApiVersion.API)
                 .containsPattern("TLS provider: (OpenSSL \\(.+\\)|JDK)")
-                .containsPattern("Direct buffers: allocated by (Netty, not zeroed|the JDK, zeroed)");
+                .containsPattern("Direct buffers: allocated by (Netty, not zeroed|the JDK, zeroed)")
+                .containsPattern("Transport: (epoll \\(native\\)|NIO \\(epoll not available: .+\\))");
     }
 
     @Test
