@@ -7,7 +7,9 @@
 #   (d) relay   tcpbench -> SOCKS5 (mixed inbound) -> direct outbound -> sink  (our SOCKS relay alone)
 #   (e) cpipe   tcpbench -> tlspipe client -> TLS -> tlspipe server -> sink     ((c)'s topology in C, nothing else:
 #               the same four processes and three TCP hops, no SOCKS, framing or padding; tlspipe.c beside this
-#               script, built into target/bench/ like tcpbench: what any implementation of (c) costs at least)
+#               script, built into target/bench/ like tcpbench: what any implementation of (c) costs at least;
+#               a TLS connection per connection, no pool, so only its bulk figures compare with (c)'s: its latency
+#               and concurrent ones include a TLS handshake each)
 #
 # Both anytls4j processes of (c) and the one of (d) run from the built distribution
 # (distribution/target/anytls4j-<version>, `mvn -q package -DskipTests` from the repository root).
