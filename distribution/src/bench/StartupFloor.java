@@ -18,6 +18,7 @@ import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The start-up floor of bench.sh's startup section: the least a JVM does before it listens as a TLS proxy built on
@@ -70,7 +71,7 @@ public final class StartupFloor {
                     .childHandler(new ChannelInboundHandlerAdapter()).bind("127.0.0.1", port).sync();
         }
         if (args[0].equals("train")) {
-            group.shutdownGracefully(0, 0, java.util.concurrent.TimeUnit.SECONDS).sync();
+            group.shutdownGracefully(0, 0, TimeUnit.SECONDS).sync();
             return;
         }
         System.out.println("listening: " + contexts.size() + " TLS contexts");

@@ -91,30 +91,25 @@ RESULTS=$OUT_DIR/results.jsonl
 die() { echo "bench: $*" >&2; exit 1; }
 
 # ---- tools -------------------------------------------------------------------------------------------------
+# A C tool built into target/bench/ from its source with OpenSSL, again whenever the source is newer.
+build_c_tool() {  # source, binary, what it is for (for the error)
+  if [ ! -x "$2" ] || [ "$1" -nt "$2" ]; then
+    mkdir -p "$(dirname "$2")"
+    echo "bench: building $2 from $1" >&2
+    cc -O2 -Wall -pthread -o "$2" "$1" -lssl -lcrypto \
+      || die "could not build $(basename "$2") (it needs a C compiler and libssl-dev: apt-get install -y libssl-dev)$3"
+  fi
+}
 if [ -z "${TCPBENCH:-}" ]; then
   src=$ROOT/../shared/bench/tcpbench.c
-  if [ -f "$src" ]; then
-    mkdir -p target/bench
-    TCPBENCH=$ROOT/target/bench/tcpbench
-    if [ ! -x "$TCPBENCH" ] || [ "$src" -nt "$TCPBENCH" ]; then
-      echo "bench: building $TCPBENCH from $src" >&2
-      cc -O2 -Wall -pthread -o "$TCPBENCH" "$src" -lssl -lcrypto \
-        || die "could not build tcpbench (it needs a C compiler and libssl-dev: apt-get install -y libssl-dev)"
-    fi
-  else
-    die "no tcpbench: set TCPBENCH=/path/to/tcpbench (built from tcpbench.c: cc -O2 -Wall -pthread -o tcpbench tcpbench.c -lssl -lcrypto); $src does not exist"
-  fi
+  [ -f "$src" ] || die "no tcpbench: set TCPBENCH=/path/to/tcpbench (built from tcpbench.c: cc -O2 -Wall -pthread -o tcpbench tcpbench.c -lssl -lcrypto); $src does not exist"
+  TCPBENCH=$ROOT/target/bench/tcpbench
+  build_c_tool "$src" "$TCPBENCH" ""
 fi
 [ -x "$TCPBENCH" ] || die "TCPBENCH=$TCPBENCH is not an executable file"
 TLSPIPE=$ROOT/target/bench/tlspipe
 if [[ " $PATHS " == *" cpipe "* ]]; then
-  src=$ROOT/distribution/src/bench/tlspipe.c
-  if [ ! -x "$TLSPIPE" ] || [ "$src" -nt "$TLSPIPE" ]; then
-    mkdir -p target/bench
-    echo "bench: building $TLSPIPE from $src" >&2
-    cc -O2 -Wall -pthread -o "$TLSPIPE" "$src" -lssl -lcrypto \
-      || die "could not build tlspipe (it needs a C compiler and libssl-dev; or leave cpipe out of PATHS)"
-  fi
+  build_c_tool "$ROOT/distribution/src/bench/tlspipe.c" "$TLSPIPE" "; or leave cpipe out of PATHS"
 fi
 SUMMARIZE=${SUMMARIZE:-$ROOT/../shared/bench/summarize.py}
 
