@@ -115,6 +115,29 @@ class LauncherScriptTest {
     }
 
     @Test
+    void theArchiveThePackageStepWroteHoldsThePluginsClassesToo(@TempDir Path dir) throws IOException {
+        String conf = Files.writeString(dir.resolve("client.conf"), """
+                inbounds = [ { type = mixed, tag = local, listen = "127.0.0.1", listen_port = 0, outbound = proxy } ]
+                outbounds = [ {
+                  type = anytls, tag = proxy, server = "127.0.0.1", server_port = 1, password = "a-password"
+                  tls { server_name = localhost, insecure = true }
+                  min_idle_session = 1, ensure_idle_session = 1, heartbeat = 30s
+                } ]
+                """).toString();
+
+        Distribution.Result check = Distribution.script("-Xlog:class+load=info:stdout", "check", "-c", conf);
+
+        // the plugins' class loaders are PF4J's: their classes come from the archive only if the check that wrote it
+        // still had them loaded as the JVM exited (a GC after they were unloaded left them out, 1 archive in 3)
+        assertThat(check.exitCode()).as(check.err()).isZero();
+        for (String pluginClass : List.of("org.anytls4j.transport.anytls.AnytlsTransportPlugin",
+                "org.anytls4j.transport.anytls.client.ClientSettings", "org.anytls4j.plugin.heartbeat.HeartbeatPlugin",
+                "org.anytls4j.plugin.minidle.MinIdlePlugin", "org.anytls4j.plugin.ensureidle.EnsureIdlePlugin")) {
+            assertThat(check.out()).contains(pluginClass + " source: shared objects file (top)");
+        }
+    }
+
+    @Test
     void aCheckOfAFileLoadsNoClassOfTheCommandLineParserAndHelpStillDoes(@TempDir Path dir) throws IOException {
         String conf = Files.writeString(dir.resolve("client.conf"), """
                 inbounds = [ { type = mixed, tag = local, listen = "127.0.0.1", listen_port = 0, outbound = direct } ]

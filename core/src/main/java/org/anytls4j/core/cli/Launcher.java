@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.anytls4j.api.AnytlsPlugin;
 import org.anytls4j.api.Tool;
 import org.anytls4j.api.outbound.ReferenceFlags;
@@ -48,6 +49,8 @@ import picocli.CommandLine.Model.PositionalParamSpec;
  */
 public final class Launcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Launcher.class);
+    /** See {@link #loadedUntilExit()}. */
+    private static final List<PluginHost> LOADED_UNTIL_EXIT = new CopyOnWriteArrayList<>();
     /**
      * The commands that run until stopped and log their lifecycle at INFO; the others (check, plugins, generate,
      * tools) print their result and log only WARN and above unless {@code --log-level} says otherwise, so that a
@@ -338,14 +341,34 @@ public final class Launcher implements AutoCloseable {
         stopped.complete(null);
     }
 
+    /**
+     * Closes the run-time service and the plugins; the plugins of the check that writes the class-data sharing
+     * archive ({@link TrainingExercise#requested()}) are only stopped, and stay loaded until the JVM exits
+     * ({@link #loadedUntilExit()}).
+     */
     @Override
     public void close() {
         if (host != null) {
             host.close();
         }
         if (plugins != null) {
-            plugins.close();
+            if (TrainingExercise.requested()) {
+                plugins.stop();
+                LOADED_UNTIL_EXIT.add(plugins);
+            } else {
+                plugins.close();
+            }
         }
+    }
+
+    /**
+     * The plugins of the checks that wrote a class-data sharing archive, stopped, strongly reachable until the JVM
+     * exits. The JVM writes that archive as it exits, from the classes loaded then: a GC after the plugins were
+     * unloaded took theirs out of it (1 archive in 3), and every start with that archive then read the plugins'
+     * classes from their jars, on the main thread before it listens and on the first connections' path.
+     */
+    static List<PluginHost> loadedUntilExit() {
+        return List.copyOf(LOADED_UNTIL_EXIT);
     }
 
     /**

@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Threading and lifecycle</h2>
  * Created and closed by the launcher on one thread. {@link #close()} stops and unloads the plugins; factories must
- * not be used afterwards.
+ * not be used afterwards. {@link #stop()} only stops them.
  */
 public final class PluginHost implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PluginHost.class);
@@ -166,6 +166,14 @@ public final class PluginHost implements AutoCloseable {
     public Optional<String> requires(String pluginId) {
         PluginWrapper wrapper = manager.getPlugin(pluginId);
         return wrapper == null ? Optional.empty() : Optional.ofNullable(wrapper.getDescriptor().getRequires());
+    }
+
+    /**
+     * Stops every plugin and leaves them loaded: their class loaders stay open and their classes in memory until
+     * {@link #close()}. Idempotent.
+     */
+    public void stop() {
+        manager.stopPlugins();
     }
 
     /** Stops and unloads every plugin. Idempotent. */

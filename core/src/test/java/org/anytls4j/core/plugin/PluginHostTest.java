@@ -63,6 +63,27 @@ class PluginHostTest {
     }
 
     @Test
+    void stopLeavesThePluginsLoadedAndCloseUnloadsThem() throws Exception {
+        Path jar = TestPluginJars.policyPlugin("pool-sample", "sample").writeTo(plugins);
+        PluginHost host = PluginHost.start(PluginLocation.deployment(plugins), new BuiltinContributions());
+        ClassLoader loader = host.contributions().plugin("pool-sample").orElseThrow().classLoader();
+        String jarName = jar.getFileName().toString();
+
+        host.stop();
+        assertThat(manifests(loader)).as("still open after stop()").anyMatch(url -> url.contains(jarName));
+        assertThat(host.requires("pool-sample")).isPresent();
+
+        host.close();
+        assertThat(manifests(loader)).as("closed by close()").noneMatch(url -> url.contains(jarName));
+        assertThat(host.requires("pool-sample")).isEmpty();
+    }
+
+    private static List<String> manifests(ClassLoader loader) throws java.io.IOException {
+        return java.util.Collections.list(loader.getResources("META-INF/MANIFEST.MF")).stream()
+                .map(java.net.URL::toString).toList();
+    }
+
+    @Test
     void sharesTheHostsApiClassesWithPlugins() throws Exception {
         TestPluginJars.policyPlugin("pool-sample", "sample").writeTo(plugins);
 

@@ -85,6 +85,36 @@ class TrainingExerciseTest {
         assertThat(trained).isEqualTo(plain);
     }
 
+    @Test
+    void aCheckAskedForItLeavesThePluginsLoadedForTheArchiveTheJvmWritesAsItExits(@TempDir Path dir)
+            throws Exception {
+        Path config = Files.writeString(dir.resolve("check.conf"), """
+                inbounds = [ { type = mixed, tag = local, listen = "127.0.0.1", listen_port = 0, outbound = direct } ]
+                outbounds = [ { type = direct, tag = direct } ]
+                """);
+        int before = Launcher.loadedUntilExit().size();
+        assertThat(Distribution.launch(Distribution.plugins(), "check", "-c", config.toString()).exitCode()).isZero();
+        assertThat(Launcher.loadedUntilExit()).as("a plain check unloads its plugins").hasSize(before);
+
+        System.setProperty(TrainingExercise.PROPERTY, "true");
+        try {
+            assertThat(Distribution.launch(Distribution.plugins(), "check", "-c", config.toString()).exitCode())
+                    .isZero();
+        } finally {
+            System.clearProperty(TrainingExercise.PROPERTY);
+        }
+
+        assertThat(Launcher.loadedUntilExit()).hasSize(before + 1);
+        PluginHost kept = Launcher.loadedUntilExit().get(before);
+        try {
+            ClassLoader transport = kept.contributions().plugin("transport-anytls").orElseThrow().classLoader();
+            assertThat(java.util.Collections.list(transport.getResources("META-INF/MANIFEST.MF")))
+                    .as("the transport's jar is still open").anyMatch(url -> url.toString().contains("transport-anytls"));
+        } finally {
+            kept.close();
+        }
+    }
+
     private static List<Path> trainingDirectories() throws IOException {
         try (Stream<Path> files = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
             return files.filter(p -> p.getFileName().toString().startsWith("anytls4j-training")).sorted().toList();
