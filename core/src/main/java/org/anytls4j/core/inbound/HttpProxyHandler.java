@@ -48,9 +48,11 @@ import org.slf4j.LoggerFactory;
  *       the request in origin form with hop-by-hop headers removed ({@code Connection} and the headers it names,
  *       {@code Keep-Alive}, {@code Proxy-Connection}, {@code Proxy-Authorization}, {@code Proxy-Authenticate},
  *       {@code TE}, {@code Trailer}, {@code Upgrade}) and {@code Connection: close} added, then relays the origin's
- *       response bytes unchanged. One request per client connection: requests the client pipelines or sends on
- *       the kept-alive connection are discarded, and the connection closes cleanly once the response has been
- *       relayed, so a keep-alive client reconnects for its next request, to the same or another host.</li>
+ *       response, its head saying {@code Connection: close} in place of the origin's connection options
+ *       ({@link ClosingResponseHead}) and the rest unchanged. One request per client connection: requests the
+ *       client pipelines or sends on the kept-alive connection are discarded, and the connection closes cleanly once
+ *       the response has been relayed, so a keep-alive client reconnects for its next request, to the same or
+ *       another host.</li>
  * </ul>
  *
  * <p>With {@code users}, every request needs {@code Proxy-Authorization: Basic ...}, else {@code 407}. Malformed or
@@ -244,6 +246,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             // The stream delivers nothing until the relay starts reading it (Outbound's hand-out contract), so a
             // fast origin's response waits for the response relay, whatever was installed before it.
             opened.pipeline().addLast("http-request-encoder", new HttpRequestEncoder());
+            opened.pipeline().addLast(ClosingResponseHead.NAME, new ClosingResponseHead());
             early.writeTo(opened);
             opened.flush();
             Relay.forward(opened, client, inbound.metrics().download(outbound),

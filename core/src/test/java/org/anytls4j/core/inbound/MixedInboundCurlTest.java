@@ -150,6 +150,59 @@ class MixedInboundCurlTest {
                 + BODY + " /hello host=localhost:" + originPort + " proxy-connection=null");
     }
 
+    /**
+     * An origin that keeps its connections open and says so: the proxy closes the client's connection after the
+     * response all the same, and says that instead, so curl opens a new connection for its next request rather
+     * than sending it on the closing one and retrying.
+     */
+    @Test
+    void plainHttpResponsesTellAKeepAliveClientThatTheConnectionCloses() throws Exception {
+        try (ServerSocket keepAlive = new ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
+            Thread server = new Thread(() -> serveKeptAlive(keepAlive), "keep-alive-origin");
+            server.setDaemon(true);
+            server.start();
+            String url = "http://127.0.0.1:" + keepAlive.getLocalPort() + "/";
+
+            Curl.Result r = Curl.run("-v", "-x", "http://127.0.0.1:" + openPort, url + "one", url + "two");
+
+            assertThat(r.exit()).as(r.err()).isZero();
+            assertThat(r.out()).isEqualTo("okok");
+            assertThat(r.err()).contains("< Connection: close").doesNotContain("< Connection: keep-alive")
+                    .doesNotContain("Keep-Alive: timeout").doesNotContain("Connection died");
+        }
+    }
+
+    /** Answers every request on every connection with a two-byte body and {@code Connection: keep-alive}. */
+    private static void serveKeptAlive(ServerSocket server) {
+        while (!server.isClosed()) {
+            try {
+                java.net.Socket socket = server.accept();
+                Thread connection = new Thread(() -> {
+                    try (socket) {
+                        java.io.InputStream in = socket.getInputStream();
+                        int matched = 0;
+                        int b;
+                        while ((b = in.read()) >= 0) {
+                            matched = b == '\n' ? (matched == 1 ? 2 : 1) : (b == '\r' ? matched : 0);
+                            if (matched == 2) {
+                                socket.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n"
+                                        + "Connection: keep-alive\r\nKeep-Alive: timeout=5\r\n\r\nok")
+                                        .getBytes(StandardCharsets.US_ASCII));
+                                matched = 0;
+                            }
+                        }
+                    } catch (java.io.IOException e) {
+                        // the proxy closed the connection
+                    }
+                });
+                connection.setDaemon(true);
+                connection.start();
+            } catch (java.io.IOException e) {
+                return; // closed by the test
+            }
+        }
+    }
+
     @Test
     void httpProxyWithBasicCredentialsIsServedAndWithoutIsAnswered407() throws Exception {
         Curl.Result ok = Curl.run("-x", "http://127.0.0.1:" + authPort, "--proxy-user", "alice:s3cret",
