@@ -18,7 +18,9 @@ import java.util.Set;
  * it a keep-alive client sends its next request on a connection that is about to close, and has to send it again on
  * a new one. The origin's own connection options are hop-by-hop (RFC 9110, section 7.6.1): {@code Connection}, the
  * headers it names, {@code Keep-Alive} and {@code Proxy-Connection} are removed and {@code Connection: close} ends
- * the head. Lines end in CRLF on the way out (a bare LF, which HTTP parsers accept, becomes CRLF).
+ * the head ({@code Content-Length} and {@code Transfer-Encoding} stay whatever {@code Connection} names: they
+ * delimit the body, which is relayed as it is). Lines end in CRLF on the way out (a bare LF, which HTTP parsers
+ * accept, becomes CRLF).
  *
  * <p>Interim (1xx) responses pass as they are; the first final response's head is rewritten, then this handler
  * leaves the pipeline and everything after it (the body, anything else) is relayed unchanged. What does not start
@@ -39,6 +41,8 @@ final class ClosingResponseHead extends ChannelInboundHandlerAdapter {
 
     private static final String PREFIX = "HTTP/";
     private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection");
+    /** Never removed, whatever {@code Connection} names: they delimit the body, which is relayed as it is. */
+    private static final Set<String> FRAMING = Set.of("content-length", "transfer-encoding");
 
     /** Bytes read and not yet passed on: the start of a head. */
     private ByteBuf held;
@@ -138,7 +142,10 @@ final class ClosingResponseHead extends ChannelInboundHandlerAdapter {
             int colon = lines[i].indexOf(':');
             if (colon > 0 && lines[i].substring(0, colon).trim().equalsIgnoreCase("connection")) {
                 for (String option : lines[i].substring(colon + 1).split(",")) {
-                    dropped.add(option.trim().toLowerCase(Locale.ROOT));
+                    String name = option.trim().toLowerCase(Locale.ROOT);
+                    if (!FRAMING.contains(name)) {
+                        dropped.add(name);
+                    }
                 }
             }
         }

@@ -52,6 +52,19 @@ class ClosingResponseHeadTest {
     }
 
     @Test
+    void keepsTheBodysFramingEvenWhenTheOriginNamesItAsAConnectionOption() {
+        EmbeddedChannel ch = channel();
+
+        ch.writeInbound(text("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: transfer-encoding, "
+                + "Content-Length\r\n\r\n2\r\nok\r\n0\r\n\r\n"));
+
+        // the body is relayed as it is, so the headers that delimit it stay with it
+        assertThat(passedOn(ch)).isEqualTo("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n"
+                + "\r\n2\r\nok\r\n0\r\n\r\n");
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
     void findsAHeadThatArrivesByteByByte() {
         EmbeddedChannel ch = channel();
         String response = "HTTP/1.0 404 Not Found\r\nContent-Type: text/plain\r\n\r\nnope";
