@@ -29,6 +29,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import org.anytls4j.api.Destination;
 import org.anytls4j.api.HostPort;
 import org.anytls4j.api.inbound.ListenerGuard;
@@ -46,6 +47,7 @@ import org.slf4j.LoggerFactory;
  *       bytes both ways.</li>
  *   <li>A request with an absolute URI ({@code GET http://host:port/path}): opens a stream to that host, forwards
  *       the request in origin form with hop-by-hop headers removed ({@code Connection} and the headers it names,
+ *       but never {@code Content-Length} or {@code Transfer-Encoding}, by which the body is forwarded;
  *       {@code Keep-Alive}, {@code Proxy-Connection}, {@code Proxy-Authorization}, {@code Proxy-Authenticate},
  *       {@code TE}, {@code Trailer}, {@code Upgrade}) and {@code Connection: close} added, then relays the origin's
  *       response, its head saying {@code Connection: close} in place of the origin's connection options
@@ -73,6 +75,8 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     static final int MAX_HEADER_SIZE = 8192;
     private static final int MAX_CHUNK_SIZE = 65536;
 
+    /** Headers a {@code Connection} option never removes: the body is forwarded as they delimit it. */
+    private static final Set<String> FRAMING = Set.of("content-length", "transfer-encoding");
     private static final List<String> HOP_BY_HOP = List.of("connection", "keep-alive", "proxy-connection",
             "proxy-authorization", "proxy-authenticate", "te", "trailer", "upgrade");
 
@@ -228,7 +232,10 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         HttpHeaders headers = request.headers();
         for (String token : headers.getAll(HttpHeaderNames.CONNECTION)) {
             for (String name : token.split(",")) {
-                headers.remove(name.trim());
+                // never the body's framing, which the request encoder writes the body by
+                if (!FRAMING.contains(name.trim().toLowerCase(Locale.ROOT))) {
+                    headers.remove(name.trim());
+                }
             }
         }
         HOP_BY_HOP.forEach(headers::remove);

@@ -298,6 +298,28 @@ class ProtocolDetectionTest {
     }
 
     /**
+     * The request's body is forwarded with the framing it came with: a {@code Connection} header that names
+     * {@code Transfer-Encoding} or {@code Content-Length} does not take them out (the body would reach the origin
+     * undelimited, and what it holds would be read as the next request).
+     */
+    @Test
+    void aPlainHttpRequestKeepsItsFramingWhateverItsConnectionHeaderNames() {
+        EmbeddedChannel stream = streamHolding("", new ArrayList<>());
+        EmbeddedChannel http = new EmbeddedChannel();
+        http.pipeline().addLast(ProtocolDetector.NAME, new ProtocolDetector(inboundOpening(stream)));
+
+        http.writeInbound(Unpooled.copiedBuffer("POST http://10.0.0.1/x HTTP/1.1\r\nHost: 10.0.0.1\r\n"
+                + "Transfer-Encoding: chunked\r\nConnection: transfer-encoding, content-length, x-gone\r\n"
+                + "X-Gone: 1\r\n\r\n5\r\nhello\r\n0\r\n\r\n", StandardCharsets.US_ASCII));
+
+        String forwarded = writtenText(stream);
+        assertThat(forwarded).startsWith("POST /x HTTP/1.1\r\n").containsIgnoringCase("transfer-encoding: chunked\r\n")
+                .doesNotContainIgnoringCase("x-gone").endsWith("\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+        http.finishAndReleaseAll();
+        stream.finishAndReleaseAll();
+    }
+
+    /**
      * A destination that speaks first (an SMTP banner) through an HTTP CONNECT tunnel whose stream shares the
      * client's event loop: the banner is relayed as soon as the relay reads the stream, so it must find the
      * client's pipeline already rid of the HTTP response encoder (which refuses raw bytes after a response).
