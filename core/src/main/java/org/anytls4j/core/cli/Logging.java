@@ -25,7 +25,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.anytls4j.core.config.ConfigValidator;
 import org.anytls4j.core.config.ValidatedConfig;
-import org.anytls4j.core.runtime.AddressMessageConverter;
+import org.anytls4j.core.runtime.LogMessageConverter;
 import org.anytls4j.core.runtime.LogbackDefaults;
 import org.slf4j.LoggerFactory;
 import org.slf4j.Marker;
@@ -88,10 +88,10 @@ final class Logging {
         if (timestamp && output.isEmpty()) {
             return; // the default appender (LogbackDefaults) is exactly that
         }
-        AddressMessageConverter.register(context);
+        LogMessageConverter.register(context);
         PatternLayoutEncoder encoder = new PatternLayoutEncoder();
         encoder.setContext(context);
-        encoder.setPattern((timestamp ? "%d{" + LogbackDefaults.TIMESTAMP + "} " : "") + "%-5level %logger{0} - %msg%n");
+        encoder.setPattern((timestamp ? "%d{" + LogbackDefaults.TIMESTAMP + "} " : "") + "%-5level %logger{0} - %msg%n%ex");
         encoder.start();
         OutputStreamAppender<ILoggingEvent> appender;
         if (output.isPresent()) {

@@ -20,7 +20,7 @@ import ch.qos.logback.core.spi.ContextAwareBase;
  * ours (one per plugin, with id@version), so only its warnings and errors show; Netty's internals (allocator, native
  * loading, resolver) stay quiet at debug, and {@code log.levels} can lower them.
  *
- * <p>{@code %msg} prints addresses as {@code 127.0.0.1:8443} / {@code [::1]:8443} ({@link AddressMessageConverter}).
+ * <p>{@code %msg} prints addresses as {@code 127.0.0.1:8443} / {@code [::1]:8443} ({@link LogMessageConverter}).
  *
  * <p>An operator's {@code -Dlogback.configurationFile=FILE} still wins: then this configurator steps aside and
  * Logback reads that file.
@@ -31,15 +31,18 @@ public final class LogbackDefaults extends ContextAwareBase implements Configura
     public static final String APPENDER = "STDERR";
     /** The lines' timestamp, in the system's zone. */
     public static final String TIMESTAMP = "yyyy-MM-dd'T'HH:mm:ss.SSS";
-    /** The line layout: time, level, logger and message. */
-    public static final String PATTERN = "%d{" + TIMESTAMP + "} %-5level %logger{0} - %msg%n";
+    /**
+     * The line layout: time, level, logger and message, then the stack trace of an event that has one (named, so
+     * that it is {@link LogThrowableConverter}, not the one Logback adds to a pattern without it).
+     */
+    public static final String PATTERN = "%d{" + TIMESTAMP + "} %-5level %logger{0} - %msg%n%ex";
 
     @Override
     public ExecutionStatus configure(LoggerContext context) {
         if (System.getProperty("logback.configurationFile") != null) {
             return ExecutionStatus.INVOKE_NEXT_IF_ANY;
         }
-        AddressMessageConverter.register(context);
+        LogMessageConverter.register(context);
         PatternLayoutEncoder encoder = new PatternLayoutEncoder();
         encoder.setContext(context);
         encoder.setPattern(PATTERN);

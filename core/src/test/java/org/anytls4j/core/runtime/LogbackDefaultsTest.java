@@ -15,6 +15,18 @@ import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
 class LogbackDefaultsTest {
+    /** A layout of {@code pattern} in {@code context}, which {@link LogbackDefaults} configured. */
+    private static PatternLayout configuredLayout(LoggerContext context, String pattern) {
+        LogbackDefaults defaults = new LogbackDefaults();
+        defaults.setContext(context);
+        defaults.configure(context);
+        PatternLayout layout = new PatternLayout();
+        layout.setContext(context);
+        layout.setPattern(pattern);
+        layout.start();
+        return layout;
+    }
+
     @Test
     void setsTheStderrAppenderAndTheQuietLoggers() {
         LoggerContext context = new LoggerContext();
@@ -42,16 +54,54 @@ class LogbackDefaultsTest {
         assertThat(context.getLogger(Logger.ROOT_LOGGER_NAME).getAppender(LogbackDefaults.APPENDER)).isNotNull();
     }
 
+    /**
+     * A client chooses the host names, user names and addresses that log lines carry: a SOCKS5 domain holding a line
+     * feed printed a second, forged line ("... ERROR Fake - ..."). Control characters are escaped instead, so that
+     * one event is one line.
+     */
+    @Test
+    void escapesControlCharactersSoThatAClientCannotForgeLogLines() {
+        LoggerContext context = new LoggerContext();
+        PatternLayout layout = configuredLayout(context, "%msg|%m");
+        Logger logger = context.getLogger("test");
+        String host = "x.invalid\n2026-12-02T00:00:00.000 ERROR Fake - injected\r\u0000\u001b[31m\u007f\u2028\u0085";
+        LoggingEvent event = new LoggingEvent(Logger.class.getName(), logger, Level.INFO,
+                "dest={}:80 open failed\tcause={}", null, new Object[] {host, "lookup " + host + ": no such host"});
+
+        String line = layout.doLayout(event);
+
+        String escaped = "x.invalid\\n2026-12-02T00:00:00.000 ERROR Fake - injected\\r\\x00\\x1b[31m\\x7f\\u2028"
+                + "\\u0085";
+        String message = "dest=" + escaped + ":80 open failed\tcause=lookup " + escaped + ": no such host";
+        assertThat(line).isEqualTo(message + "|" + message).doesNotContain("\n").doesNotContain("\r");
+        context.stop();
+    }
+
+    @Test
+    void escapesControlCharactersInTheMessagesOfAStackTraceButKeepsItsLines() {
+        LoggerContext context = new LoggerContext();
+        PatternLayout layout = configuredLayout(context, LogbackDefaults.PATTERN);
+        Logger logger = context.getLogger("test");
+        IllegalStateException thrown = new IllegalStateException("bad frame\n2026-12-02T00:00:00.000 ERROR Fake - x",
+                new java.io.IOException("cause\r\nERROR Fake - y"));
+        thrown.addSuppressed(new RuntimeException("suppressed\nERROR Fake - z"));
+
+        String text = layout.doLayout(new LoggingEvent(Logger.class.getName(), logger, Level.WARN, "failed", thrown,
+                null));
+
+        assertThat(text.lines()).noneMatch(line -> line.contains("ERROR Fake") && !line.contains("\\n"))
+                .anyMatch(line -> line.equals("java.lang.IllegalStateException: bad frame\\n2026-12-02T00:00:00.000 "
+                        + "ERROR Fake - x"))
+                .anyMatch(line -> line.equals("Caused by: java.io.IOException: cause\\r\\nERROR Fake - y"))
+                .anyMatch(line -> line.contains("Suppressed: java.lang.RuntimeException: suppressed\\nERROR Fake - z"))
+                .anyMatch(line -> line.startsWith("\tat org.anytls4j.core.runtime.LogbackDefaultsTest."));
+        context.stop();
+    }
+
     @Test
     void printsAddressesAsOperatorsPasteThem() throws Exception {
         LoggerContext context = new LoggerContext();
-        LogbackDefaults defaults = new LogbackDefaults();
-        defaults.setContext(context);
-        defaults.configure(context);
-        PatternLayout layout = new PatternLayout();
-        layout.setContext(context);
-        layout.setPattern("%msg");
-        layout.start();
+        PatternLayout layout = configuredLayout(context, "%msg");
         Logger logger = context.getLogger("test");
         LoggingEvent event = new LoggingEvent(Logger.class.getName(), logger, Level.INFO,
                 "inbound={} listening on {} and {}; last error: {}", null, new Object[] {"in",
