@@ -12,7 +12,10 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -93,6 +96,7 @@ public final class ProxyInbound implements Inbound {
                 InetSocketAddress bound = (InetSocketAddress) f.channel().localAddress();
                 log.info("inbound={} type={} listening on {} auth={}", tag(), kind.type(), bound,
                         settings.authRequired() ? "username" : "none");
+                openProxyWarning(context.route().tag()).ifPresent(log::warn);
                 result.complete(bound);
             } else {
                 log.error("inbound={} type={} cannot listen on {}: {}", tag(), kind.type(),
@@ -101,6 +105,30 @@ public final class ProxyInbound implements Inbound {
             }
         });
         return result;
+    }
+
+    /**
+     * What to tell the operator of an inbound that anyone who reaches it can use: no {@code users}, and an address
+     * other than loopback. It is then an open proxy, to wherever {@code outboundTag} goes (through an anytls
+     * outbound: from its server's address). {@code anytls4j check} prints it as a warning and the start logs it at
+     * WARN; empty for a loopback or authenticated inbound.
+     */
+    public Optional<String> openProxyWarning(String outboundTag) {
+        if (settings.authRequired() || isLoopback(settings.listen())) {
+            return Optional.empty();
+        }
+        return Optional.of("inbound '" + tag() + "' (" + kind.type() + ") listens on "
+                + Addresses.hostPort(settings.listen(), settings.listenPort()) + " without users: anyone who can reach "
+                + "that address can proxy through it (outbound '" + outboundTag + "'); set users, or listen on "
+                + "127.0.0.1");
+    }
+
+    private static boolean isLoopback(String ipLiteral) {
+        try {
+            return InetAddress.getByName(ipLiteral).isLoopbackAddress(); // a literal (ListenAddress): no lookup
+        } catch (UnknownHostException e) {
+            return false;
+        }
     }
 
     @Override

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeoutException;
 import org.anytls4j.api.inbound.Inbound;
 import org.anytls4j.api.outbound.Outbound;
 import org.anytls4j.core.config.BlockSpec;
+import org.anytls4j.core.inbound.ProxyInbound;
 import org.anytls4j.core.pool.SessionPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -86,12 +87,20 @@ public final class Assembly implements AutoCloseable {
         return lines;
     }
 
-    /** What {@code anytls4j check} warns of: settings that make two pool policies undo each other, one line each. */
+    /**
+     * What {@code anytls4j check} warns of, one line each: settings that make two pool policies undo each other, and
+     * proxy inbounds that anyone who reaches them can use ({@link ProxyInbound#openProxyWarning}).
+     */
     public List<String> warnings() {
         List<String> lines = new ArrayList<>();
         for (BuiltOutbound out : outbounds) {
             if (out.outbound() instanceof SessionPool pool) {
                 lines.addAll(pool.settingWarnings());
+            }
+        }
+        for (BuiltInbound in : inbounds) {
+            if (in.inbound() instanceof ProxyInbound proxy) {
+                proxy.openProxyWarning(in.routeTag()).ifPresent(lines::add);
             }
         }
         return lines;

@@ -315,6 +315,33 @@ class LauncherTest {
                 .contains("outbound 'out' type=direct");
     }
 
+    /**
+     * A SOCKS or HTTP inbound without users on an address other hosts can reach is an open proxy, to the internet
+     * through the outbound's server: check says so (it binds nothing), and so does the start (ProxyInboundTest).
+     */
+    @Test
+    void checkWarnsOfAProxyInboundThatAnyoneWhoReachesItCanUse() throws IOException {
+        Path config = file("open.conf", """
+                inbounds = [
+                  { type = mixed, tag = lan, listen = "0.0.0.0", listen_port = 1080 }
+                  { type = socks, tag = v6, listen = "::", listen_port = 1081 }
+                  { type = http, tag = guarded, listen = "0.0.0.0", listen_port = 1082,
+                    users = [ { username = a, password = b } ] }
+                  { type = mixed, tag = local, listen = "127.0.0.1", listen_port = 1083 }
+                  { type = mixed, tag = local6, listen = "::1", listen_port = 1084 }
+                ]
+                outbounds = [ { type = direct, tag = out } ]
+                """);
+
+        assertThat(run("check", "-c", config.toString())).as(err.toString()).isZero();
+
+        assertThat(out.toString().lines().filter(line -> line.startsWith("  warning: ")).toList()).containsExactly(
+                "  warning: inbound 'lan' (mixed) listens on 0.0.0.0:1080 without users: anyone who can reach that "
+                        + "address can proxy through it (outbound 'out'); set users, or listen on 127.0.0.1",
+                "  warning: inbound 'v6' (socks) listens on [::]:1081 without users: anyone who can reach that "
+                        + "address can proxy through it (outbound 'out'); set users, or listen on 127.0.0.1");
+    }
+
     @Test
     void checkReportsATypoWithFileLineKeyAndSuggestionAndExitsNonZero() throws IOException {
         Path config = file("client.conf", """
