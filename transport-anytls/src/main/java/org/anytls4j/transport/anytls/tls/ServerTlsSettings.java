@@ -16,11 +16,14 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Collection;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import javax.net.ssl.SSLException;
 import org.anytls4j.api.InvalidSettingException;
 import org.slf4j.Logger;
@@ -153,6 +156,44 @@ public record ServerTlsSettings(boolean enabled, String certificatePem, String k
     }
 
     /**
+     * What is wrong at {@code now} with the dates of a configured certificate for the clients that verify it: expired,
+     * not valid yet, or expiring soon (within {@link #EXPIRY_WARNING}, or the last third of a shorter-lived one's
+     * validity, where renewing clients renew it: a 6-day certificate warns when under 2 days are left); empty when
+     * none. The server serves it all the same
+     * (clients that pin its key or skip verification still connect, and the operator may be replacing it): the
+     * inbound logs this at WARN as it builds its TLS context, at start and in {@code anytls4j check}.
+     */
+    static Optional<String> validityWarning(X509Certificate certificate, Instant now) {
+        Instant notBefore = certificate.getNotBefore().toInstant();
+        Instant notAfter = certificate.getNotAfter().toInstant();
+        String name = "the certificate for " + certificate.getSubjectX500Principal().getName();
+        if (now.isAfter(notAfter)) {
+            return Optional.of(name + " expired on " + notAfter + ", " + span(notAfter, now) + " ago: clients that "
+                    + "verify it refuse every handshake (clients that pin its key or skip verification still "
+                    + "connect); renew it");
+        }
+        if (now.isBefore(notBefore)) {
+            return Optional.of(name + " is not valid before " + notBefore + ", in " + span(now, notBefore)
+                    + ": until then clients that verify it refuse every handshake; check the certificate and this "
+                    + "host's clock");
+        }
+        Duration third = Duration.between(notBefore, notAfter).dividedBy(3);
+        if (Duration.between(now, notAfter).compareTo(third.compareTo(EXPIRY_WARNING) < 0 ? third : EXPIRY_WARNING)
+                < 0) {
+            return Optional.of(name + " expires on " + notAfter + ", in " + span(now, notAfter) + ": from then "
+                    + "clients that verify it refuse every handshake; renew it");
+        }
+        return Optional.empty();
+    }
+
+    /** {@code 8 days}, or hours below a day. */
+    private static String span(Instant from, Instant to) {
+        Duration span = Duration.between(from, to);
+        return span.toDays() >= 1 ? span.toDays() + (span.toDays() == 1 ? " day" : " days")
+                : span.toHours() + (span.toHours() == 1 ? " hour" : " hours");
+    }
+
+    /**
      * The type of the key store Netty puts the key and certificate in on their way to the engine. It lives only in
      * memory, so the PKCS#12 default buys nothing, and it costs start-up: PKCS#12 protects the key with PBKDF2
      * (10,000 rounds of HMAC-SHA256 to store it and as many to read it back, run by the interpreter at start-up),
@@ -166,6 +207,8 @@ public record ServerTlsSettings(boolean enabled, String certificatePem, String k
      * check that never runs.
      */
     private static final X509Certificate[] NO_CLIENT_CERTIFICATES = new X509Certificate[0];
+    /** How close to the end of its validity a long-lived certificate draws a warning ({@link #validityWarning}). */
+    static final Duration EXPIRY_WARNING = Duration.ofDays(14);
 
     /** The provider this process uses: OpenSSL when netty-tcnative loads, else the JDK. */
     public static SslProvider provider() {
@@ -189,8 +232,10 @@ public record ServerTlsSettings(boolean enabled, String certificatePem, String k
                     prefix + "data_directory");
             builder = SslContextBuilder.forServer(pair.key(), pair.certificate());
         } else {
-            builder = SslContextBuilder.forServer(privateKey(prefix + "key_path", null),
-                    certificates(prefix + "certificate_path", null));
+            X509Certificate[] chain = certificates(prefix + "certificate_path", null);
+            validityWarning(chain[0], Instant.now())
+                    .ifPresent(warning -> log.warn("{} {}certificate_path: {}", logPrefix, prefix, warning));
+            builder = SslContextBuilder.forServer(privateKey(prefix + "key_path", null), chain);
         }
         builder.sslProvider(provider)
                 .keyStoreType(IN_MEMORY_KEY_STORE)
