@@ -178,7 +178,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
                     + "(http://host/path) or the method CONNECT, was '" + truncate(uri) + "'");
             return;
         }
-        int pathStart = firstOf(uri, 7, '/', '?');
+        int pathStart = firstOf(uri, 7, "/?#");
         Destination destination;
         try {
             destination = authority(uri.substring(7, pathStart), 80);
@@ -187,8 +187,9 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         String authority = uri.substring(7, pathStart);
-        String path = pathStart == uri.length() ? "/" : uri.substring(pathStart);
-        if (path.startsWith("?")) {
+        // the fragment is the client's own (RFC 9110 section 4.2.4): never part of the request target
+        String path = uri.substring(pathStart, firstOf(uri, pathStart, "#"));
+        if (path.isEmpty() || path.startsWith("?")) {
             path = "/" + path;
         }
         forwardPlain(ctx, request, destination, authority, path);
@@ -340,10 +341,10 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         return response;
     }
 
-    private static int firstOf(String s, int from, char a, char b) {
+    /** The index of the first of {@code chars} in {@code s} from {@code from}; {@code s.length()} if none. */
+    private static int firstOf(String s, int from, String chars) {
         for (int i = from; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == a || c == b) {
+            if (chars.indexOf(s.charAt(i)) >= 0) {
                 return i;
             }
         }

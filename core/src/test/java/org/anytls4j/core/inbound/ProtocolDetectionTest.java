@@ -297,6 +297,24 @@ class ProtocolDetectionTest {
         stream.finishAndReleaseAll();
     }
 
+    /** A fragment is the client's own (RFC 9110 section 4.2.4): it is not part of the forwarded request target. */
+    @Test
+    void aPlainHttpRequestTargetLeavesTheFragmentBehind() {
+        for (String[] uriAndTarget : new String[][] {{"http://10.0.0.1/x?q=1#frag", "/x?q=1"},
+                {"http://10.0.0.1#top", "/"}, {"http://10.0.0.1:8080?a#b", "/?a"}}) {
+            EmbeddedChannel stream = streamHolding("", new ArrayList<>());
+            EmbeddedChannel http = new EmbeddedChannel();
+            http.pipeline().addLast(ProtocolDetector.NAME, new ProtocolDetector(inboundOpening(stream)));
+
+            http.writeInbound(Unpooled.copiedBuffer("GET " + uriAndTarget[0] + " HTTP/1.1\r\n\r\n",
+                    StandardCharsets.US_ASCII));
+
+            assertThat(writtenText(stream)).as(uriAndTarget[0]).startsWith("GET " + uriAndTarget[1] + " HTTP/1.1\r\n");
+            http.finishAndReleaseAll();
+            stream.finishAndReleaseAll();
+        }
+    }
+
     /**
      * The request's body is forwarded with the framing it came with: a {@code Connection} header that names
      * {@code Transfer-Encoding} or {@code Content-Length} does not take them out (the body would reach the origin
