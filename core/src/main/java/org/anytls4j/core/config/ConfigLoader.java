@@ -8,6 +8,7 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigResolveOptions;
 import com.typesafe.config.ConfigSyntax;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -55,13 +56,37 @@ public final class ConfigLoader {
                             .setAllowMissing(false).setSyntax(ConfigSyntax.CONF)))
                     .orElse(ConfigFactory.empty(source));
         } catch (ConfigException.IO e) {
-            throw new InvalidConfigException(List.of(ConfigProblem.of("", e)));
+            throw new InvalidConfigException(List.of(unreadable(chosen.orElseThrow(), e)));
         } catch (ConfigException e) {
             ConfigProblem problem = ConfigProblem.of("", e);
             throw new InvalidConfigException(List.of(new ConfigProblem(problem.location(), problem.key(),
                     problem.problem() + " (parsed as HOCON, which reads JSON with or without comments)")));
         }
         return resolve(source, user, reference);
+    }
+
+    /**
+     * The file, or a file it includes, that could not be read, in words: typesafe-config says it with Java's
+     * exception names ({@code java.io.FileNotFoundException: x (No such file or directory)}) and, for an include not
+     * found next to the file, that the class path did not have it either.
+     */
+    static ConfigProblem unreadable(Path file, ConfigException.IO e) {
+        String name = e.origin() == null ? file.toString() : e.origin().description();
+        Path missing = name.equals(file.toString()) ? file
+                : Optional.ofNullable(file.toAbsolutePath().getParent()).map(dir -> dir.resolve(name)).orElse(null);
+        if (missing != null && !Files.exists(missing)) {
+            return new ConfigProblem(name, "", name.equals(file.toString()) ? "no such file"
+                    : "include required(\"" + name + "\") not found: no such file next to the file that includes it ("
+                            + missing + ")");
+        }
+        if (missing != null && !Files.isReadable(missing)) {
+            return new ConfigProblem(name, "", "permission denied: the file cannot be read by this user");
+        }
+        String message = String.valueOf(e.getMessage());
+        if (message.startsWith(name + ": ")) {
+            message = message.substring(name.length() + 2);
+        }
+        return new ConfigProblem(name, "", message.replaceFirst("^java\\.io\\.[A-Za-z]+: ", ""));
     }
 
     /** Merges and resolves an already parsed user tree (used for configurations not read from a file). */

@@ -315,6 +315,23 @@ class LauncherTest {
                 .contains("outbound 'out' type=direct");
     }
 
+    @Test
+    void aMissingFileOrIncludeIsReportedInWordsWithoutJavaExceptionNames() throws IOException {
+        Path missing = dir.resolve("nope.conf");
+        Path including = file("including.conf", """
+                include required("sub/absent.conf")
+                outbounds = [ { type = direct, tag = out } ]
+                """);
+
+        assertThat(run("check", "-c", missing.toString())).isEqualTo(ExitCodes.INVALID);
+        assertThat(run("check", "-c", including.toString())).isEqualTo(ExitCodes.INVALID);
+
+        assertThat(err.toString()).doesNotContain("java.io.").doesNotContain("classpath")
+                .contains(missing + ": no such file")
+                .contains("sub/absent.conf: include required(\"sub/absent.conf\") not found: no such file next to the "
+                        + "file that includes it (" + dir.resolve("sub/absent.conf") + ")");
+    }
+
     /**
      * A SOCKS or HTTP inbound without users on an address other hosts can reach is an open proxy, to the internet
      * through the outbound's server: check says so (it binds nothing), and so does the start (ProxyInboundTest).
