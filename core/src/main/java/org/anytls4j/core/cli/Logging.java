@@ -164,8 +164,10 @@ final class Logging {
     }
 
     /**
-     * Drops PF4J's "Plugin '{}' is invalid and it will be disabled", which follows the host's own WARN naming the
-     * plugin, its version and the unmet requirement. Idempotent.
+     * Drops PF4J's lines that repeat the host's own WARN about a plugin: "Plugin '{}' is invalid and it will be
+     * disabled" (after the host's line naming the plugin, its version and the unmet requirement), and the ERRORs with
+     * stack traces for a file in the plugins directory that cannot be loaded ("Cannot load plugin '{}'", and a
+     * descriptor finder's "Cannot read manifest from ...", after the host's line naming the file and why). Idempotent.
      */
     static void dropPf4jRefusalEcho() {
         if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context
@@ -174,16 +176,24 @@ final class Logging {
         }
     }
 
-    /** Denies exactly PF4J's invalid-plugin line; neutral on everything else. */
+    /** Denies exactly the PF4J lines {@link #dropPf4jRefusalEcho()} names; neutral on everything else. */
     static final class Pf4jRefusalEcho extends TurboFilter {
         static final String LOGGER = "org.pf4j.AbstractPluginManager";
         static final String FORMAT = "Plugin '{}' is invalid and it will be disabled";
+        static final String CANNOT_LOAD = "Cannot load plugin '{}'";
+        /** Logs each failing finder's exception at ERROR, before the manager's {@link #CANNOT_LOAD}. */
+        static final String FINDER_LOGGER = "org.pf4j.CompoundPluginDescriptorFinder";
 
         @Override
         public FilterReply decide(Marker marker, Logger logger, Level level, String format, Object[] params,
                                   Throwable t) {
-            return logger != null && LOGGER.equals(logger.getName()) && FORMAT.equals(format)
-                    ? FilterReply.DENY : FilterReply.NEUTRAL;
+            if (logger == null) {
+                return FilterReply.NEUTRAL;
+            }
+            String name = logger.getName();
+            boolean echo = LOGGER.equals(name) && (FORMAT.equals(format) || CANNOT_LOAD.equals(format))
+                    || FINDER_LOGGER.equals(name) && level == Level.ERROR;
+            return echo ? FilterReply.DENY : FilterReply.NEUTRAL;
         }
     }
 }

@@ -10,8 +10,10 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.jar.JarFile;
 import java.util.jar.Manifest;
 import java.util.stream.Stream;
+import java.util.zip.ZipException;
 import org.anytls4j.api.ApiVersion;
 import org.pf4j.BasePluginLoader;
 import org.pf4j.CompoundPluginDescriptorFinder;
@@ -93,6 +95,43 @@ final class AnytlsPluginManager extends DefaultPluginManager {
         refusals.put(descriptor.getPluginId(), reason);
         log.warn("plugin '{}@{}' {}; not started", descriptor.getPluginId(), descriptor.getVersion(), reason);
         return false;
+    }
+
+    /**
+     * Loads one plugin, and when it cannot be loaded says so once, at WARN, naming the file and why: PF4J logs an
+     * ERROR with a stack trace for it (two for a file that is no plugin at all, the reason only in the first), which
+     * {@code Logging}'s filter drops in the launcher. PF4J then goes on with the next file.
+     */
+    @Override
+    protected PluginWrapper loadPluginFromPath(Path pluginPath) {
+        try {
+            return super.loadPluginFromPath(pluginPath);
+        } catch (PluginRuntimeException e) {
+            log.warn("{}: {}", pluginPath, whyNotLoaded(pluginPath, e));
+            throw e;
+        }
+    }
+
+    private String whyNotLoaded(Path pluginPath, PluginRuntimeException e) {
+        String name = pluginPath.getFileName() == null ? "" : pluginPath.getFileName().toString();
+        if (Files.isRegularFile(pluginPath) && (name.endsWith(".jar") || name.endsWith(".zip"))) {
+            try (JarFile jar = new JarFile(pluginPath.toFile())) {
+                Manifest manifest = jar.getManifest();
+                String id = manifest == null ? null : manifest.getMainAttributes().getValue("Plugin-Id");
+                if (id == null) {
+                    return "not loaded, not a plugin: no Plugin-Id in its manifest";
+                }
+                PluginWrapper other = getPlugin(id);
+                if (other != null) {
+                    return "not loaded: plugin '" + id + "' is already loaded from " + other.getPluginPath();
+                }
+            } catch (ZipException zip) {
+                return "not loaded, not a plugin: not a jar (" + zip.getMessage() + ")";
+            } catch (IOException io) {
+                return "not loaded: cannot be read (" + io.getMessage() + ")";
+            }
+        }
+        return "not loaded: " + e.getMessage();
     }
 
     /** Whether {@code requires} is satisfied by the last version of the major version before the host's. */

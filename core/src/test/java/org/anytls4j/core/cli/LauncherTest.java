@@ -494,6 +494,20 @@ class LauncherTest {
     }
 
     @Test
+    void aFileInThePluginsDirectoryThatIsNoPluginGetsOneWarningAndNoStackTrace() throws IOException {
+        java.nio.file.Files.writeString(plugins.resolve("notes.jar"), "not a zip file");
+
+        List<ILoggingEvent> events = rootEvents(() -> assertThat(run("plugins")).isZero());
+
+        assertThat(events).filteredOn(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
+                .extracting(ILoggingEvent::getFormattedMessage)
+                .containsExactly(plugins.resolve("notes.jar") + ": not loaded, not a plugin: not a jar (zip END header "
+                        + "not found)");
+        assertThat(events).allSatisfy(e -> assertThat(e.getThrowableProxy()).isNull());
+        assertThat(out.toString()).contains("pool-sample").contains("fake-transport");
+    }
+
+    @Test
     void generatesUrlSafePasswordsOf256Bits() {
         assertThat(run("generate", "password")).isZero();
         assertThat(run("generate", "password")).isZero();

@@ -3,6 +3,7 @@ package org.anytls4j.core.plugin;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
@@ -60,6 +61,31 @@ class PluginHostTest {
             assertThat(host.contributions().plugins().get(0).id()).isEqualTo(PluginContributions.CORE_PLUGIN_ID);
         }
         assertThat(messages()).contains("plugin 'pool-sample@2.3.4' started: pool-policy [sample]");
+    }
+
+    /**
+     * A file in the plugins directory that is not a plugin, or a second copy of one: PF4J logged an ERROR with a stack
+     * trace for each (three per file), and the reason for an empty or broken jar only in one of them. The host says
+     * it once per file, at WARN, with the reason, and starts with the plugins that load.
+     */
+    @Test
+    void namesEachFileThatIsNotALoadablePluginOnceWithItsReasonAndStartsWithTheRest() throws Exception {
+        Path jar = TestPluginJars.policyPlugin("pool-sample", "sample").writeTo(plugins);
+        java.nio.file.Files.write(plugins.resolve("empty.jar"), new byte[0]);
+        java.nio.file.Files.writeString(plugins.resolve("notes.jar"), "not a zip file");
+        java.nio.file.Files.copy(jar, plugins.resolve("pool-sample-copy.jar"));
+
+        try (PluginHost host = PluginHost.start(PluginLocation.deployment(plugins), new BuiltinContributions())) {
+            assertThat(host.contributions().poolPolicies()).containsKey("sample");
+        }
+
+        List<ILoggingEvent> warnings = logs.list.stream().filter(e -> e.getLevel() == Level.WARN).toList();
+        assertThat(warnings).extracting(ILoggingEvent::getFormattedMessage).containsExactlyInAnyOrder(
+                plugins.resolve("empty.jar") + ": not loaded, not a plugin: not a jar (zip file is empty)",
+                plugins.resolve("notes.jar") + ": not loaded, not a plugin: not a jar (zip END header not found)",
+                plugins.resolve("pool-sample-copy.jar") + ": not loaded: plugin 'pool-sample' is already loaded from "
+                        + jar);
+        assertThat(warnings).allSatisfy(e -> assertThat(e.getThrowableProxy()).isNull());
     }
 
     @Test
