@@ -50,6 +50,12 @@ final class ProtocolDetector extends ByteToMessageDecoder {
         this.inbound = inbound;
     }
 
+    /** The connection's {@link RequestDeadline} starts here, with the first handler it has. */
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        RequestDeadline.start(ctx.channel(), inbound.settings().requestTimeout(), inbound.tag());
+    }
+
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         if (refused) {

@@ -169,6 +169,7 @@ public final class ProxyInbound implements Inbound {
      */
     void openStream(Channel client, Destination destination, String protocol, BiConsumer<Channel, String> onOpen,
             BiConsumer<OpenFailure, Throwable> onFailure) {
+        RequestDeadline.met(client);
         Outbound outbound = context.route();
         client.config().setAutoRead(false);
         StreamOpener.open(outbound, destination, client.eventLoop()).whenComplete((stream, failure) -> {

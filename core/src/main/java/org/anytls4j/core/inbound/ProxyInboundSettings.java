@@ -17,8 +17,10 @@ import org.anytls4j.api.InvalidSettingException;
  * @param listenPort   TCP port, 0 for any free one
  * @param users        username to password; empty means no authentication
  * @param udpTimeout   idle time after which a UDP association ends; null for {@code http}
+ * @param requestTimeout how long a connection has to finish its request ({@link RequestDeadline})
  */
-record ProxyInboundSettings(String listen, int listenPort, Map<String, String> users, Duration udpTimeout) {
+record ProxyInboundSettings(String listen, int listenPort, Map<String, String> users, Duration udpTimeout,
+                            Duration requestTimeout) {
     ProxyInboundSettings {
         users = Map.copyOf(users);
     }
@@ -45,7 +47,12 @@ record ProxyInboundSettings(String listen, int listenPort, Map<String, String> u
                         "must be at least 1s, was " + udpTimeout);
             }
         }
-        return new ProxyInboundSettings(address.listen(), address.port(), users, udpTimeout);
+        Duration requestTimeout = c.getDuration("request_timeout");
+        if (requestTimeout.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw new InvalidSettingException(c.getValue("request_timeout").origin(), "request_timeout",
+                    "must be at least 1s, was " + requestTimeout);
+        }
+        return new ProxyInboundSettings(address.listen(), address.port(), users, udpTimeout, requestTimeout);
     }
 
     /** RFC 1929: username and password are 1 to 255 bytes. */
@@ -73,7 +80,7 @@ record ProxyInboundSettings(String listen, int listenPort, Map<String, String> u
     @Override
     public String toString() {
         return "ProxyInboundSettings[listen=" + listen + ", listen_port=" + listenPort + ", users=" + users.keySet()
-                + ", udp_timeout=" + udpTimeout + "]";
+                + ", udp_timeout=" + udpTimeout + ", request_timeout=" + requestTimeout + "]";
     }
 
     boolean authRequired() {

@@ -159,6 +159,7 @@ final class Socks5ServerHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void associate(ChannelHandlerContext ctx, Socks5CommandRequest request) {
+        RequestDeadline.met(ctx.channel());
         Channel control = ctx.channel();
         control.config().setAutoRead(false);
         Outbound route = inbound.context().route();

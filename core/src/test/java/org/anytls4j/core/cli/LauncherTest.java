@@ -316,6 +316,18 @@ class LauncherTest {
     }
 
     @Test
+    void checkRefusesARequestTimeoutUnderASecondNamingTheKey() throws IOException {
+        Path config = file("short.conf", """
+                inbounds = [ { type = socks, tag = s, listen = "127.0.0.1", listen_port = 1080, request_timeout = 200ms } ]
+                outbounds = [ { type = direct, tag = out } ]
+                """);
+
+        assertThat(run("check", "-c", config.toString())).isEqualTo(ExitCodes.INVALID);
+
+        assertThat(err.toString()).contains("short.conf:1: inbounds[0].request_timeout: must be at least 1s, was PT0.2S");
+    }
+
+    @Test
     void aMissingFileOrIncludeIsReportedInWordsWithoutJavaExceptionNames() throws IOException {
         Path missing = dir.resolve("nope.conf");
         Path including = file("including.conf", """

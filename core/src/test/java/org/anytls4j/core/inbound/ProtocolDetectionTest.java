@@ -297,6 +297,48 @@ class ProtocolDetectionTest {
         stream.finishAndReleaseAll();
     }
 
+    /**
+     * A connection that does not finish its SOCKS or HTTP request within {@code request_timeout} is closed: without
+     * a deadline one that sent nothing, half a greeting or half a header block held its socket for good.
+     */
+    @Test
+    void aConnectionThatDoesNotFinishItsRequestInTimeIsClosed() {
+        for (String partial : new String[] {"", "\u0005", "\u0005\u0001\u0000\u0005\u0001", "GET http://a/ HTTP/1.1\r\nHo"}) {
+            EmbeddedChannel ch = channel(ProxyKind.MIXED, "request_timeout = 5s");
+            ch.freezeTime();
+            ch.writeInbound(Unpooled.copiedBuffer(partial, StandardCharsets.ISO_8859_1));
+            written(ch);
+
+            ch.advanceTimeBy(4900, java.util.concurrent.TimeUnit.MILLISECONDS);
+            ch.runScheduledPendingTasks();
+            assertThat(ch.isOpen()).as("before the deadline: %s", partial).isTrue();
+            ch.advanceTimeBy(200, java.util.concurrent.TimeUnit.MILLISECONDS);
+            ch.runScheduledPendingTasks();
+
+            assertThat(ch.isOpen()).as("after the deadline: %s", partial).isFalse();
+            assertThat(outbound.asked).isEmpty();
+            ch.finishAndReleaseAll();
+        }
+    }
+
+    /** Once the request is complete the deadline is off: a tunnel may stay quiet as long as it likes. */
+    @Test
+    void aCompleteRequestIsNotClosedByTheDeadline() {
+        EmbeddedChannel stream = streamHolding("", new ArrayList<>());
+        EmbeddedChannel http = new EmbeddedChannel();
+        http.freezeTime();
+        http.pipeline().addLast(ProtocolDetector.NAME, new ProtocolDetector(inboundOpening(stream)));
+
+        http.writeInbound(Unpooled.copiedBuffer("CONNECT 10.0.0.1:443 HTTP/1.1\r\n\r\n", StandardCharsets.US_ASCII));
+        http.advanceTimeBy(1, java.util.concurrent.TimeUnit.HOURS);
+        http.runScheduledPendingTasks();
+
+        assertThat(http.isOpen()).isTrue();
+        assertThat(writtenText(http)).startsWith("HTTP/1.1 200 Connection established");
+        http.finishAndReleaseAll();
+        stream.finishAndReleaseAll();
+    }
+
     /** A fragment is the client's own (RFC 9110 section 4.2.4): it is not part of the forwarded request target. */
     @Test
     void aPlainHttpRequestTargetLeavesTheFragmentBehind() {
