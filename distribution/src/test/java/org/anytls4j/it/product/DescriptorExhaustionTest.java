@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
  * with EMFILE, which is logged as one WARN without a stack trace (not Netty's "exceptionCaught() ... reached at the
  * tail of the pipeline" once a second) and then at most one per 10 s with the count, accepting pauses (doubling)
  * and resumes, and once the descriptors are free again the server serves a new connection. Takes about 30 s: the
- * back-off is real time.
+ * back-off is real time. The connections send nothing, so {@code request_timeout} (10 s by default, which would
+ * close them and free their descriptors halfway through) is set beyond the test.
  */
 @Timeout(120)
 class DescriptorExhaustionTest {
@@ -34,7 +35,8 @@ class DescriptorExhaustionTest {
     @Test
     void acceptPausesLogsOncePerPeriodWithoutAStackTraceAndResumesWhenDescriptorsAreFree() throws Exception {
         Path config = Files.writeString(dir.resolve("local.conf"), """
-                inbounds = [ { type = mixed, tag = local, listen = "127.0.0.1", listen_port = 0 } ]
+                inbounds = [ { type = mixed, tag = local, listen = "127.0.0.1", listen_port = 0,
+                               request_timeout = 5m } ]
                 """);
         try (Launched server = Launched.start(null,
                 List.of("prlimit", "--nofile=" + DESCRIPTOR_LIMIT + ":" + DESCRIPTOR_LIMIT),
