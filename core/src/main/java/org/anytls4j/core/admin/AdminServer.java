@@ -17,17 +17,24 @@ import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.anytls4j.api.Addresses;
 import org.anytls4j.api.NettyResources;
@@ -54,6 +61,10 @@ import org.slf4j.LoggerFactory;
  * (CPU only, no I/O); {@code /pool} waits on the views' stages without blocking.
  */
 public final class AdminServer {
+    /** How long an admin connection may read nothing before it is closed ({@link #initConnection}). */
+    static final Duration IDLE = Duration.ofMinutes(2);
+    private static final CloseWhenIdle CLOSE_WHEN_IDLE = new CloseWhenIdle();
+
     private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
 
     private final AdminSettings settings;
@@ -101,9 +112,7 @@ public final class AdminServer {
                     @Override
                     protected void initChannel(Channel ch) {
                         channels.add(ch);
-                        ch.pipeline().addLast("http", new HttpServerCodec());
-                        ch.pipeline().addLast("aggregator", new HttpObjectAggregator(AdminHandler.MAX_REQUEST_BODY));
-                        ch.pipeline().addLast("admin", handler);
+                        initConnection(ch, handler);
                     }
                 })
                 .bind(settings.listen(), settings.listenPort());
@@ -120,6 +129,32 @@ public final class AdminServer {
             }
         });
         return result;
+    }
+
+    /**
+     * The pipeline of one admin connection: HTTP with keep-alive, and closed after {@link #IDLE} without a byte read,
+     * so that a connection that sends half a request, or nothing, does not stay open for good (a scraper that keeps
+     * its connection between scrapes reconnects after a longer pause).
+     */
+    static void initConnection(Channel ch, AdminHandler handler) {
+        ch.pipeline().addLast("idle", new IdleStateHandler(IDLE.toNanos(), 0, 0, TimeUnit.NANOSECONDS));
+        ch.pipeline().addLast("close-when-idle", CLOSE_WHEN_IDLE);
+        ch.pipeline().addLast("http", new HttpServerCodec());
+        ch.pipeline().addLast("aggregator", new HttpObjectAggregator(AdminHandler.MAX_REQUEST_BODY));
+        ch.pipeline().addLast("admin", handler);
+    }
+
+    /** Closes the connection on {@link IdleStateHandler}'s reader-idle event. Stateless. */
+    @ChannelHandler.Sharable
+    private static final class CloseWhenIdle extends ChannelInboundHandlerAdapter {
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+            if (event instanceof IdleStateEvent) {
+                ctx.close();
+            } else {
+                super.userEventTriggered(ctx, event);
+            }
+        }
     }
 
     private void bindStandardMeters() {

@@ -93,6 +93,24 @@ class AdminServerTest {
                 .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** A connection that sends half a request, or nothing, is closed after {@link AdminServer#IDLE}. */
+    @Test
+    void closesAConnectionThatReadsNothingForTheIdleTime() {
+        io.netty.channel.embedded.EmbeddedChannel ch = new io.netty.channel.embedded.EmbeddedChannel();
+        ch.freezeTime();
+        AdminServer.initConnection(ch, new AdminHandler(registry, List.of()));
+        ch.writeInbound(io.netty.buffer.Unpooled.copiedBuffer("GET /metr", java.nio.charset.StandardCharsets.US_ASCII));
+
+        ch.advanceTimeBy(AdminServer.IDLE.toSeconds() - 1, TimeUnit.SECONDS);
+        ch.runScheduledPendingTasks();
+        assertThat(ch.isOpen()).isTrue();
+        ch.advanceTimeBy(2, TimeUnit.SECONDS);
+        ch.runScheduledPendingTasks();
+
+        assertThat(ch.isOpen()).isFalse();
+        ch.finishAndReleaseAll();
+    }
+
     @Test
     void isOffByDefault() {
         AdminSettings defaults = AdminSettings.parse(adminBlock(""));
