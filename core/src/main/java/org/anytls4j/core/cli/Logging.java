@@ -91,7 +91,7 @@ final class Logging {
         LogMessageConverter.register(context);
         PatternLayoutEncoder encoder = new PatternLayoutEncoder();
         encoder.setContext(context);
-        encoder.setPattern((timestamp ? "%d{" + LogbackDefaults.TIMESTAMP + "} " : "") + "%-5level %logger{0} - %msg%n%ex");
+        encoder.setPattern(timestamp ? LogbackDefaults.PATTERN : LogbackDefaults.LINE);
         encoder.start();
         OutputStreamAppender<ILoggingEvent> appender;
         if (output.isPresent()) {

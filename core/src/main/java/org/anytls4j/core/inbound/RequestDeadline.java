@@ -5,6 +5,7 @@ import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import org.anytls4j.api.GoDurations;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,8 +35,7 @@ final class RequestDeadline {
         ScheduledFuture<?> deadline = connection.eventLoop().schedule(() -> {
             if (connection.isActive()) {
                 log.debug("inbound={} client={} closing: no complete request within request_timeout={}",
-                        inboundTag, connection.remoteAddress(), timeout.toMillis() % 1000 == 0
-                                ? timeout.toSeconds() + "s" : timeout.toMillis() + "ms");
+                        inboundTag, connection.remoteAddress(), GoDurations.format(timeout));
             }
             connection.close();
         }, timeout.toNanos(), TimeUnit.NANOSECONDS);

@@ -32,10 +32,12 @@ public final class LogbackDefaults extends ContextAwareBase implements Configura
     /** The lines' timestamp, in the system's zone. */
     public static final String TIMESTAMP = "yyyy-MM-dd'T'HH:mm:ss.SSS";
     /**
-     * The line layout: time, level, logger and message, then the stack trace of an event that has one (named, so
-     * that it is {@link LogThrowableConverter}, not the one Logback adds to a pattern without it).
+     * A line after its timestamp: level, logger and message, then the stack trace of an event that has one (named,
+     * so that it is {@link LogThrowableConverter}, not the one Logback adds to a pattern without it).
      */
-    public static final String PATTERN = "%d{" + TIMESTAMP + "} %-5level %logger{0} - %msg%n%ex";
+    public static final String LINE = "%-5level %logger{0} - %msg%n%ex";
+    /** The line layout: the time, then {@link #LINE}. */
+    public static final String PATTERN = "%d{" + TIMESTAMP + "} " + LINE;
 
     @Override
     public ExecutionStatus configure(LoggerContext context) {

@@ -159,9 +159,9 @@ public record ServerTlsSettings(boolean enabled, String certificatePem, String k
      * What is wrong at {@code now} with the dates of a configured certificate for the clients that verify it: expired,
      * not valid yet, or expiring soon (within {@link #EXPIRY_WARNING}, or the last third of a shorter-lived one's
      * validity, where renewing clients renew it: a 6-day certificate warns when under 2 days are left); empty when
-     * none. The server serves it all the same
-     * (clients that pin its key or skip verification still connect, and the operator may be replacing it): the
-     * inbound logs this at WARN as it builds its TLS context, at start and in {@code anytls4j check}.
+     * none. The server serves it all the same (clients that pin its key or skip verification still connect, and the
+     * operator may be replacing it): the inbound logs this at WARN as it builds its TLS context, at start and in
+     * {@code anytls4j check}.
      */
     static Optional<String> validityWarning(X509Certificate certificate, Instant now) {
         Instant notBefore = certificate.getNotBefore().toInstant();
@@ -177,9 +177,9 @@ public record ServerTlsSettings(boolean enabled, String certificatePem, String k
                     + ": until then clients that verify it refuse every handshake; check the certificate and this "
                     + "host's clock");
         }
-        Duration third = Duration.between(notBefore, notAfter).dividedBy(3);
-        if (Duration.between(now, notAfter).compareTo(third.compareTo(EXPIRY_WARNING) < 0 ? third : EXPIRY_WARNING)
-                < 0) {
+        Duration lastThird = Duration.between(notBefore, notAfter).dividedBy(3);
+        Duration warnWithin = lastThird.compareTo(EXPIRY_WARNING) < 0 ? lastThird : EXPIRY_WARNING;
+        if (Duration.between(now, notAfter).compareTo(warnWithin) < 0) {
             return Optional.of(name + " expires on " + notAfter + ", in " + span(now, notAfter) + ": from then "
                     + "clients that verify it refuse every handshake; renew it");
         }
